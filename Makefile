@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# buddyslab: the human interface. Kbuild (not this file) describes the module
+# to the kernel's build system.
+#
+#   make                   build buddyslab.ko for the running kernel
+#   make KDIR=<dir>        ... or for the kernel whose build tree is <dir>
+#   make tools             buddyslabctl and the selftests
+#   make check             every test: checkpatch, KUnit, VM selftests on 6.12 and 6.1
+#   make kunit             KUnit suites in UML (KASAN, lockdep)
+#   make vm-test           selftests in QEMU on Debian's 6.12 and 6.1 kernels
+#   make demo              a short buddyslabctl session in a 6.12 VM
+#   make install           install the module for KDIR's kernel
+#   make clean
+#
+# scripts/deps.sh installs what all of this needs (Debian 12, apt).
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+all: module
+
+module:
+	@test -d "$(KDIR)" || { echo "no kernel build tree at $(KDIR):" \
+		"install the headers of the running kernel or set KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+
+tools:
+	$(MAKE) -C tools
+
+check:
+	scripts/check.sh
+
+kunit:
+	scripts/kunit.sh
+
+vm-test:
+	scripts/vm.sh test 6.12
+	scripts/vm.sh test 6.1
+
+demo:
+	@scripts/vm.sh demo 6.12
+
+clean:
+	rm -rf src/*.o src/.*.cmd kunit/*.o kunit/.*.cmd *.o .*.cmd *.ko *.mod \
+		*.mod.c *.mod.o modules.order Module.symvers .tmp_versions
+	$(MAKE) -C tools clean
+
+.PHONY: all module install tools check kunit vm-test demo clean

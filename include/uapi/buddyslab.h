@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * buddyslab: userspace interface of /dev/buddyslab.
+ *
+ * Every ioctl takes a pointer to one of the structures below. Structures only
+ * ever grow at their end: the driver accepts an older, smaller structure (the
+ * missing fields read as zero) and a newer, larger one whose extra bytes are
+ * all zero; a larger one with non-zero extra bytes gets -E2BIG.
+ *
+ * Offsets are byte offsets in the device's linear space: arena i starts at
+ * i * arena_bytes. Handles are opaque per-file identifiers, never addresses.
+ */
+#ifndef _UAPI_LINUX_BUDDYSLAB_H
+#define _UAPI_LINUX_BUDDYSLAB_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define BUDDYSLAB_ABI_VERSION	1
+
+/* Allocators, for buddyslab_alloc.allocator. */
+#define BUDDYSLAB_ALLOC_BUDDY	1
+#define BUDDYSLAB_ALLOC_SLAB	2
+#define BUDDYSLAB_ALLOC_FIT	3
+
+/* Flags, for buddyslab_alloc.flags. */
+#define BUDDYSLAB_F_ZERO	(1U << 0)	/* memory reads as zero */
+#define BUDDYSLAB_F_ALL		(BUDDYSLAB_F_ZERO)
+
+/* Sequential-fit policies, for buddyslab_alloc.policy. */
+#define BUDDYSLAB_FIT_FIRST	1
+#define BUDDYSLAB_FIT_NEXT	2
+#define BUDDYSLAB_FIT_BEST	3
+#define BUDDYSLAB_FIT_WORST	4
+
+/**
+ * struct buddyslab_info - what BUDDYSLAB_IOC_INFO returns
+ * @abi_version:	BUDDYSLAB_ABI_VERSION of the running module
+ * @page_size:		bytes per page
+ * @max_order:		largest buddy order; an arena is 2^max_order pages
+ * @nr_arenas:		number of arenas in the region
+ * @arena_bytes:	bytes per arena
+ * @region_bytes:	bytes in the whole region
+ * @free_bytes:		bytes free in the buddy allocator right now
+ */
+struct buddyslab_info {
+	__u32 abi_version;
+	__u32 page_size;
+	__u32 max_order;
+	__u32 nr_arenas;
+	__u64 arena_bytes;
+	__u64 region_bytes;
+	__u64 free_bytes;
+};
+
+/**
+ * struct buddyslab_alloc - argument of BUDDYSLAB_IOC_ALLOC
+ * @size:	in: bytes wanted, at least 1
+ * @allocator:	in: BUDDYSLAB_ALLOC_*
+ * @flags:	in: BUDDYSLAB_F_*
+ * @cache_id:	in: slab cache, 0 for the size classes; 0 for other allocators
+ * @policy:	in: BUDDYSLAB_FIT_* for the fit allocator; 0 for the others
+ * @handle:	out: identifies the allocation in this open file
+ * @offset:	out: byte offset of the allocation in the device
+ * @granted:	out: bytes really reserved (granted - size is internal
+ *		fragmentation)
+ */
+struct buddyslab_alloc {
+	__u64 size;
+	__u32 allocator;
+	__u32 flags;
+	__u32 cache_id;
+	__u32 policy;
+	__u64 handle;
+	__u64 offset;
+	__u64 granted;
+};
+
+/**
+ * struct buddyslab_free - argument of BUDDYSLAB_IOC_FREE
+ * @handle:	in: a handle BUDDYSLAB_IOC_ALLOC returned on this open file
+ */
+struct buddyslab_free {
+	__u64 handle;
+};
+
+#define BUDDYSLAB_IOC_MAGIC	0xB9
+
+#define BUDDYSLAB_IOC_INFO	_IOR(BUDDYSLAB_IOC_MAGIC, 0x0, struct buddyslab_info)
+#define BUDDYSLAB_IOC_ALLOC	_IOWR(BUDDYSLAB_IOC_MAGIC, 0x1, struct buddyslab_alloc)
+#define BUDDYSLAB_IOC_FREE	_IOW(BUDDYSLAB_IOC_MAGIC, 0x2, struct buddyslab_free)
+
+#endif /* _UAPI_LINUX_BUDDYSLAB_H */

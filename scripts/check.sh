@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Everything that must hold before a change lands, in one run:
+#   checkpatch clean for src/, kunit/, include/
+#   KUnit suites in UML with KASAN and lockdep        (scripts/kunit.sh)
+#   W=1 build, selftests and a clean dmesg on 6.12, then on 6.1 (scripts/vm.sh)
+#
+# Every step runs even if an earlier one failed. The last line adds up every
+# KUnit case and every selftest: "N passed, N failed, N skipped". Exits
+# non-zero if anything failed.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+passed=0 failed=0 skipped=0 broken=
+start=$(date +%s)
+
+# Adds the counts of a step's last line "...: N ... passed, N failed, N skipped".
+tally() {
+	local line=$1 n
+	n=$(echo "$line" | grep -oE '[0-9]+ [a-z ]*passed' | grep -oE '^[0-9]+')
+	passed=$((passed + ${n:-0}))
+	n=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '^[0-9]+')
+	failed=$((failed + ${n:-0}))
+	n=$(echo "$line" | grep -oE '[0-9]+ skipped' | grep -oE '^[0-9]+')
+	skipped=$((skipped + ${n:-0}))
+}
+
+# run NAME COMMAND...: run a step, keep its output, tally its last line.
+run() {
+	local name=$1 out=$BS_CACHE/check-$1.log
+	shift
+	echo "=== $name"
+	"$@" 2>&1 | tee "$out"
+	if [ "${PIPESTATUS[0]}" != 0 ]; then
+		broken="$broken $name"
+	fi
+	tally "$(tail -n 1 "$out")"
+}
+
+mkdir -p "$BS_CACHE"
+
+echo "=== checkpatch"
+if (cd "$BS_ROOT" && "$(bs_ksrc)/scripts/checkpatch.pl" --no-tree --quiet \
+	--show-types -f src/*.[ch] kunit/*.c include/uapi/*.h); then
+	echo "checkpatch: clean"
+else
+	broken="$broken checkpatch"
+fi
+
+run kunit "$BS_ROOT/scripts/kunit.sh"
+run vm-6.12 "$BS_ROOT/scripts/vm.sh" test 6.12
+run vm-6.1 "$BS_ROOT/scripts/vm.sh" test 6.1
+
+echo "=== done in $(($(date +%s) - start)) s"
+if [ -n "$broken" ]; then
+	echo "failed steps:$broken"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ -z "$broken" ] && [ "$failed" = 0 ]

@@ -1,0 +1,45 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the buddyslab KUnit suites in a UML kernel built from Debian's
+# linux-source-6.12, with KASAN, lockdep and list debugging on.
+#
+# The source tree and the build directory live in the cache, so only the
+# first run builds the whole kernel; later runs rebuild what changed. The
+# repository is linked into the tree as drivers/misc/buddyslab.
+#
+# Prints "KUnit: N cases passed, N failed, N skipped" last; exits non-zero if
+# the kernel did not build or any case failed.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+ksrc=$(bs_ksrc)
+build=$BS_CACHE/kunit-build
+log=$BS_CACHE/kunit.log
+
+ln -sfn "$BS_ROOT" "$ksrc/drivers/misc/buddyslab"
+grep -q 'drivers/misc/buddyslab/Kconfig' "$ksrc/drivers/misc/Kconfig" ||
+	sed -i '$ s|^endmenu$|source "drivers/misc/buddyslab/Kconfig"\nendmenu|' \
+		"$ksrc/drivers/misc/Kconfig"
+grep -q 'buddyslab/' "$ksrc/drivers/misc/Makefile" ||
+	echo 'obj-$(CONFIG_BUDDYSLAB)		+= buddyslab/' >> "$ksrc/drivers/misc/Makefile"
+
+status=0
+(cd "$ksrc" && python3 tools/testing/kunit/kunit.py run --arch=um \
+	--kunitconfig="$BS_ROOT/kunit/.kunitconfig" --build_dir="$build" \
+	--jobs="$(nproc)") 2>&1 | tee "$log" || status=$?
+
+summary=$(grep -E 'Ran [0-9]+ tests' "$log" | tail -n 1 || true)
+count() {
+	echo "$summary" | grep -oE "$1: [0-9]+" | grep -oE '[0-9]+' || echo 0
+}
+passed=$(count passed)
+failed=$(count failed)
+skipped=$(count skipped)
+crashed=$(count crashed)
+if [ -z "$summary" ]; then
+	echo "KUnit: no result (build or boot failed, see $log)"
+	status=1
+fi
+echo "KUnit: $passed cases passed, $((failed + crashed)) failed, $skipped skipped"
+exit "$status"

@@ -1,0 +1,151 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot Debian's stock kernel of a series in QEMU with a busybox initramfs
+# holding buddyslab.ko (built here with W=1 against that kernel's headers),
+# buddyslabctl and the selftests.
+#
+#   vm.sh test 6.12|6.1   run the selftests; prints "VM <series>: N
+#                         selftests passed, N failed, N skipped" last and
+#                         fails on a failed or missing result, or on any
+#                         BUG/WARNING/Oops/KASAN/list corruption in dmesg
+#   vm.sh demo [6.12]     a short buddyslabctl session, buddyinfo before
+#                         and after
+#
+# QEMU runs with TCG: KVM is not usable on the machines this runs on.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+mode=${1:-}
+series=${2:-6.12}
+case $mode in
+test | demo) ;;
+*) bs_die "usage: $0 test|demo [6.12|6.1]" ;;
+esac
+
+kver=$(bs_kver "$series")
+work=$BS_CACHE/vm/$kver
+vmlinuz=$BS_CACHE/images/$kver/boot/vmlinuz-$kver
+root=$work/initramfs
+log=$work/serial-$mode.log
+
+bs_build_module "$kver" "$work/module"
+make -s -C "$BS_ROOT/tools" OUTPUT="$work/tools/"
+
+rm -rf "$root"
+mkdir -p "$root"/{bin,dev,proc,sys,lib,selftests}
+cp /bin/busybox "$root/bin/"
+cp "$work/module/buddyslab.ko" "$root/lib/"
+cp "$work/tools/buddyslabctl" "$root/bin/"
+cp "$work/tools/selftests/"*_test "$root/selftests/"
+
+cat > "$root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+dmesg -c >/dev/null
+INIT
+
+if [ "$mode" = test ]; then
+	cat >> "$root/init" <<'INIT'
+echo "@@@ selftest module_test"
+BUDDYSLAB_KO=/lib/buddyslab.ko /selftests/module_test
+echo "@@@ exit $?"
+insmod /lib/buddyslab.ko region_mb=16 || echo "@@@ failed: insmod"
+echo "@@@ selftest device_test"
+/selftests/device_test
+echo "@@@ exit $?"
+rmmod buddyslab || echo "@@@ failed: rmmod"
+INIT
+else
+	cat >> "$root/init" <<'INIT'
+D=/sys/kernel/debug/buddyslab
+echo "@@@ demo"
+echo "# insmod buddyslab.ko region_mb=8"
+insmod /lib/buddyslab.ko region_mb=8
+echo "# buddyslabctl info"
+buddyslabctl info
+echo "# cat $D/buddyinfo      (free blocks of order 0 1 2 ... 10, per arena)"
+cat $D/buddyinfo
+echo "# buddyslabctl shell"
+buddyslabctl shell <<'SHELL'
+alloc buddy 4096
+alloc buddy 10000
+alloc buddy 1M
+buddyinfo
+free 1
+free 2
+buddyinfo
+validate
+SHELL
+echo "# cat $D/buddyinfo      (the shell has exited: all is free again)"
+cat $D/buddyinfo
+rmmod buddyslab
+echo "@@@ end of demo"
+INIT
+fi
+cat >> "$root/init" <<'INIT'
+echo "@@@ dmesg"
+dmesg
+echo "@@@ end"
+poweroff -f
+INIT
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.gz"
+
+echo "VM $series: booting $kver"
+status=0
+timeout 600 qemu-system-x86_64 -accel tcg -m 1024 -smp 2 \
+	-display none -monitor none -serial "file:$log" -no-reboot \
+	-kernel "$vmlinuz" -initrd "$work/initramfs.gz" \
+	-append "console=ttyS0 loglevel=1 panic=-1" </dev/null || status=$?
+[ "$status" = 0 ] || echo "VM $series: qemu exited with $status"
+tr -d '\r' < "$log" > "$log.txt"
+mv "$log.txt" "$log"
+
+# Everything the kernel said while our code ran, from the in-VM dmesg.
+reports=$(sed -n '/^@@@ dmesg$/,/^@@@ end$/p' "$log" | grep -E "$BS_REPORT_RE" || true)
+
+if [ "$mode" = demo ]; then
+	sed -n '/^@@@ demo$/,/^@@@ end of demo$/p' "$log" | sed '1d;$d'
+	if [ -n "$reports" ] || ! grep -q '^@@@ end$' "$log"; then
+		echo "$reports"
+		bs_die "demo did not finish cleanly: see $log"
+	fi
+	exit 0
+fi
+
+sed -n '/^@@@ selftest/,/^@@@ dmesg$/p' "$log"
+passed=0 failed=0 skipped=0
+for test in module_test device_test; do
+	totals=$(sed -n "/^@@@ selftest $test\$/,/^@@@ exit/p" "$log" |
+		grep -E '^# Totals: ' || true)
+	if [ -z "$totals" ]; then
+		echo "VM $series: $test gave no result"
+		failed=$((failed + 1))
+		continue
+	fi
+	num() { echo "$totals" | grep -oE " $1:[0-9]+" | cut -d: -f2; }
+	passed=$((passed + $(num pass) + $(num xfail)))
+	failed=$((failed + $(num fail) + $(num xpass) + $(num error)))
+	skipped=$((skipped + $(num skip)))
+done
+if grep -q '^@@@ failed' "$log"; then
+	grep '^@@@ failed' "$log"
+	failed=$((failed + 1))
+fi
+if [ -n "$reports" ]; then
+	echo "VM $series: the kernel reported problems:"
+	echo "$reports"
+	failed=$((failed + 1))
+fi
+if ! grep -q '^@@@ end$' "$log"; then
+	echo "VM $series: the VM did not finish (crash or timeout): see $log"
+	failed=$((failed + 1))
+fi
+echo "VM $series: $passed selftests passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * buddyslab chardev: /dev/buddyslab, the allocators' door to userspace.
+ *
+ * Each open file has its own table of allocations, an xarray from handle to
+ * record. Handles are small integers handed out cyclically from 1, so a
+ * stale handle is not soon reused: a double free finds nothing and gets
+ * -ENOENT, and a handle of another open file is simply not in this file's
+ * table. Closing the file frees everything it still holds.
+ *
+ * ioctls are dispatched on _IOC_NR through a table, as dma-heap does. The
+ * argument is copied into a kernel buffer of the driver's structure size:
+ * a smaller structure from an older client must still hold the first
+ * published version of the structure; a larger one from a newer client is
+ * accepted only if every byte past the driver's size is zero (-E2BIG
+ * otherwise), so a client never silently loses a field it set.
+ *
+ * Memory handed to a client is always cleared first, so no client ever sees
+ * what another one left behind.
+ *
+ * Locking: a file's xarray has its own lock, and a record is owned by
+ * whoever removed it from the xarray, so concurrent frees of one handle
+ * free it once. The allocators do their own locking.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/nospec.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+
+#include <uapi/buddyslab.h>
+
+#include "buddyslab.h"
+
+/**
+ * struct bs_chardev_file - what one open file of /dev/buddyslab holds
+ * @bs:		the instance the file belongs to
+ * @allocs:	handle -> struct bs_chardev_alloc; its own lock
+ * @next_handle: cursor of the cyclic handle allocation; under @allocs' lock
+ */
+struct bs_chardev_file {
+	struct buddyslab *bs;
+	struct xarray allocs;
+	u32 next_handle;
+};
+
+/**
+ * struct bs_chardev_alloc - one allocation made through the device
+ * @pgoff:	first page of the buddy block, from the region's start
+ */
+struct bs_chardev_alloc {
+	unsigned long pgoff;
+};
+
+static int bs_chardev_open(struct inode *inode, struct file *file)
+{
+	struct buddyslab *bs = container_of(file->private_data,
+					    struct buddyslab, misc);
+	struct bs_chardev_file *bf;
+
+	bf = kzalloc(sizeof(*bf), GFP_KERNEL);
+	if (!bf)
+		return -ENOMEM;
+	bf->bs = bs;
+	xa_init_flags(&bf->allocs, XA_FLAGS_ALLOC1);
+	file->private_data = bf;
+	return 0;
+}
+
+static void bs_chardev_release_alloc(struct bs_chardev_file *bf,
+				     struct bs_chardev_alloc *alloc)
+{
+	WARN_ON(bs_buddy_free(&bf->bs->buddy, alloc->pgoff));
+	kfree(alloc);
+}
+
+static int bs_chardev_release(struct inode *inode, struct file *file)
+{
+	struct bs_chardev_file *bf = file->private_data;
+	struct bs_chardev_alloc *alloc;
+	unsigned long handle;
+
+	xa_for_each(&bf->allocs, handle, alloc) {
+		xa_erase(&bf->allocs, handle);
+		bs_chardev_release_alloc(bf, alloc);
+	}
+	xa_destroy(&bf->allocs);
+	kfree(bf);
+	return 0;
+}
+
+static int bs_chardev_info(struct bs_chardev_file *bf,
+			   struct buddyslab_info *info)
+{
+	struct buddyslab *bs = bf->bs;
+
+	info->abi_version = BUDDYSLAB_ABI_VERSION;
+	info->page_size = PAGE_SIZE;
+	info->max_order = BS_BUDDY_MAX_ORDER;
+	info->nr_arenas = bs->buddy.nr_arenas;
+	info->arena_bytes = BS_REGION_CHUNK_BYTES;
+	info->region_bytes = bs_region_bytes(&bs->region);
+	info->free_bytes = (u64)bs_buddy_free_pages(&bs->buddy) << PAGE_SHIFT;
+	return 0;
+}
+
+static int bs_chardev_alloc(struct bs_chardev_file *bf,
+			    struct buddyslab_alloc *req)
+{
+	struct bs_chardev_alloc *alloc;
+	unsigned int order;
+	u32 handle;
+	int ret;
+
+	if (req->flags & ~BUDDYSLAB_F_ALL)
+		return -EINVAL;
+	switch (req->allocator) {
+	case BUDDYSLAB_ALLOC_BUDDY:
+		break;
+	case BUDDYSLAB_ALLOC_SLAB:
+	case BUDDYSLAB_ALLOC_FIT:
+		return -EOPNOTSUPP;
+	default:
+		return -EINVAL;
+	}
+	if (req->cache_id || req->policy)
+		return -EINVAL;
+	if (!req->size || req->size > BS_REGION_CHUNK_BYTES)
+		return -EINVAL;
+	order = get_order(req->size);
+
+	alloc = kmalloc(sizeof(*alloc), GFP_KERNEL);
+	if (!alloc)
+		return -ENOMEM;
+	ret = bs_buddy_alloc(&bf->bs->buddy, order, &alloc->pgoff);
+	if (ret)
+		goto err_free_record;
+	memset(bs_buddy_addr(&bf->bs->buddy, alloc->pgoff), 0,
+	       PAGE_SIZE << order);
+	ret = xa_alloc_cyclic(&bf->allocs, &handle, alloc, xa_limit_32b,
+			      &bf->next_handle, GFP_KERNEL);
+	if (ret < 0)
+		goto err_free_block;
+
+	req->handle = handle;
+	req->offset = (u64)alloc->pgoff << PAGE_SHIFT;
+	req->granted = PAGE_SIZE << order;
+	return 0;
+
+err_free_block:
+	bs_buddy_free(&bf->bs->buddy, alloc->pgoff);
+err_free_record:
+	kfree(alloc);
+	return ret;
+}
+
+static int bs_chardev_free(struct bs_chardev_file *bf, u64 handle)
+{
+	struct bs_chardev_alloc *alloc;
+
+	if (!handle || handle > U32_MAX)
+		return -ENOENT;
+	alloc = xa_erase(&bf->allocs, handle);
+	if (!alloc)
+		return -ENOENT;
+	bs_chardev_release_alloc(bf, alloc);
+	return 0;
+}
+
+union bs_chardev_arg {
+	struct buddyslab_info info;
+	struct buddyslab_alloc alloc;
+	struct buddyslab_free free;
+};
+
+/* The ioctls by number, with the size of their first published version. */
+static const struct {
+	unsigned int cmd;
+	unsigned int min_size;
+} bs_chardev_ioctls[] = {
+	[_IOC_NR(BUDDYSLAB_IOC_INFO)] = {
+		BUDDYSLAB_IOC_INFO,
+		offsetofend(struct buddyslab_info, free_bytes) },
+	[_IOC_NR(BUDDYSLAB_IOC_ALLOC)] = {
+		BUDDYSLAB_IOC_ALLOC,
+		offsetofend(struct buddyslab_alloc, granted) },
+	[_IOC_NR(BUDDYSLAB_IOC_FREE)] = {
+		BUDDYSLAB_IOC_FREE,
+		offsetofend(struct buddyslab_free, handle) },
+};
+
+static long bs_chardev_ioctl(struct file *file, unsigned int ucmd,
+			     unsigned long arg)
+{
+	struct bs_chardev_file *bf = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	unsigned int nr = _IOC_NR(ucmd);
+	unsigned int kcmd, usize, ksize;
+	union bs_chardev_arg karg;
+	int ret;
+
+	if (_IOC_TYPE(ucmd) != BUDDYSLAB_IOC_MAGIC ||
+	    nr >= ARRAY_SIZE(bs_chardev_ioctls))
+		return -ENOTTY;
+	nr = array_index_nospec(nr, ARRAY_SIZE(bs_chardev_ioctls));
+	kcmd = bs_chardev_ioctls[nr].cmd;
+	if (_IOC_DIR(ucmd) != _IOC_DIR(kcmd))
+		return -ENOTTY;
+	usize = _IOC_SIZE(ucmd);
+	ksize = _IOC_SIZE(kcmd);
+	if (usize < bs_chardev_ioctls[nr].min_size)
+		return -EINVAL;
+
+	memset(&karg, 0, sizeof(karg));
+	if (_IOC_DIR(kcmd) & _IOC_WRITE) {
+		if (copy_from_user(&karg, uarg, min(usize, ksize)))
+			return -EFAULT;
+		if (usize > ksize) {
+			ret = check_zeroed_user(uarg + ksize, usize - ksize);
+			if (ret <= 0)
+				return ret ?: -E2BIG;
+		}
+	}
+
+	switch (kcmd) {
+	case BUDDYSLAB_IOC_INFO:
+		ret = bs_chardev_info(bf, &karg.info);
+		break;
+	case BUDDYSLAB_IOC_ALLOC:
+		ret = bs_chardev_alloc(bf, &karg.alloc);
+		break;
+	case BUDDYSLAB_IOC_FREE:
+		ret = bs_chardev_free(bf, karg.free.handle);
+		break;
+	default:
+		return -ENOTTY;
+	}
+	if (ret)
+		return ret;
+
+	if ((_IOC_DIR(kcmd) & _IOC_READ) &&
+	    copy_to_user(uarg, &karg, min(usize, ksize))) {
+		/* The client cannot learn the handle: undo the allocation. */
+		if (kcmd == BUDDYSLAB_IOC_ALLOC)
+			bs_chardev_free(bf, karg.alloc.handle);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static const struct file_operations bs_chardev_fops = {
+	.owner		= THIS_MODULE,
+	.open		= bs_chardev_open,
+	.release	= bs_chardev_release,
+	.unlocked_ioctl	= bs_chardev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};
+
+/**
+ * bs_chardev_register() - create /dev/buddyslab for an instance
+ * @bs:	the instance, fully set up: the device is usable at once
+ *
+ * Return: 0 on success, or the error of misc_register().
+ */
+int bs_chardev_register(struct buddyslab *bs)
+{
+	bs->misc.minor = MISC_DYNAMIC_MINOR;
+	bs->misc.name = KBUILD_MODNAME;
+	bs->misc.fops = &bs_chardev_fops;
+	bs->misc.mode = 0600;
+	return misc_register(&bs->misc);
+}
+
+/**
+ * bs_chardev_unregister() - remove /dev/buddyslab
+ * @bs:	the instance; no file may be open (the module reference held by
+ *	every open file guarantees it at unload)
+ */
+void bs_chardev_unregister(struct buddyslab *bs)
+{
+	misc_deregister(&bs->misc);
+}

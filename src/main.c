@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * buddyslab: an allocator laboratory on real physical memory.
+ *
+ * Module entry and exit. Loading takes the region from the page allocator,
+ * sets up the buddy allocator over it, then publishes the debugfs views and,
+ * last, /dev/buddyslab, so nothing can reach an instance that is not whole.
+ * Unloading goes in reverse; the module cannot be unloaded while the device
+ * is open, so by then every allocation has been freed and every page of the
+ * region goes back to the kernel.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/sizes.h>
+
+#include "buddyslab.h"
+
+static unsigned int region_mb = 16;
+module_param(region_mb, uint, 0444);
+MODULE_PARM_DESC(region_mb,
+		 "Size of the managed region in MiB: a multiple of the largest page block (4 MiB on x86-64), at most half of RAM (default 16)");
+
+static struct buddyslab buddyslab;
+
+static int __init buddyslab_init(void)
+{
+	struct buddyslab *bs = &buddyslab;
+	int ret;
+
+	ret = bs_region_init(&bs->region, (u64)region_mb * SZ_1M);
+	if (ret)
+		return ret;
+	ret = bs_buddy_init(&bs->buddy, &bs->region);
+	if (ret)
+		goto err_region;
+	mutex_init(&bs->validate_lock);
+	bs->validate_result = 1;
+	bs_debugfs_init(bs);
+	ret = bs_chardev_register(bs);
+	if (ret)
+		goto err_debugfs;
+
+	pr_info("managing %u MiB as %u arenas of order %u\n", region_mb,
+		bs->region.nr_chunks, BS_BUDDY_MAX_ORDER);
+	return 0;
+
+err_debugfs:
+	bs_debugfs_fini(bs);
+	bs_buddy_fini(&bs->buddy);
+err_region:
+	bs_region_fini(&bs->region);
+	return ret;
+}
+
+static void __exit buddyslab_exit(void)
+{
+	struct buddyslab *bs = &buddyslab;
+
+	bs_chardev_unregister(bs);
+	bs_debugfs_fini(bs);
+	bs_buddy_fini(&bs->buddy);
+	bs_region_fini(&bs->region);
+}
+
+module_init(buddyslab_init);
+module_exit(buddyslab_exit);
+
+MODULE_DESCRIPTION("Buddy, slab and sequential-fit allocators on a reserved physical region");
+MODULE_AUTHOR("The buddyslab developers");
+MODULE_LICENSE("GPL");

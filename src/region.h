@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _BUDDYSLAB_REGION_H
+#define _BUDDYSLAB_REGION_H
+
+#include <linux/mm.h>
+#include <linux/types.h>
+
+#include "compat.h"
+
+/* One chunk is the largest block alloc_pages() gives: one buddy arena. */
+#define BS_REGION_CHUNK_ORDER	BS_MAX_PAGE_ORDER
+#define BS_REGION_CHUNK_BYTES	(PAGE_SIZE << BS_REGION_CHUNK_ORDER)
+
+/**
+ * struct bs_region - the physical memory buddyslab manages
+ * @chunks:	first page of each chunk; chunk i is arena i
+ * @nr_chunks:	number of chunks
+ *
+ * Immutable between bs_region_init() and bs_region_fini(): needs no lock.
+ */
+struct bs_region {
+	struct page **chunks;
+	unsigned int nr_chunks;
+};
+
+int bs_region_init(struct bs_region *region, u64 bytes);
+void bs_region_fini(struct bs_region *region);
+
+/**
+ * bs_region_chunk_addr() - kernel address of a chunk
+ * @region:	the region
+ * @chunk:	chunk index, below @region->nr_chunks
+ *
+ * Return: the address of the chunk's first byte.
+ */
+static inline void *bs_region_chunk_addr(const struct bs_region *region,
+					 unsigned int chunk)
+{
+	return page_address(region->chunks[chunk]);
+}
+
+/**
+ * bs_region_bytes() - size of a region
+ * @region:	the region
+ *
+ * Return: the bytes in all its chunks.
+ */
+static inline u64 bs_region_bytes(const struct bs_region *region)
+{
+	return (u64)region->nr_chunks * BS_REGION_CHUNK_BYTES;
+}
+
+#endif /* _BUDDYSLAB_REGION_H */

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the buddyslab selftests: each returns 0 or -errno, so a
+ * test can assert the exact error a call must give.
+ */
+#ifndef BUDDYSLAB_UTIL_H
+#define BUDDYSLAB_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <uapi/buddyslab.h>
+
+#define BS_DEVICE	"/dev/buddyslab"
+#define BS_DEBUGFS	"/sys/kernel/debug/buddyslab"
+
+static inline int bs_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+static inline int bs_info(int fd, struct buddyslab_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	return bs_ioctl(fd, BUDDYSLAB_IOC_INFO, info);
+}
+
+static inline uint64_t bs_free_bytes(int fd)
+{
+	struct buddyslab_info info;
+
+	return bs_info(fd, &info) ? UINT64_MAX : info.free_bytes;
+}
+
+static inline int bs_alloc_buddy(int fd, uint64_t size,
+				 struct buddyslab_alloc *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->size = size;
+	req->allocator = BUDDYSLAB_ALLOC_BUDDY;
+	return bs_ioctl(fd, BUDDYSLAB_IOC_ALLOC, req);
+}
+
+static inline int bs_free(int fd, uint64_t handle)
+{
+	struct buddyslab_free req = { .handle = handle };
+
+	return bs_ioctl(fd, BUDDYSLAB_IOC_FREE, &req);
+}
+
+/* Read a whole (small) text file into @buf; returns its length or -errno. */
+static inline int bs_read_file(const char *path, char *buf, size_t size)
+{
+	ssize_t n, len = 0;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[len] = '\0';
+	return len;
+}
+
+#endif /* BUDDYSLAB_UTIL_H */

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Selftests of /dev/buddyslab, run with the module loaded and nothing else
+ * using it: INFO, ALLOC and FREE of the buddy allocator, ownership of
+ * handles by open files, cleanup on close, the ABI's structure size rules,
+ * every bad input with its error, and the debugfs views.
+ *
+ * Every test checks that the device's free bytes end where they started:
+ * nothing a test does, right or wrong, may leak or half-happen.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "kselftest_harness.h"
+#include "buddyslab_util.h"
+
+FIXTURE(dev) {
+	int fd;
+	struct buddyslab_info info;
+};
+
+FIXTURE_SETUP(dev)
+{
+	self->fd = open(BS_DEVICE, O_RDWR);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", BS_DEVICE, strerror(errno));
+	ASSERT_EQ(0, bs_info(self->fd, &self->info));
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	EXPECT_EQ(self->info.free_bytes, bs_free_bytes(self->fd));
+	close(self->fd);
+}
+
+TEST_F(dev, info)
+{
+	struct buddyslab_info *info = &self->info;
+
+	EXPECT_EQ(BUDDYSLAB_ABI_VERSION, info->abi_version);
+	EXPECT_EQ((uint32_t)getpagesize(), info->page_size);
+	EXPECT_LT(0, info->max_order);
+	EXPECT_LT(0, info->nr_arenas);
+	EXPECT_EQ((uint64_t)info->page_size << info->max_order, info->arena_bytes);
+	EXPECT_EQ(info->nr_arenas * info->arena_bytes, info->region_bytes);
+	/* Nobody else uses the device while the selftests run. */
+	EXPECT_EQ(info->region_bytes, info->free_bytes);
+}
+
+TEST_F(dev, alloc_rounds_to_power_of_two_pages)
+{
+	const uint64_t page = self->info.page_size;
+	const struct { uint64_t size, granted; } cases[] = {
+		{ 1, page },
+		{ page, page },
+		{ page + 1, 2 * page },
+		{ 3 * page, 4 * page },
+		{ 5 * page - 1, 8 * page },
+		{ self->info.arena_bytes, self->info.arena_bytes },
+	};
+	struct buddyslab_alloc req;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ASSERT_EQ(0, bs_alloc_buddy(self->fd, cases[i].size, &req));
+		EXPECT_EQ(cases[i].size, req.size);
+		EXPECT_EQ(cases[i].granted, req.granted);
+		EXPECT_NE(0, req.handle);
+		/* A buddy block is aligned to its own size. */
+		EXPECT_EQ(0, req.offset % req.granted);
+		EXPECT_GT(self->info.region_bytes, req.offset);
+		EXPECT_EQ(self->info.free_bytes - req.granted,
+			  bs_free_bytes(self->fd));
+		EXPECT_EQ(0, bs_free(self->fd, req.handle));
+		EXPECT_EQ(self->info.free_bytes, bs_free_bytes(self->fd));
+	}
+}
+
+TEST_F(dev, alloc_until_exhausted)
+{
+	uint64_t handles[64];
+	struct buddyslab_alloc req;
+	unsigned int i, n = self->info.nr_arenas;
+
+	ASSERT_GE(64, n);
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, bs_alloc_buddy(self->fd, self->info.arena_bytes, &req));
+		handles[i] = req.handle;
+	}
+	EXPECT_EQ(0, bs_free_bytes(self->fd));
+	EXPECT_EQ(-ENOMEM, bs_alloc_buddy(self->fd, 1, &req));
+	EXPECT_EQ(0, bs_free_bytes(self->fd));
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(0, bs_free(self->fd, handles[i]));
+}
+
+TEST_F(dev, handles_are_distinct_and_blocks_disjoint)
+{
+	struct buddyslab_alloc req[16];
+	unsigned int i, j;
+
+	for (i = 0; i < 16; i++)
+		ASSERT_EQ(0, bs_alloc_buddy(self->fd, (i % 4 + 1) * 4096, &req[i]));
+	for (i = 0; i < 16; i++)
+		for (j = 0; j < i; j++) {
+			EXPECT_NE(req[i].handle, req[j].handle);
+			EXPECT_TRUE(req[i].offset + req[i].granted <= req[j].offset ||
+				    req[j].offset + req[j].granted <= req[i].offset);
+		}
+	for (i = 0; i < 16; i++)
+		EXPECT_EQ(0, bs_free(self->fd, req[i].handle));
+}
+
+TEST_F(dev, bad_alloc_requests)
+{
+	struct buddyslab_alloc req;
+
+	EXPECT_EQ(-EINVAL, bs_alloc_buddy(self->fd, 0, &req));
+	EXPECT_EQ(-EINVAL, bs_alloc_buddy(self->fd, self->info.arena_bytes + 1, &req));
+	EXPECT_EQ(-EINVAL, bs_alloc_buddy(self->fd, UINT64_MAX, &req));
+
+	memset(&req, 0, sizeof(req));
+	req.size = 4096;
+	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
+	req.allocator = 99;
+	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
+	req.allocator = BUDDYSLAB_ALLOC_SLAB;
+	EXPECT_EQ(-EOPNOTSUPP, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
+	req.allocator = BUDDYSLAB_ALLOC_FIT;
+	req.policy = BUDDYSLAB_FIT_FIRST;
+	EXPECT_EQ(-EOPNOTSUPP, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
+
+	req.allocator = BUDDYSLAB_ALLOC_BUDDY;
+	req.policy = BUDDYSLAB_FIT_FIRST;
+	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
+	req.policy = 0;
+	req.cache_id = 1;
+	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
+	req.cache_id = 0;
+	req.flags = ~BUDDYSLAB_F_ALL;
+	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
+	req.flags = 1U << 31;
+	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
+
+	/* A bad pointer is -EFAULT, and nothing was allocated. */
+	EXPECT_EQ(-EFAULT, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, NULL));
+	EXPECT_EQ(self->info.free_bytes, bs_free_bytes(self->fd));
+}
+
+TEST_F(dev, zero_flag_accepted)
+{
+	struct buddyslab_alloc req = {
+		.size = 4096,
+		.allocator = BUDDYSLAB_ALLOC_BUDDY,
+		.flags = BUDDYSLAB_F_ZERO,
+	};
+
+	ASSERT_EQ(0, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
+	EXPECT_EQ(0, bs_free(self->fd, req.handle));
+}
+
+TEST_F(dev, double_and_unknown_free)
+{
+	struct buddyslab_alloc req;
+
+	ASSERT_EQ(0, bs_alloc_buddy(self->fd, 8192, &req));
+	EXPECT_EQ(0, bs_free(self->fd, req.handle));
+	EXPECT_EQ(-ENOENT, bs_free(self->fd, req.handle));
+	EXPECT_EQ(-ENOENT, bs_free(self->fd, 0));
+	EXPECT_EQ(-ENOENT, bs_free(self->fd, req.handle + 1000));
+	EXPECT_EQ(-ENOENT, bs_free(self->fd, UINT64_MAX));
+	EXPECT_EQ(-ENOENT, bs_free(self->fd, req.handle + (1ULL << 32)));
+}
+
+TEST_F(dev, handles_belong_to_their_file)
+{
+	struct buddyslab_alloc mine, theirs;
+	int other = open(BS_DEVICE, O_RDWR);
+
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, bs_alloc_buddy(self->fd, 4096, &mine));
+	ASSERT_EQ(0, bs_alloc_buddy(other, 4096, &theirs));
+
+	/* Each file hands out its own handles; neither reaches the other's. */
+	EXPECT_EQ(-ENOENT, bs_free(other, mine.handle == theirs.handle ?
+				   mine.handle + 1 : mine.handle));
+	EXPECT_EQ(0, bs_free(self->fd, mine.handle));
+	EXPECT_EQ(-ENOENT, bs_free(self->fd, mine.handle));
+	EXPECT_EQ(0, bs_free(other, theirs.handle));
+	close(other);
+}
+
+TEST_F(dev, foreign_handle_refused)
+{
+	struct buddyslab_alloc theirs, mine;
+	int other = open(BS_DEVICE, O_RDWR);
+
+	ASSERT_LE(0, other);
+	/* Two allocations in the other file, one here: handle 2 is theirs. */
+	ASSERT_EQ(0, bs_alloc_buddy(other, 4096, &theirs));
+	ASSERT_EQ(0, bs_alloc_buddy(other, 4096, &theirs));
+	ASSERT_EQ(0, bs_alloc_buddy(self->fd, 4096, &mine));
+	ASSERT_NE(mine.handle, theirs.handle);
+
+	EXPECT_EQ(-ENOENT, bs_free(self->fd, theirs.handle));
+	EXPECT_EQ(self->info.free_bytes - 3 * 4096, bs_free_bytes(self->fd));
+	EXPECT_EQ(0, bs_free(self->fd, mine.handle));
+	close(other);
+}
+
+TEST_F(dev, close_frees_everything)
+{
+	struct buddyslab_alloc req;
+	int other = open(BS_DEVICE, O_RDWR);
+	unsigned int i;
+
+	ASSERT_LE(0, other);
+	for (i = 0; i < 10; i++)
+		ASSERT_EQ(0, bs_alloc_buddy(other, 4096 << i, &req));
+	EXPECT_GT(self->info.free_bytes, bs_free_bytes(self->fd));
+	close(other);
+	EXPECT_EQ(self->info.free_bytes, bs_free_bytes(self->fd));
+}
+
+TEST_F(dev, unknown_ioctls)
+{
+	char buf[64] = { 0 };
+
+	EXPECT_EQ(-ENOTTY, bs_ioctl(self->fd, _IOR(BUDDYSLAB_IOC_MAGIC, 0x3f,
+						   struct buddyslab_info), buf));
+	EXPECT_EQ(-ENOTTY, bs_ioctl(self->fd, _IOR('x', 0, struct buddyslab_info),
+				    buf));
+	/* The right number with the wrong direction is not that ioctl. */
+	EXPECT_EQ(-ENOTTY, bs_ioctl(self->fd, _IOW(BUDDYSLAB_IOC_MAGIC, 0,
+						   struct buddyslab_info), buf));
+}
+
+/* struct buddyslab_alloc as a newer client with one more field sends it. */
+struct alloc_v2 {
+	struct buddyslab_alloc v1;
+	uint64_t extra;
+};
+
+#define IOC_ALLOC_V2	_IOWR(BUDDYSLAB_IOC_MAGIC, 0x1, struct alloc_v2)
+#define IOC_ALLOC_SHORT	_IOWR(BUDDYSLAB_IOC_MAGIC, 0x1, uint64_t)
+#define IOC_INFO_SHORT	_IOR(BUDDYSLAB_IOC_MAGIC, 0x0, uint32_t)
+
+TEST_F(dev, struct_size_compatibility)
+{
+	struct alloc_v2 v2 = { .v1 = { .size = 4096,
+				       .allocator = BUDDYSLAB_ALLOC_BUDDY } };
+	uint64_t small = 4096;
+	uint32_t small_info = 0;
+
+	/* Larger with a zero tail: accepted, and the tail is left alone. */
+	ASSERT_EQ(0, bs_ioctl(self->fd, IOC_ALLOC_V2, &v2));
+	EXPECT_EQ(4096, v2.v1.granted);
+	EXPECT_EQ(0, v2.extra);
+	EXPECT_EQ(0, bs_free(self->fd, v2.v1.handle));
+
+	/* Larger with a field the driver does not know set: refused. */
+	v2.extra = 1;
+	EXPECT_EQ(-E2BIG, bs_ioctl(self->fd, IOC_ALLOC_V2, &v2));
+
+	/* Shorter than the first version: refused. */
+	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, IOC_ALLOC_SHORT, &small));
+	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, IOC_INFO_SHORT, &small_info));
+	EXPECT_EQ(0, small_info);
+}
+
+/* Free blocks of each order in arena @arena, from debugfs buddyinfo. */
+static int buddyinfo_arena(unsigned int arena, unsigned long *nr_free,
+			   unsigned int nr_orders)
+{
+	char buf[8192], *line, *save = NULL;
+	unsigned int a, i;
+	int n;
+
+	if (bs_read_file(BS_DEBUGFS "/buddyinfo", buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "Arena %u%n", &a, &n) != 1 || a != arena)
+			continue;
+		line += n;
+		for (i = 0; i < nr_orders; i++) {
+			if (sscanf(line, " %lu%n", &nr_free[i], &n) != 1)
+				return -1;
+			line += n;
+		}
+		return *line ? -1 : 0;
+	}
+	return -1;
+}
+
+TEST_F(dev, debugfs_buddyinfo_follows_allocations)
+{
+	const unsigned int orders = self->info.max_order + 1;
+	unsigned long nr_free[64];
+	struct buddyslab_alloc req;
+	unsigned int a, o;
+
+	ASSERT_GE(64, orders);
+	for (a = 0; a < self->info.nr_arenas; a++) {
+		ASSERT_EQ(0, buddyinfo_arena(a, nr_free, orders));
+		for (o = 0; o < orders; o++)
+			EXPECT_EQ(o == orders - 1, nr_free[o]);
+	}
+
+	/* One page splits arena 0 down: one free block of every lower order. */
+	ASSERT_EQ(0, bs_alloc_buddy(self->fd, 1, &req));
+	EXPECT_EQ(0, req.offset);
+	ASSERT_EQ(0, buddyinfo_arena(0, nr_free, orders));
+	for (o = 0; o < orders; o++)
+		EXPECT_EQ(o < orders - 1, nr_free[o]);
+
+	EXPECT_EQ(0, bs_free(self->fd, req.handle));
+	ASSERT_EQ(0, buddyinfo_arena(0, nr_free, orders));
+	for (o = 0; o < orders; o++)
+		EXPECT_EQ(o == orders - 1, nr_free[o]);
+}
+
+TEST_F(dev, debugfs_validate)
+{
+	const char *path = BS_DEBUGFS "/validate";
+	struct buddyslab_alloc req;
+	char buf[256];
+	int fd;
+
+	ASSERT_EQ(0, bs_alloc_buddy(self->fd, 3 * 4096, &req));
+	fd = open(path, O_WRONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, write(fd, "0", 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, write(fd, "x", 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(1, write(fd, "1", 1));
+	close(fd);
+	ASSERT_LT(0, bs_read_file(path, buf, sizeof(buf)));
+	EXPECT_STREQ("buddy: ok\n", buf);
+	EXPECT_EQ(0, bs_free(self->fd, req.handle));
+}
+
+TEST_HARNESS_MAIN
