@@ -5,7 +5,9 @@
  * Every case runs on a fresh two-arena region and must leave it as it found
  * it: the suite's exit runs the invariant checker and checks that every page
  * is free again, so a scenario that corrupts or leaks fails even if its own
- * expectations hold.
+ * expectations hold. Cases that look at the free lists drain the per-CPU
+ * caches first, so that what they see is exactly what the buddy algorithm
+ * made of the requests.
  */
 #include <kunit/test.h>
 #include <linux/prandom.h>
@@ -27,7 +29,7 @@ static struct bs_buddy *bs_test_buddy(struct kunit *test)
 	return &t->buddy;
 }
 
-/* Free blocks of each order in @arena must be exactly @expected. */
+/* Free blocks of each order in @arena's free lists must be @expected. */
 static void bs_test_expect_nr_free(struct kunit *test, unsigned int arena,
 				   const unsigned long *expected)
 {
@@ -40,7 +42,7 @@ static void bs_test_expect_nr_free(struct kunit *test, unsigned int arena,
 				    "arena %u order %u", arena, order);
 }
 
-/* Every arena is one free block of the largest order. */
+/* Once the caches are drained, every arena is one free block. */
 static void bs_test_expect_whole(struct kunit *test)
 {
 	unsigned long whole[BS_BUDDY_NR_ORDERS] = {
@@ -48,6 +50,7 @@ static void bs_test_expect_whole(struct kunit *test)
 	};
 	unsigned int a;
 
+	bs_buddy_drain(bs_test_buddy(test));
 	for (a = 0; a < BS_TEST_ARENAS; a++)
 		bs_test_expect_nr_free(test, a, whole);
 	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(bs_test_buddy(test)),
@@ -69,6 +72,41 @@ static void bs_test_free(struct kunit *test, unsigned long pgoff)
 {
 	KUNIT_EXPECT_EQ_MSG(test, bs_buddy_free(bs_test_buddy(test), pgoff), 0,
 			    "page %lu", pgoff);
+}
+
+static void bs_test_stats(struct kunit *test, struct bs_buddy_stats *stats)
+{
+	bs_buddy_stats(bs_test_buddy(test), stats);
+}
+
+/* Stamp every page of a block with its number and @tag ... */
+static void bs_test_stamp(struct bs_buddy *buddy, unsigned long pgoff,
+			  unsigned int order, u32 tag)
+{
+	unsigned long i;
+
+	for (i = 0; i < (1UL << order); i++)
+		*(u64 *)bs_buddy_addr(buddy, pgoff + i) =
+			(u64)tag << 32 | (pgoff + i);
+}
+
+/* ... and check that no other live block wrote over any of them. */
+static bool bs_test_stamp_intact(struct kunit *test, unsigned long pgoff,
+				 unsigned int order, u32 tag)
+{
+	struct bs_buddy *buddy = bs_test_buddy(test);
+	unsigned long i;
+	u64 seen;
+
+	for (i = 0; i < (1UL << order); i++) {
+		seen = *(u64 *)bs_buddy_addr(buddy, pgoff + i);
+		if (seen != ((u64)tag << 32 | (pgoff + i))) {
+			KUNIT_FAIL(test, "page %lu of block %lu (order %u) overwritten: %llx",
+				   pgoff + i, pgoff, order, seen);
+			return false;
+		}
+	}
+	return true;
 }
 
 static int bs_buddy_test_init(struct kunit *test)
@@ -104,59 +142,113 @@ static void bs_buddy_test_exit(struct kunit *test)
 	bs_region_fini(&t->region);
 }
 
+struct bs_test_order {
+	unsigned int order;
+};
+
+static const struct bs_test_order bs_test_orders[] = {
+	{ 0 }, { 1 }, { 2 }, { 3 }, { 4 }, { 5 }, { 6 }, { 7 }, { 8 }, { 9 }, { 10 },
+};
+static_assert(ARRAY_SIZE(bs_test_orders) == BS_BUDDY_NR_ORDERS);
+
+static void bs_test_order_desc(const struct bs_test_order *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "order %u", p->order);
+}
+
+KUNIT_ARRAY_PARAM(bs_test_order, bs_test_orders, bs_test_order_desc);
+
+/* Merging four neighbouring blocks needs orders up to BS_BUDDY_MAX_ORDER - 2. */
+static const void *bs_test_merge_order_gen_params(const void *prev, char *desc)
+{
+	const struct bs_test_order *next = bs_test_order_gen_params(prev, desc);
+
+	return next && next->order <= BS_BUDDY_MAX_ORDER - 2 ? next : NULL;
+}
+
+static unsigned int bs_test_param_order(struct kunit *test)
+{
+	const struct bs_test_order *p = test->param_value;
+
+	return p->order;
+}
+
 static void bs_buddy_test_starts_whole(struct kunit *test)
 {
+	struct bs_buddy_stats stats;
+
 	KUNIT_EXPECT_EQ(test, bs_test_buddy(test)->nr_arenas, BS_TEST_ARENAS);
 	KUNIT_EXPECT_EQ(test, bs_buddy_total_pages(bs_test_buddy(test)),
 			BS_TEST_ARENAS * BS_BUDDY_ARENA_PAGES);
+	bs_test_stats(test, &stats);
+	KUNIT_EXPECT_EQ(test, stats.used_pages, 0);
+	KUNIT_EXPECT_EQ(test, stats.cached_pages, 0);
+	/* Out-of-band metadata stays well under 0.5% of the region. */
+	KUNIT_EXPECT_LT(test, stats.metadata_bytes * 200,
+			bs_buddy_total_pages(bs_test_buddy(test)) * PAGE_SIZE);
 	bs_test_expect_whole(test);
 }
 
 /*
- * One block of each order max-1 .. 0 plus one more of order 0 fill an arena
- * exactly; every arena is filled, then nothing is left, then all is whole.
+ * All of the region as blocks of one order, each stamped so that two blocks
+ * sharing a page would show; then one more is refused; then all are freed
+ * in a seeded random order and the region is whole again.
  */
-static void bs_buddy_test_fill_one_block_per_order(struct kunit *test)
+static void bs_buddy_test_exhaust_and_recover(struct kunit *test)
 {
-	const unsigned int per_arena = BS_BUDDY_MAX_ORDER + 1;
-	unsigned long blocks[BS_TEST_ARENAS * (BS_BUDDY_MAX_ORDER + 1)];
-	unsigned int a, i, n = 0;
-	unsigned long pgoff;
+	const unsigned int order = bs_test_param_order(test);
+	struct bs_buddy *buddy = bs_test_buddy(test);
+	const unsigned long n = bs_buddy_total_pages(buddy) >> order;
+	struct bs_buddy_stats stats;
+	struct rnd_state rnd;
+	unsigned long *blocks, i, pgoff;
 
-	for (a = 0; a < BS_TEST_ARENAS; a++) {
-		for (i = 0; i < per_arena; i++) {
-			unsigned int order = i < BS_BUDDY_MAX_ORDER ?
-					     BS_BUDDY_MAX_ORDER - 1 - i : 0;
+	blocks = kunit_kmalloc_array(test, n, sizeof(*blocks), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blocks);
 
-			blocks[n] = bs_test_alloc(test, order);
-			/* Arenas are filled in turn: this one first. */
-			KUNIT_EXPECT_EQ(test, blocks[n] / BS_BUDDY_ARENA_PAGES, a);
-			n++;
-		}
+	for (i = 0; i < n; i++) {
+		blocks[i] = bs_test_alloc(test, order);
+		bs_test_stamp(buddy, blocks[i], order, order);
 	}
-	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(bs_test_buddy(test)), 0);
-	KUNIT_EXPECT_EQ(test, bs_buddy_alloc(bs_test_buddy(test), 0, &pgoff),
-			-ENOMEM);
-	KUNIT_EXPECT_EQ(test, bs_buddy_validate(bs_test_buddy(test)), 0);
+	KUNIT_EXPECT_EQ(test, bs_buddy_alloc(buddy, order, &pgoff), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(buddy), 0);
+	bs_test_stats(test, &stats);
+	KUNIT_EXPECT_EQ(test, stats.used_pages, bs_buddy_total_pages(buddy));
+	KUNIT_EXPECT_EQ(test, stats.counters.order[BS_BUDDY_ALLOCS][order], n);
+	KUNIT_EXPECT_EQ(test, stats.counters.event[BS_BUDDY_ALLOC_FAILS], 1);
+	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), 0);
 
-	for (i = 0; i < n; i++)
+	prandom_seed_state(&rnd, 20261121 + order);
+	for (i = n; i > 1; i--) {
+		unsigned long j = prandom_u32_state(&rnd) % i;
+
+		swap(blocks[j], blocks[i - 1]);
+	}
+	for (i = 0; i < n; i++) {
+		bs_test_stamp_intact(test, blocks[i], order, order);
 		bs_test_free(test, blocks[i]);
+	}
+	bs_test_stats(test, &stats);
+	KUNIT_EXPECT_EQ(test, stats.counters.order[BS_BUDDY_FREES][order], n);
 	bs_test_expect_whole(test);
 }
 
-/* An order-0 request splits the whole arena down: one free block per order. */
-static void bs_buddy_test_split_chain(struct kunit *test)
+/* One block splits its arena down to its order: one free block per order. */
+static void bs_buddy_test_split(struct kunit *test)
 {
-	unsigned long split[BS_BUDDY_NR_ORDERS], whole[BS_BUDDY_NR_ORDERS] = {};
+	const unsigned int order = bs_test_param_order(test);
+	unsigned long split[BS_BUDDY_NR_ORDERS] = {};
+	unsigned long whole[BS_BUDDY_NR_ORDERS] = {};
 	unsigned long pgoff;
-	unsigned int order;
+	unsigned int o;
 
-	for (order = 0; order < BS_BUDDY_NR_ORDERS; order++)
-		split[order] = order < BS_BUDDY_MAX_ORDER;
+	for (o = order; o < BS_BUDDY_MAX_ORDER; o++)
+		split[o] = 1;
 	whole[BS_BUDDY_MAX_ORDER] = 1;
 
-	pgoff = bs_test_alloc(test, 0);
+	pgoff = bs_test_alloc(test, order);
 	KUNIT_EXPECT_EQ(test, pgoff, 0);
+	bs_buddy_drain(bs_test_buddy(test));
 	bs_test_expect_nr_free(test, 0, split);
 	bs_test_expect_nr_free(test, 1, whole);
 	KUNIT_EXPECT_EQ(test, bs_buddy_validate(bs_test_buddy(test)), 0);
@@ -166,166 +258,464 @@ static void bs_buddy_test_split_chain(struct kunit *test)
 }
 
 /*
- * Four neighbouring order-0 blocks freed so that each merge path is taken:
- * a block whose buddy is still allocated stays alone, a lower block merges
- * with its upper buddy, an upper block merges with its lower buddy, and a
- * merge cascades up to the whole arena.
+ * Four neighbouring blocks freed so that each merge path is taken: a block
+ * whose buddy is still allocated stays alone, a lower block merges with its
+ * upper buddy, an upper pair merges with its lower buddy, and the merge
+ * cascades up to the whole arena.
  */
-static void bs_buddy_test_merge_paths(struct kunit *test)
+static void bs_buddy_test_merge(struct kunit *test)
 {
+	const unsigned int order = bs_test_param_order(test);
+	struct bs_buddy *buddy = bs_test_buddy(test);
 	unsigned long nr_free[BS_BUDDY_NR_ORDERS] = {};
-	unsigned long page[4];
-	unsigned int i, order;
+	unsigned long block[4];
+	unsigned int i, o;
 
-	for (i = 0; i < ARRAY_SIZE(page); i++) {
-		page[i] = bs_test_alloc(test, 0);
-		/* Splits keep the lower half, and free lists are LIFO. */
-		KUNIT_EXPECT_EQ(test, page[i], i);
+	for (i = 0; i < ARRAY_SIZE(block); i++) {
+		block[i] = bs_test_alloc(test, order);
+		/* Splits keep the lower half, and caches fill in address order. */
+		KUNIT_EXPECT_EQ(test, block[i], (unsigned long)i << order);
 	}
-	for (order = 2; order < BS_BUDDY_MAX_ORDER; order++)
-		nr_free[order] = 1;
+	for (o = order + 2; o < BS_BUDDY_MAX_ORDER; o++)
+		nr_free[o] = 1;
+	bs_buddy_drain(buddy);
 	bs_test_expect_nr_free(test, 0, nr_free);
 
-	bs_test_free(test, page[1]);		/* buddy 0 allocated: alone */
-	nr_free[0] = 1;
+	bs_test_free(test, block[1]);		/* buddy 0 allocated: alone */
+	bs_buddy_drain(buddy);
+	nr_free[order] = 1;
 	bs_test_expect_nr_free(test, 0, nr_free);
 
-	bs_test_free(test, page[3]);		/* buddy 2 allocated: alone */
-	nr_free[0] = 2;
+	bs_test_free(test, block[3]);		/* buddy 2 allocated: alone */
+	bs_buddy_drain(buddy);
+	nr_free[order] = 2;
 	bs_test_expect_nr_free(test, 0, nr_free);
 
-	bs_test_free(test, page[0]);		/* lower merges with upper 1 */
-	nr_free[0] = 1;
-	nr_free[1] = 1;
+	bs_test_free(test, block[0]);		/* merges with upper buddy 1 */
+	bs_buddy_drain(buddy);
+	nr_free[order] = 1;
+	nr_free[order + 1] = 1;
 	bs_test_expect_nr_free(test, 0, nr_free);
-	KUNIT_EXPECT_EQ(test, bs_buddy_validate(bs_test_buddy(test)), 0);
+	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), 0);
 
-	bs_test_free(test, page[2]);		/* upper 3, then lower 0-1, ... */
+	bs_test_free(test, block[2]);		/* 2+3, then 0-1 + 2-3, ... */
 	bs_test_expect_whole(test);
 }
 
 /* Anything but the start of a live block is refused and changes nothing. */
 static void bs_buddy_test_bad_free(struct kunit *test)
 {
+	const unsigned int order = bs_test_param_order(test);
 	struct bs_buddy *buddy = bs_test_buddy(test);
 	const unsigned long total = bs_buddy_total_pages(buddy);
-	unsigned long block, free_pages;
+	struct bs_buddy_stats before, after;
+	unsigned long block, refused = 0;
 
-	block = bs_test_alloc(test, 2);
-	free_pages = bs_buddy_free_pages(buddy);
+	block = bs_test_alloc(test, order);
+	bs_test_stats(test, &before);
 
-	KUNIT_EXPECT_EQ(test, bs_buddy_free(buddy, block + 1), -EINVAL);
-	KUNIT_EXPECT_EQ(test, bs_buddy_free(buddy, block + 3), -EINVAL);
-	KUNIT_EXPECT_EQ(test, bs_buddy_free(buddy, block + 4), -EINVAL);
-	KUNIT_EXPECT_EQ(test, bs_buddy_free(buddy, BS_BUDDY_ARENA_PAGES), -EINVAL);
+	if (order) {
+		KUNIT_EXPECT_EQ(test, bs_buddy_free(buddy, block + 1), -EINVAL);
+		KUNIT_EXPECT_EQ(test, bs_buddy_free(buddy, block + (1UL << order) - 1),
+				-EINVAL);
+		refused += 2;
+	}
+	/* The next block is free, on a free list or in a cache. */
+	KUNIT_EXPECT_EQ(test, bs_buddy_free(buddy, block + (1UL << order)), -EINVAL);
 	KUNIT_EXPECT_EQ(test, bs_buddy_free(buddy, total), -EINVAL);
 	KUNIT_EXPECT_EQ(test, bs_buddy_free(buddy, ULONG_MAX), -EINVAL);
-	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(buddy), free_pages);
+	refused += 3;
+
+	bs_test_stats(test, &after);
+	KUNIT_EXPECT_EQ(test, after.free_pages, before.free_pages);
+	KUNIT_EXPECT_EQ(test, after.cached_pages, before.cached_pages);
+	KUNIT_EXPECT_EQ(test, after.counters.event[BS_BUDDY_FREES_REFUSED],
+			before.counters.event[BS_BUDDY_FREES_REFUSED] + refused);
 	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), 0);
 
 	bs_test_free(test, block);
 	KUNIT_EXPECT_EQ(test, bs_buddy_free(buddy, block), -EINVAL);
+	bs_test_stats(test, &after);
+	KUNIT_EXPECT_EQ(test, after.counters.order[BS_BUDDY_FREES][order], 1);
 	bs_test_expect_whole(test);
 }
 
-static void bs_buddy_test_bad_order(struct kunit *test)
+/* Larger than an arena can never be served, whatever is free. */
+static void bs_buddy_test_too_large(struct kunit *test)
 {
+	struct bs_buddy *buddy = bs_test_buddy(test);
+	struct bs_buddy_stats stats;
 	unsigned long pgoff = 0;
 
-	KUNIT_EXPECT_EQ(test, bs_buddy_alloc(bs_test_buddy(test),
-					     BS_BUDDY_MAX_ORDER + 1, &pgoff), -EINVAL);
-	KUNIT_EXPECT_EQ(test, bs_buddy_alloc(bs_test_buddy(test), UINT_MAX,
-					     &pgoff), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bs_buddy_alloc(buddy, BS_BUDDY_MAX_ORDER + 1, &pgoff),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, bs_buddy_alloc(buddy, UINT_MAX, &pgoff), -EINVAL);
+	bs_test_stats(test, &stats);
+	KUNIT_EXPECT_EQ(test, stats.used_pages, 0);
 	bs_test_expect_whole(test);
 }
 
-/* Whole arenas: one per arena, at the arena starts, then no more. */
-static void bs_buddy_test_max_order(struct kunit *test)
+/* Splits and merges are counted one by one. */
+static void bs_buddy_test_split_merge_counters(struct kunit *test)
 {
-	unsigned long block[BS_TEST_ARENAS], pgoff;
-	unsigned int a;
+	const unsigned int order = BS_BUDDY_PCP_MAX_ORDER + 1;
+	struct bs_buddy_stats stats;
+	unsigned long block;
 
-	for (a = 0; a < BS_TEST_ARENAS; a++) {
-		block[a] = bs_test_alloc(test, BS_BUDDY_MAX_ORDER);
-		KUNIT_EXPECT_EQ(test, block[a], a * BS_BUDDY_ARENA_PAGES);
-	}
-	KUNIT_EXPECT_EQ(test, bs_buddy_alloc(bs_test_buddy(test),
-					     BS_BUDDY_MAX_ORDER, &pgoff), -ENOMEM);
-	for (a = 0; a < BS_TEST_ARENAS; a++)
-		bs_test_free(test, block[a]);
+	block = bs_test_alloc(test, order);
+	bs_test_stats(test, &stats);
+	KUNIT_EXPECT_EQ(test, stats.counters.event[BS_BUDDY_SPLITS],
+			BS_BUDDY_MAX_ORDER - order);
+	bs_test_free(test, block);
+	bs_test_stats(test, &stats);
+	KUNIT_EXPECT_EQ(test, stats.counters.event[BS_BUDDY_MERGES],
+			BS_BUDDY_MAX_ORDER - order);
+	bs_test_expect_whole(test);
+}
+
+/* A small block comes through the cache: batch refill, LIFO reuse, drain. */
+static void bs_buddy_test_pcp_cache_and_drain(struct kunit *test)
+{
+	struct bs_buddy *buddy = bs_test_buddy(test);
+	struct bs_buddy_stats stats;
+	unsigned long first, again;
+
+	first = bs_test_alloc(test, 0);
+	bs_test_stats(test, &stats);
+	KUNIT_EXPECT_EQ(test, stats.counters.event[BS_BUDDY_PCP_MISSES], 1);
+	KUNIT_EXPECT_EQ(test, stats.counters.event[BS_BUDDY_PCP_HITS], 0);
+	KUNIT_EXPECT_EQ(test, stats.cached_pages, BS_BUDDY_PCP_BATCH - 1);
+	KUNIT_EXPECT_EQ(test, stats.used_pages, 1);
+
+	bs_test_free(test, first);
+	bs_test_stats(test, &stats);
+	KUNIT_EXPECT_EQ(test, stats.cached_pages, BS_BUDDY_PCP_BATCH);
+	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(buddy), bs_buddy_total_pages(buddy));
+
+	again = bs_test_alloc(test, 0);
+	KUNIT_EXPECT_EQ(test, again, first);
+	bs_test_stats(test, &stats);
+	KUNIT_EXPECT_EQ(test, stats.counters.event[BS_BUDDY_PCP_HITS], 1);
+	bs_test_free(test, again);
+
+	KUNIT_EXPECT_TRUE(test, bs_buddy_drain(buddy));
+	KUNIT_EXPECT_FALSE(test, bs_buddy_drain(buddy));
+	bs_test_stats(test, &stats);
+	KUNIT_EXPECT_EQ(test, stats.cached_pages, 0);
+	bs_test_expect_whole(test);
+}
+
+/* A cache never holds more than its high mark: the surplus goes back. */
+static void bs_buddy_test_pcp_high_mark(struct kunit *test)
+{
+	const unsigned int n = BS_BUDDY_PCP_HIGH + 2 * BS_BUDDY_PCP_BATCH;
+	unsigned long blocks[BS_BUDDY_PCP_HIGH + 2 * BS_BUDDY_PCP_BATCH];
+	struct bs_buddy_stats stats;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		blocks[i] = bs_test_alloc(test, 1);
+	for (i = 0; i < n; i++)
+		bs_test_free(test, blocks[i]);
+	bs_test_stats(test, &stats);
+	KUNIT_EXPECT_LE(test, stats.cached_pages,
+			(unsigned long)BS_BUDDY_PCP_HIGH << 1);
+	KUNIT_EXPECT_GE(test, stats.counters.event[BS_BUDDY_PCP_DRAINS], 1);
+	KUNIT_EXPECT_EQ(test, bs_buddy_validate(bs_test_buddy(test)), 0);
 	bs_test_expect_whole(test);
 }
 
 /*
- * Every page as its own block, each stamped with its own number so that two
- * blocks sharing a page would show; then freed in a seeded random order.
+ * With every allocation freed but blocks left in the caches, the region can
+ * still be allocated whole, as blocks of the largest order.
  */
-static void bs_buddy_test_exhaust_and_random_free(struct kunit *test)
+static void bs_buddy_test_pcp_never_hides_memory(struct kunit *test)
 {
 	struct bs_buddy *buddy = bs_test_buddy(test);
 	const unsigned long total = bs_buddy_total_pages(buddy);
-	struct rnd_state rnd;
-	unsigned long *pages, i, pgoff;
+	unsigned long *pages, whole[BS_TEST_ARENAS], i;
+	struct bs_buddy_stats stats;
 
 	pages = kunit_kmalloc_array(test, total, sizeof(*pages), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pages);
-
-	for (i = 0; i < total; i++) {
+	for (i = 0; i < total; i++)
 		pages[i] = bs_test_alloc(test, 0);
-		*(unsigned long *)bs_buddy_addr(buddy, pages[i]) = pages[i];
-	}
-	KUNIT_EXPECT_EQ(test, bs_buddy_alloc(buddy, 0, &pgoff), -ENOMEM);
-	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(buddy), 0);
-
-	prandom_seed_state(&rnd, 20261121);
-	for (i = total; i > 1; i--) {
-		unsigned long j = prandom_u32_state(&rnd) % i;
-
-		swap(pages[j], pages[i - 1]);
-	}
-	for (i = 0; i < total; i++) {
-		KUNIT_EXPECT_EQ(test, *(unsigned long *)bs_buddy_addr(buddy, pages[i]),
-				pages[i]);
+	for (i = 0; i < total; i++)
 		bs_test_free(test, pages[i]);
-		if (i % 256 == 0)
-			KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), 0);
+	bs_test_stats(test, &stats);
+	KUNIT_EXPECT_GT(test, stats.cached_pages, 0);
+
+	for (i = 0; i < BS_TEST_ARENAS; i++)
+		whole[i] = bs_test_alloc(test, BS_BUDDY_MAX_ORDER);
+	for (i = 0; i < BS_TEST_ARENAS; i++)
+		bs_test_free(test, whole[i]);
+	bs_test_expect_whole(test);
+}
+
+struct bs_test_index_case {
+	const char *name;
+	unsigned long nr_free[BS_BUDDY_NR_ORDERS];
+	int unusable[BS_BUDDY_NR_ORDERS];
+	int extfrag[BS_BUDDY_NR_ORDERS];
+};
+
+/*
+ * Worked by hand from mm/vmstat.c's formulas. With 4 blocks of order 0, 2
+ * of order 1 and 1 of order 3: 16 free pages in 7 blocks. For order 1, 12
+ * of them are in blocks of order >= 1: unusable (16 - 12) / 16 = 0.250. For
+ * order 4 nothing fits: extfrag 1000 - (1000 + 16000 / 16) / 7 = 715.
+ */
+static const struct bs_test_index_case bs_test_index_cases[] = {
+	{
+		.name = "nothing free",
+		.unusable = { [0 ... BS_BUDDY_MAX_ORDER] = 1000 },
+	},
+	{
+		.name = "mixed",
+		.nr_free = { 4, 2, 0, 1 },
+		.unusable = { 0, 250, 500, 500, [4 ... BS_BUDDY_MAX_ORDER] = 1000 },
+		.extfrag = { -1000, -1000, -1000, -1000, 715, 786, 822, 840,
+			     849, 853, 855 },
+	},
+	{
+		.name = "whole arena",
+		.nr_free = { [BS_BUDDY_MAX_ORDER] = 1 },
+		.extfrag = { [0 ... BS_BUDDY_MAX_ORDER] = -1000 },
+	},
+	{
+		/* 1024 single pages: only order 0 is served. */
+		.name = "every other page",
+		.nr_free = { 1024 },
+		.unusable = { 0, [1 ... BS_BUDDY_MAX_ORDER] = 1000 },
+		.extfrag = { -1000, 500, 750, 875, 937, 968, 984, 992, 996,
+			     998, 999 },
+	},
+};
+
+static void bs_buddy_test_fragmentation_indices(struct kunit *test)
+{
+	unsigned int i, order;
+
+	for (i = 0; i < ARRAY_SIZE(bs_test_index_cases); i++) {
+		const struct bs_test_index_case *c = &bs_test_index_cases[i];
+
+		for (order = 0; order < BS_BUDDY_NR_ORDERS; order++) {
+			KUNIT_EXPECT_EQ_MSG(test,
+					    bs_buddy_unusable_index(c->nr_free, order),
+					    c->unusable[order], "%s, order %u",
+					    c->name, order);
+			KUNIT_EXPECT_EQ_MSG(test,
+					    bs_buddy_extfrag_index(c->nr_free, order),
+					    c->extfrag[order], "%s, order %u",
+					    c->name, order);
+		}
 	}
+}
+
+/* The same figures from a real free list: every other page of the region. */
+static void bs_buddy_test_fragmentation_of_region(struct kunit *test)
+{
+	struct bs_buddy *buddy = bs_test_buddy(test);
+	const unsigned long total = bs_buddy_total_pages(buddy);
+	const struct bs_test_index_case *c = &bs_test_index_cases[3];
+	struct bs_buddy_stats stats;
+	unsigned long *pages, i;
+	unsigned int order;
+
+	pages = kunit_kmalloc_array(test, total, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	for (i = 0; i < total; i++)
+		pages[i] = bs_test_alloc(test, 0);
+	for (i = 0; i < total; i += 2)
+		bs_test_free(test, pages[i]);
+	bs_buddy_drain(buddy);
+
+	bs_test_stats(test, &stats);
+	KUNIT_EXPECT_EQ(test, stats.nr_free[0], total / 2);
+	for (order = 0; order < BS_BUDDY_NR_ORDERS; order++) {
+		KUNIT_EXPECT_EQ(test, bs_buddy_unusable_index(stats.nr_free, order),
+				c->unusable[order]);
+		KUNIT_EXPECT_EQ(test, bs_buddy_extfrag_index(stats.nr_free, order),
+				c->extfrag[order]);
+	}
+	for (i = 1; i < total; i += 2)
+		bs_test_free(test, pages[i]);
+	bs_test_expect_whole(test);
+}
+
+/* The map tells allocated, cached and free pages apart. */
+static void bs_buddy_test_map(struct kunit *test)
+{
+	struct bs_buddy *buddy = bs_test_buddy(test);
+	const unsigned long batch_pages = BS_BUDDY_PCP_BATCH << 2;
+	u8 *kind;
+	unsigned long block, i;
+
+	kind = kunit_kmalloc(test, BS_BUDDY_ARENA_PAGES, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, kind);
+
+	block = bs_test_alloc(test, 2);
+	KUNIT_EXPECT_EQ(test, block, 0);
+	bs_buddy_arena_map(buddy, 0, kind);
+	for (i = 0; i < BS_BUDDY_ARENA_PAGES; i++)
+		KUNIT_EXPECT_EQ_MSG(test, kind[i],
+				    i < 4 ? BS_BUDDY_PAGE_USED :
+				    i < batch_pages ? BS_BUDDY_PAGE_CACHED :
+				    BS_BUDDY_PAGE_FREE, "page %lu", i);
+
+	bs_buddy_drain(buddy);
+	bs_buddy_arena_map(buddy, 0, kind);
+	for (i = 0; i < BS_BUDDY_ARENA_PAGES; i++)
+		KUNIT_EXPECT_EQ_MSG(test, kind[i], i < 4 ? BS_BUDDY_PAGE_USED :
+				    BS_BUDDY_PAGE_FREE, "page %lu", i);
+
+	bs_test_free(test, block);
+	bs_buddy_drain(buddy);
+	bs_buddy_arena_map(buddy, 1, kind);
+	KUNIT_EXPECT_NULL(test, memchr_inv(kind, BS_BUDDY_PAGE_FREE,
+					   BS_BUDDY_ARENA_PAGES));
 	bs_test_expect_whole(test);
 }
 
 /* The checker itself must see damage, or passing it would prove nothing. */
 static void bs_buddy_test_validate_detects_corruption(struct kunit *test)
 {
-	struct bs_buddy_arena *arena = &bs_test_buddy(test)->arenas[1];
+	struct bs_buddy *buddy = bs_test_buddy(test);
+	struct bs_buddy_arena *arena = &buddy->arenas[1];
+	const unsigned long first = BS_BUDDY_ARENA_PAGES;
+	struct bs_buddy_pcp *pcp;
+	unsigned long block;
 	u8 saved;
 
 	arena->nr_free[0]++;
-	KUNIT_EXPECT_EQ(test, bs_buddy_validate(bs_test_buddy(test)), -EUCLEAN);
+	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), -EUCLEAN);
 	arena->nr_free[0]--;
 
 	arena->free_pages--;
-	KUNIT_EXPECT_EQ(test, bs_buddy_validate(bs_test_buddy(test)), -EUCLEAN);
+	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), -EUCLEAN);
 	arena->free_pages++;
 
 	/* A second block head inside the arena's one free block. */
-	saved = arena->state[BS_BUDDY_ARENA_PAGES / 2];
-	arena->state[BS_BUDDY_ARENA_PAGES / 2] = arena->state[0];
-	KUNIT_EXPECT_EQ(test, bs_buddy_validate(bs_test_buddy(test)), -EUCLEAN);
-	arena->state[BS_BUDDY_ARENA_PAGES / 2] = saved;
+	saved = buddy->state[first + BS_BUDDY_ARENA_PAGES / 2];
+	buddy->state[first + BS_BUDDY_ARENA_PAGES / 2] = buddy->state[first];
+	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), -EUCLEAN);
+	buddy->state[first + BS_BUDDY_ARENA_PAGES / 2] = saved;
 
-	KUNIT_EXPECT_EQ(test, bs_buddy_validate(bs_test_buddy(test)), 0);
+	/* A cache whose count disagrees with its list. */
+	block = bs_test_alloc(test, 0);
+	bs_test_free(test, block);
+	pcp = raw_cpu_ptr(buddy->pcp);
+	spin_lock(&pcp->lock);
+	pcp->count[0]++;
+	spin_unlock(&pcp->lock);
+	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), -EUCLEAN);
+	spin_lock(&pcp->lock);
+	pcp->count[0]--;
+	spin_unlock(&pcp->lock);
+
+	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), 0);
+	bs_test_expect_whole(test);
+}
+
+#define BS_STRESS_OPS		1000000
+#define BS_STRESS_SLOTS		128
+#define BS_STRESS_CHECK_EVERY	10000
+
+struct bs_stress_slot {
+	unsigned long pgoff;
+	unsigned int order;
+	u32 tag;
+	bool live;
+};
+
+/*
+ * A seeded random mix of allocations and frees of all orders, small ones
+ * most often (order o with probability 2^-(o+1)). Every block is stamped
+ * when allocated and checked when freed; the invariants are checked every
+ * BS_STRESS_CHECK_EVERY operations and at the end.
+ */
+static void bs_buddy_test_random_stress(struct kunit *test)
+{
+	struct bs_buddy *buddy = bs_test_buddy(test);
+	unsigned long op, nr_alloc = 0, nr_nomem = 0;
+	struct bs_stress_slot *slots, *s;
+	struct rnd_state rnd;
+	unsigned int i;
+	int ret;
+
+	slots = kunit_kcalloc(test, BS_STRESS_SLOTS, sizeof(*slots), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, slots);
+	prandom_seed_state(&rnd, 0xb5dd51ab);
+
+	for (op = 0; op < BS_STRESS_OPS; op++) {
+		u32 r = prandom_u32_state(&rnd);
+
+		s = &slots[r % BS_STRESS_SLOTS];
+		if (s->live) {
+			if (!bs_test_stamp_intact(test, s->pgoff, s->order, s->tag))
+				break;
+			ret = bs_buddy_free(buddy, s->pgoff);
+			if (ret) {
+				KUNIT_FAIL(test, "op %lu: free of %lu: %d", op, s->pgoff, ret);
+				break;
+			}
+			s->live = false;
+		} else {
+			s->order = min_t(unsigned int,
+					 __ffs(prandom_u32_state(&rnd) | BIT(31)),
+					 BS_BUDDY_MAX_ORDER);
+			ret = bs_buddy_alloc(buddy, s->order, &s->pgoff);
+			if (ret == -ENOMEM) {
+				nr_nomem++;
+				continue;
+			}
+			if (ret) {
+				KUNIT_FAIL(test, "op %lu: alloc of order %u: %d", op,
+					   s->order, ret);
+				break;
+			}
+			s->tag = op;
+			s->live = true;
+			bs_test_stamp(buddy, s->pgoff, s->order, s->tag);
+			nr_alloc++;
+		}
+		if ((op + 1) % BS_STRESS_CHECK_EVERY == 0 &&
+		    bs_buddy_validate(buddy)) {
+			KUNIT_FAIL(test, "invariants broken after op %lu", op);
+			break;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, op, BS_STRESS_OPS);
+	kunit_info(test, "%lu operations: %lu allocations, %lu refused for lack of memory\n",
+		   op, nr_alloc, nr_nomem);
+
+	for (i = 0; i < BS_STRESS_SLOTS; i++) {
+		s = &slots[i];
+		if (!s->live)
+			continue;
+		bs_test_stamp_intact(test, s->pgoff, s->order, s->tag);
+		bs_test_free(test, s->pgoff);
+	}
+	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), 0);
+	bs_test_expect_whole(test);
 }
 
 static struct kunit_case bs_buddy_test_cases[] = {
 	KUNIT_CASE(bs_buddy_test_starts_whole),
-	KUNIT_CASE(bs_buddy_test_fill_one_block_per_order),
-	KUNIT_CASE(bs_buddy_test_split_chain),
-	KUNIT_CASE(bs_buddy_test_merge_paths),
-	KUNIT_CASE(bs_buddy_test_bad_free),
-	KUNIT_CASE(bs_buddy_test_bad_order),
-	KUNIT_CASE(bs_buddy_test_max_order),
-	KUNIT_CASE(bs_buddy_test_exhaust_and_random_free),
+	KUNIT_CASE_PARAM(bs_buddy_test_exhaust_and_recover, bs_test_order_gen_params),
+	KUNIT_CASE_PARAM(bs_buddy_test_split, bs_test_order_gen_params),
+	KUNIT_CASE_PARAM(bs_buddy_test_merge, bs_test_merge_order_gen_params),
+	KUNIT_CASE_PARAM(bs_buddy_test_bad_free, bs_test_order_gen_params),
+	KUNIT_CASE(bs_buddy_test_too_large),
+	KUNIT_CASE(bs_buddy_test_split_merge_counters),
+	KUNIT_CASE(bs_buddy_test_pcp_cache_and_drain),
+	KUNIT_CASE(bs_buddy_test_pcp_high_mark),
+	KUNIT_CASE(bs_buddy_test_pcp_never_hides_memory),
+	KUNIT_CASE(bs_buddy_test_fragmentation_indices),
+	KUNIT_CASE(bs_buddy_test_fragmentation_of_region),
+	KUNIT_CASE(bs_buddy_test_map),
 	KUNIT_CASE(bs_buddy_test_validate_detects_corruption),
+	KUNIT_CASE_SLOW(bs_buddy_test_random_stress),
 	{}
 };
 

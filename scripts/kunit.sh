@@ -9,7 +9,8 @@
 # repository is linked into the tree as drivers/misc/buddyslab.
 #
 # Prints "KUnit: N cases passed, N failed, N skipped" last; exits non-zero if
-# the kernel did not build or any case failed.
+# the kernel did not build, any case failed, or the kernel log has a BUG,
+# WARNING, KASAN, lockdep or list corruption report.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -39,6 +40,15 @@ skipped=$(count skipped)
 crashed=$(count crashed)
 if [ -z "$summary" ]; then
 	echo "KUnit: no result (build or boot failed, see $log)"
+	status=1
+fi
+# A KASAN, lockdep or list debugging report fails the run even if every
+# case passed: it may have come from code no expectation looks at.
+reports=$(grep -E "$BS_REPORT_RE" "$build/test.log" 2>/dev/null || true)
+if [ -n "$reports" ]; then
+	echo "KUnit: the kernel reported problems (see $build/test.log):"
+	echo "$reports"
+	failed=$((failed + 1))
 	status=1
 fi
 echo "KUnit: $passed cases passed, $((failed + crashed)) failed, $skipped skipped"

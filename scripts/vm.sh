@@ -73,14 +73,20 @@ echo "# cat $D/buddyinfo      (free blocks of order 0 1 2 ... 10, per arena)"
 cat $D/buddyinfo
 echo "# buddyslabctl shell"
 buddyslabctl shell <<'SHELL'
-alloc buddy 4096
-alloc buddy 10000
+# 40000 bytes round up to 16 pages (order 4): order 10 splits down to 4
+alloc buddy 40000
+buddyinfo
 alloc buddy 1M
+buddyinfo
+# one page comes through this CPU's cache, which takes a batch of 16 pages
+alloc buddy 4096
 buddyinfo
 free 1
 free 2
-buddyinfo
+free 3
+# validate drains the per-CPU caches back into the free lists, then checks
 validate
+buddyinfo
 SHELL
 echo "# cat $D/buddyinfo      (the shell has exited: all is free again)"
 cat $D/buddyinfo

@@ -8,92 +8,329 @@
  * order o is left (Knuth's algorithm R). A freed block merges with its buddy,
  * the block whose page index differs only in bit o, for as long as the buddy
  * is free and of the same order, so no two free buddies ever stay apart.
+ * Arenas are aligned to their size in page numbering, so a buddy is always
+ * in the same arena.
+ *
+ * Per-CPU caches. Blocks of order 0 to BS_BUDDY_PCP_MAX_ORDER are allocated
+ * from and freed to a per-CPU cache first, like the kernel's per-CPU page
+ * lists and Bonwick's magazines: an empty cache is refilled with a batch of
+ * BS_BUDDY_PCP_BATCH blocks taken under one arena lock, and a cache holding
+ * more than BS_BUDDY_PCP_HIGH blocks of an order gives its oldest batch back.
+ * Caches never hide memory: when a request fails, every cache is drained
+ * into the free lists and the request tried once more, so a region whose
+ * allocations were all freed can always be allocated again whole.
  *
  * All metadata is out of band, in arrays beside the managed memory:
  *
- *   state[i]   one byte per page: BS_BUDDY_HEAD for the first page of a
- *              block, with BS_BUDDY_USED if it is allocated and its order in
- *              the low bits; 0 for every other page of a block.
- *   links[i]   the free-list link of page i while it heads a free block.
+ *   state[p]   one byte per page: BS_BUDDY_HEAD for the first page of a
+ *              block, with BS_BUDDY_USED if it is allocated or
+ *              BS_BUDDY_CACHED if it is free in a per-CPU cache, and the
+ *              order in the low bits; 0 for every other page of a block.
+ *   links[p]   the list link of page p while it heads a free block, on an
+ *              arena free list or in a per-CPU cache.
  *
  * A free therefore needs nothing from the memory being freed, and is refused
  * unless state[] says an allocated block starts exactly there: a double free,
  * a free of a page inside a block or of a page never allocated cannot corrupt
  * anything. That costs 17 bytes per 4096-byte page (0.42%).
  *
- * Locking: one spinlock per arena covers all of its metadata. Arena locks are
- * never nested. The allocator never sleeps and may be called from any context
- * but interrupt context (the locks are not IRQ-safe).
+ * Locking. A block's state and link belong to the lock of whoever holds the
+ * block: the arena lock for free blocks on its free lists, the cache lock
+ * for blocks in a per-CPU cache. An allocated block's state changes only
+ * when it is freed, with a cmpxchg, so that of two racing frees only one
+ * wins. Only free-list blocks merge, and only under the arena lock, so
+ * reading a neighbour's state there is safe whatever a cache does with it.
+ * Lock order: cache lock, then one arena lock; arena locks never nest.
+ * Counters are per CPU and lock-free.
+ *
+ * Context: process context only (might_sleep() says so). The allocator does
+ * not sleep itself, but its locks are not IRQ-safe.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitops.h>
+#include <linux/cpumask.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 
 #include "buddy.h"
 
 #define BS_BUDDY_HEAD		BIT(7)
 #define BS_BUDDY_USED		BIT(6)
+#define BS_BUDDY_CACHED		BIT(5)
 #define BS_BUDDY_ORDER_MASK	GENMASK(4, 0)
 
-static inline u8 bs_buddy_free_head(unsigned int order)
+const char *const bs_buddy_order_counter_names[] = {
+	[BS_BUDDY_ALLOCS]		= "allocs",
+	[BS_BUDDY_FREES]		= "frees",
+};
+static_assert(ARRAY_SIZE(bs_buddy_order_counter_names) == BS_BUDDY_NR_ORDER_COUNTERS);
+
+const char *const bs_buddy_counter_names[] = {
+	[BS_BUDDY_ALLOC_FAILS]		= "alloc_fails",
+	[BS_BUDDY_FREES_REFUSED]	= "frees_refused",
+	[BS_BUDDY_SPLITS]		= "splits",
+	[BS_BUDDY_MERGES]		= "merges",
+	[BS_BUDDY_PCP_HITS]		= "pcp_hits",
+	[BS_BUDDY_PCP_MISSES]		= "pcp_misses",
+	[BS_BUDDY_PCP_DRAINS]		= "pcp_drains",
+};
+static_assert(ARRAY_SIZE(bs_buddy_counter_names) == BS_BUDDY_NR_COUNTERS);
+
+static inline u8 bs_buddy_head(unsigned int order, u8 kind)
 {
-	return BS_BUDDY_HEAD | order;
+	return BS_BUDDY_HEAD | kind | order;
 }
 
-static inline unsigned long bs_buddy_of(unsigned long idx, unsigned int order)
+static inline struct bs_buddy_arena *bs_buddy_arena_of(struct bs_buddy *buddy,
+						       unsigned long pgoff)
 {
-	return idx ^ (1UL << order);
+	return &buddy->arenas[pgoff / BS_BUDDY_ARENA_PAGES];
 }
 
-static void bs_buddy_add_free(struct bs_buddy_arena *arena, unsigned long idx,
-			      unsigned int order)
+static inline void bs_buddy_count(struct bs_buddy *buddy,
+				  enum bs_buddy_counter counter)
+{
+	this_cpu_inc(buddy->counters->event[counter]);
+}
+
+static inline void bs_buddy_count_order(struct bs_buddy *buddy,
+					enum bs_buddy_order_counter counter,
+					unsigned int order)
+{
+	this_cpu_inc(buddy->counters->order[counter][order]);
+}
+
+/* ---- Arena free lists ---------------------------------------------- */
+
+static void bs_buddy_add_free(struct bs_buddy *buddy,
+			      struct bs_buddy_arena *arena,
+			      unsigned long pgoff, unsigned int order)
 {
 	lockdep_assert_held(&arena->lock);
 
-	arena->state[idx] = bs_buddy_free_head(order);
-	list_add(&arena->links[idx], &arena->free_list[order]);
+	buddy->state[pgoff] = bs_buddy_head(order, 0);
+	list_add(&buddy->links[pgoff], &arena->free_list[order]);
 	arena->nr_free[order]++;
 	arena->free_pages += 1UL << order;
 	WRITE_ONCE(arena->free_orders, arena->free_orders | BIT(order));
 }
 
-static void bs_buddy_del_free(struct bs_buddy_arena *arena, unsigned long idx,
-			      unsigned int order)
+static void bs_buddy_del_free(struct bs_buddy *buddy,
+			      struct bs_buddy_arena *arena,
+			      unsigned long pgoff, unsigned int order)
 {
 	lockdep_assert_held(&arena->lock);
 
-	list_del(&arena->links[idx]);
+	list_del(&buddy->links[pgoff]);
 	if (!--arena->nr_free[order])
 		WRITE_ONCE(arena->free_orders, arena->free_orders & ~BIT(order));
 	arena->free_pages -= 1UL << order;
 }
 
-/* Take a block of @order from @arena; false if it has none big enough. */
-static bool bs_buddy_arena_alloc(struct bs_buddy_arena *arena,
-				 unsigned int order, unsigned long *idx)
+/*
+ * Take a block of @order off @arena's free lists, splitting a larger one if
+ * need be. The caller sets the block's state. False if none is big enough.
+ */
+static bool bs_buddy_arena_take(struct bs_buddy *buddy,
+				struct bs_buddy_arena *arena,
+				unsigned int order, unsigned long *pgoff)
 {
-	unsigned int cur;
 	unsigned long block;
+	unsigned int cur;
 
-	spin_lock(&arena->lock);
+	lockdep_assert_held(&arena->lock);
+
 	cur = find_next_bit(&arena->free_orders, BS_BUDDY_NR_ORDERS, order);
-	if (cur >= BS_BUDDY_NR_ORDERS) {
-		spin_unlock(&arena->lock);
+	if (cur >= BS_BUDDY_NR_ORDERS)
 		return false;
-	}
-	block = arena->free_list[cur].next - arena->links;
-	bs_buddy_del_free(arena, block, cur);
+	block = arena->free_list[cur].next - buddy->links;
+	bs_buddy_del_free(buddy, arena, block, cur);
 	while (cur > order) {
 		cur--;
-		bs_buddy_add_free(arena, block + (1UL << cur), cur);
+		bs_buddy_add_free(buddy, arena, block + (1UL << cur), cur);
+		bs_buddy_count(buddy, BS_BUDDY_SPLITS);
 	}
-	arena->state[block] = BS_BUDDY_HEAD | BS_BUDDY_USED | order;
-	spin_unlock(&arena->lock);
-
-	*idx = block;
+	*pgoff = block;
 	return true;
+}
+
+/* Put a block of @order back on @arena's free lists, merging its buddies. */
+static void bs_buddy_arena_put(struct bs_buddy *buddy,
+			       struct bs_buddy_arena *arena,
+			       unsigned long pgoff, unsigned int order)
+{
+	lockdep_assert_held(&arena->lock);
+
+	for (; order < BS_BUDDY_MAX_ORDER; order++) {
+		unsigned long buddy_pgoff = pgoff ^ (1UL << order);
+
+		if (buddy->state[buddy_pgoff] != bs_buddy_head(order, 0))
+			break;
+		bs_buddy_del_free(buddy, arena, buddy_pgoff, order);
+		/* The upper half stops being a head; the lower one leads. */
+		buddy->state[pgoff | buddy_pgoff] = 0;
+		pgoff &= buddy_pgoff;
+		bs_buddy_count(buddy, BS_BUDDY_MERGES);
+	}
+	bs_buddy_add_free(buddy, arena, pgoff, order);
+}
+
+static int bs_buddy_alloc_from_arenas(struct bs_buddy *buddy,
+				      unsigned int order, unsigned long *pgoff)
+{
+	unsigned int a;
+
+	for (a = 0; a < buddy->nr_arenas; a++) {
+		struct bs_buddy_arena *arena = &buddy->arenas[a];
+		bool taken;
+
+		/* Lockless hint: skip arenas with nothing of @order or above. */
+		if (!(READ_ONCE(arena->free_orders) >> order))
+			continue;
+		spin_lock(&arena->lock);
+		taken = bs_buddy_arena_take(buddy, arena, order, pgoff);
+		if (taken)
+			buddy->state[*pgoff] = bs_buddy_head(order, BS_BUDDY_USED);
+		spin_unlock(&arena->lock);
+		if (taken)
+			return 0;
+	}
+	return -ENOMEM;
+}
+
+/* ---- Per-CPU caches ------------------------------------------------- */
+
+/* Fill the empty @order list of @pcp with up to a batch of blocks. */
+static unsigned int bs_buddy_pcp_refill(struct bs_buddy *buddy,
+					struct bs_buddy_pcp *pcp,
+					unsigned int order)
+{
+	unsigned int a, n = 0;
+	unsigned long pgoff;
+
+	lockdep_assert_held(&pcp->lock);
+
+	for (a = 0; a < buddy->nr_arenas && n < BS_BUDDY_PCP_BATCH; a++) {
+		struct bs_buddy_arena *arena = &buddy->arenas[a];
+
+		if (!(READ_ONCE(arena->free_orders) >> order))
+			continue;
+		spin_lock(&arena->lock);
+		while (n < BS_BUDDY_PCP_BATCH &&
+		       bs_buddy_arena_take(buddy, arena, order, &pgoff)) {
+			buddy->state[pgoff] = bs_buddy_head(order, BS_BUDDY_CACHED);
+			/* In address order: the lowest goes out first. */
+			list_add_tail(&buddy->links[pgoff], &pcp->list[order]);
+			n++;
+		}
+		spin_unlock(&arena->lock);
+	}
+	pcp->count[order] += n;
+	return n;
+}
+
+/* Give up to @nr of the oldest blocks of @order in @pcp back to the arenas. */
+static void bs_buddy_pcp_drain(struct bs_buddy *buddy, struct bs_buddy_pcp *pcp,
+			       unsigned int order, unsigned int nr)
+{
+	struct bs_buddy_arena *locked = NULL;
+
+	lockdep_assert_held(&pcp->lock);
+
+	while (nr-- && !list_empty(&pcp->list[order])) {
+		struct list_head *link = pcp->list[order].prev;
+		unsigned long pgoff = link - buddy->links;
+		struct bs_buddy_arena *arena = bs_buddy_arena_of(buddy, pgoff);
+
+		/* A batch usually comes from one arena: keep its lock. */
+		if (arena != locked) {
+			if (locked)
+				spin_unlock(&locked->lock);
+			spin_lock(&arena->lock);
+			locked = arena;
+		}
+		list_del(link);
+		pcp->count[order]--;
+		bs_buddy_arena_put(buddy, arena, pgoff, order);
+	}
+	if (locked)
+		spin_unlock(&locked->lock);
+	bs_buddy_count(buddy, BS_BUDDY_PCP_DRAINS);
+}
+
+static int bs_buddy_alloc_from_pcp(struct bs_buddy *buddy, unsigned int order,
+				   unsigned long *pgoff)
+{
+	/*
+	 * The cache's lock, not the CPU, guards it: should the task move to
+	 * another CPU before taking the lock, it merely uses a remote cache.
+	 */
+	struct bs_buddy_pcp *pcp = raw_cpu_ptr(buddy->pcp);
+	struct list_head *link;
+
+	spin_lock(&pcp->lock);
+	if (list_empty(&pcp->list[order])) {
+		bs_buddy_count(buddy, BS_BUDDY_PCP_MISSES);
+		if (!bs_buddy_pcp_refill(buddy, pcp, order)) {
+			spin_unlock(&pcp->lock);
+			return -ENOMEM;
+		}
+	} else {
+		bs_buddy_count(buddy, BS_BUDDY_PCP_HITS);
+	}
+	link = pcp->list[order].next;
+	list_del(link);
+	pcp->count[order]--;
+	*pgoff = link - buddy->links;
+	buddy->state[*pgoff] = bs_buddy_head(order, BS_BUDDY_USED);
+	spin_unlock(&pcp->lock);
+	return 0;
+}
+
+/**
+ * bs_buddy_drain() - give every block in the per-CPU caches back
+ * @buddy:	the allocator
+ *
+ * Afterwards the free lists hold every free block, merged, unless
+ * allocations and frees ran at the same time.
+ *
+ * Context: process context.
+ * Return: true if any cache held a block.
+ */
+bool bs_buddy_drain(struct bs_buddy *buddy)
+{
+	bool drained = false;
+	unsigned int order;
+	int cpu;
+
+	might_sleep();
+
+	for_each_possible_cpu(cpu) {
+		struct bs_buddy_pcp *pcp = per_cpu_ptr(buddy->pcp, cpu);
+
+		spin_lock(&pcp->lock);
+		for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++) {
+			if (!pcp->count[order])
+				continue;
+			bs_buddy_pcp_drain(buddy, pcp, order, UINT_MAX);
+			drained = true;
+		}
+		spin_unlock(&pcp->lock);
+	}
+	return drained;
+}
+
+/* ---- Allocation and free ------------------------------------------------ */
+
+static int bs_buddy_alloc_once(struct bs_buddy *buddy, unsigned int order,
+			       unsigned long *pgoff)
+{
+	if (order <= BS_BUDDY_PCP_MAX_ORDER)
+		return bs_buddy_alloc_from_pcp(buddy, order, pgoff);
+	return bs_buddy_alloc_from_arenas(buddy, order, pgoff);
 }
 
 /**
@@ -103,39 +340,42 @@ static bool bs_buddy_arena_alloc(struct bs_buddy_arena *arena,
  * @pgoff:	out: the block's first page, counted from the region's start
  *
  * Every arena is tried in turn, so one full arena does not fail a request
- * another can serve.
+ * another can serve; if none can, the per-CPU caches are drained and the
+ * request tried once more.
  *
+ * Context: process context.
  * Return: 0 on success, -EINVAL for an order above BS_BUDDY_MAX_ORDER,
- * -ENOMEM if no arena has a free block large enough.
+ * -ENOMEM if no free block is large enough.
  */
 int bs_buddy_alloc(struct bs_buddy *buddy, unsigned int order,
 		   unsigned long *pgoff)
 {
-	unsigned long idx;
-	unsigned int a;
+	int ret;
+
+	might_sleep();
 
 	if (order > BS_BUDDY_MAX_ORDER)
 		return -EINVAL;
-
-	for (a = 0; a < buddy->nr_arenas; a++) {
-		struct bs_buddy_arena *arena = &buddy->arenas[a];
-
-		/* Lockless hint: skip arenas with nothing of @order or above. */
-		if (!(READ_ONCE(arena->free_orders) >> order))
-			continue;
-		if (bs_buddy_arena_alloc(arena, order, &idx)) {
-			*pgoff = a * BS_BUDDY_ARENA_PAGES + idx;
-			return 0;
-		}
+	ret = bs_buddy_alloc_once(buddy, order, pgoff);
+	if (ret && bs_buddy_drain(buddy))
+		ret = bs_buddy_alloc_once(buddy, order, pgoff);
+	if (ret) {
+		bs_buddy_count(buddy, BS_BUDDY_ALLOC_FAILS);
+		return ret;
 	}
-	return -ENOMEM;
+	bs_buddy_count_order(buddy, BS_BUDDY_ALLOCS, order);
+	return 0;
 }
 
 /**
- * bs_buddy_free() - free a block and merge it with its free buddies
+ * bs_buddy_free() - free a block
  * @buddy:	the allocator
  * @pgoff:	the block's first page, as bs_buddy_alloc() returned it
  *
+ * A block of a small order goes to this CPU's cache, a larger one straight
+ * back to its arena, where it merges with its free buddies.
+ *
+ * Context: process context.
  * Return: 0 on success, -EINVAL if no allocated block starts at @pgoff (a
  * double free, a page inside a block, or a page outside the region); the
  * allocator is left untouched then.
@@ -143,37 +383,47 @@ int bs_buddy_alloc(struct bs_buddy *buddy, unsigned int order,
 int bs_buddy_free(struct bs_buddy *buddy, unsigned long pgoff)
 {
 	struct bs_buddy_arena *arena;
-	unsigned long idx;
+	struct bs_buddy_pcp *pcp;
 	unsigned int order;
 	u8 state;
 
+	might_sleep();
+
 	if (pgoff >= bs_buddy_total_pages(buddy))
 		goto refused;
-	arena = &buddy->arenas[pgoff / BS_BUDDY_ARENA_PAGES];
-	idx = pgoff % BS_BUDDY_ARENA_PAGES;
-
-	spin_lock(&arena->lock);
-	state = arena->state[idx];
-	if (!(state & BS_BUDDY_HEAD) || !(state & BS_BUDDY_USED)) {
-		spin_unlock(&arena->lock);
+	state = READ_ONCE(buddy->state[pgoff]);
+	if ((state & ~BS_BUDDY_ORDER_MASK) != (BS_BUDDY_HEAD | BS_BUDDY_USED))
 		goto refused;
-	}
-	for (order = state & BS_BUDDY_ORDER_MASK; order < BS_BUDDY_MAX_ORDER;
-	     order++) {
-		unsigned long buddy_idx = bs_buddy_of(idx, order);
+	order = state & BS_BUDDY_ORDER_MASK;
 
-		if (arena->state[buddy_idx] != bs_buddy_free_head(order))
-			break;
-		bs_buddy_del_free(arena, buddy_idx, order);
-		/* The upper half stops being a head; the lower one leads. */
-		arena->state[idx | buddy_idx] = 0;
-		idx &= buddy_idx;
+	if (order <= BS_BUDDY_PCP_MAX_ORDER) {
+		pcp = raw_cpu_ptr(buddy->pcp);
+		spin_lock(&pcp->lock);
+		/* Of two racing frees of one block, one wins; one is refused. */
+		if (cmpxchg(&buddy->state[pgoff], state,
+			    bs_buddy_head(order, BS_BUDDY_CACHED)) != state) {
+			spin_unlock(&pcp->lock);
+			goto refused;
+		}
+		list_add(&buddy->links[pgoff], &pcp->list[order]);
+		if (++pcp->count[order] > BS_BUDDY_PCP_HIGH)
+			bs_buddy_pcp_drain(buddy, pcp, order, BS_BUDDY_PCP_BATCH);
+		spin_unlock(&pcp->lock);
+	} else {
+		arena = bs_buddy_arena_of(buddy, pgoff);
+		spin_lock(&arena->lock);
+		if (buddy->state[pgoff] != state) {
+			spin_unlock(&arena->lock);
+			goto refused;
+		}
+		bs_buddy_arena_put(buddy, arena, pgoff, order);
+		spin_unlock(&arena->lock);
 	}
-	bs_buddy_add_free(arena, idx, order);
-	spin_unlock(&arena->lock);
+	bs_buddy_count_order(buddy, BS_BUDDY_FREES, order);
 	return 0;
 
 refused:
+	bs_buddy_count(buddy, BS_BUDDY_FREES_REFUSED);
 	pr_err_ratelimited("refused to free page %lu: no allocated block starts there\n",
 			   pgoff);
 	return -EINVAL;
@@ -188,22 +438,39 @@ refused:
  */
 void *bs_buddy_addr(const struct bs_buddy *buddy, unsigned long pgoff)
 {
-	const struct bs_buddy_arena *arena;
+	return buddy->base[pgoff / BS_BUDDY_ARENA_PAGES] +
+	       ((pgoff % BS_BUDDY_ARENA_PAGES) << PAGE_SHIFT);
+}
 
-	arena = &buddy->arenas[pgoff / BS_BUDDY_ARENA_PAGES];
-	return arena->base + ((pgoff % BS_BUDDY_ARENA_PAGES) << PAGE_SHIFT);
+/* ---- Statistics ------------------------------------------------------ */
+
+static unsigned long bs_buddy_cached_pages(struct bs_buddy *buddy)
+{
+	unsigned long pages = 0;
+	unsigned int order;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct bs_buddy_pcp *pcp = per_cpu_ptr(buddy->pcp, cpu);
+
+		spin_lock(&pcp->lock);
+		for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++)
+			pages += (unsigned long)pcp->count[order] << order;
+		spin_unlock(&pcp->lock);
+	}
+	return pages;
 }
 
 /**
- * bs_buddy_free_pages() - pages free in all arenas
+ * bs_buddy_free_pages() - pages free, in the free lists or the caches
  * @buddy:	the allocator
  *
- * Return: the number of pages in free blocks, exact when no allocation or
- * free runs at the same time.
+ * Return: the number of free pages, exact when no allocation or free runs
+ * at the same time.
  */
 unsigned long bs_buddy_free_pages(struct bs_buddy *buddy)
 {
-	unsigned long pages = 0;
+	unsigned long pages = bs_buddy_cached_pages(buddy);
 	unsigned int a;
 
 	for (a = 0; a < buddy->nr_arenas; a++) {
@@ -217,10 +484,13 @@ unsigned long bs_buddy_free_pages(struct bs_buddy *buddy)
 }
 
 /**
- * bs_buddy_arena_nr_free() - free blocks per order of one arena
+ * bs_buddy_arena_nr_free() - free blocks per order in one arena's free lists
  * @buddy:	the allocator
  * @arena:	arena index, below @buddy->nr_arenas
  * @nr_free:	out: nr_free[o] is the number of free blocks of order o
+ *
+ * Blocks in the per-CPU caches are not counted, as the kernel's
+ * /proc/buddyinfo does not count its per-CPU pages.
  */
 void bs_buddy_arena_nr_free(struct bs_buddy *buddy, unsigned int arena,
 			    unsigned long nr_free[BS_BUDDY_NR_ORDERS])
@@ -232,71 +502,260 @@ void bs_buddy_arena_nr_free(struct bs_buddy *buddy, unsigned int arena,
 	spin_unlock(&ar->lock);
 }
 
-static int bs_buddy_corrupt(unsigned int arena, unsigned long idx,
-			    const char *what)
+/**
+ * bs_buddy_arena_map() - what every page of an arena is
+ * @buddy:	the allocator
+ * @arena:	arena index, below @buddy->nr_arenas
+ * @kind:	out: an enum bs_buddy_page_kind per page of the arena
+ */
+void bs_buddy_arena_map(struct bs_buddy *buddy, unsigned int arena,
+			u8 kind[BS_BUDDY_ARENA_PAGES])
 {
-	pr_err("validate: arena %u page %lu: %s\n", arena, idx, what);
+	struct bs_buddy_arena *ar = &buddy->arenas[arena];
+	const unsigned long first = arena * BS_BUDDY_ARENA_PAGES;
+	unsigned long i, n;
+
+	spin_lock(&ar->lock);
+	for (i = 0; i < BS_BUDDY_ARENA_PAGES; i += n) {
+		/* Caches change allocated and cached blocks without our lock. */
+		u8 state = READ_ONCE(buddy->state[first + i]);
+		unsigned int order = state & BS_BUDDY_ORDER_MASK;
+
+		n = min(1UL << min(order, BS_BUDDY_MAX_ORDER), BS_BUDDY_ARENA_PAGES - i);
+		memset(kind + i, state & BS_BUDDY_USED ? BS_BUDDY_PAGE_USED :
+		       state & BS_BUDDY_CACHED ? BS_BUDDY_PAGE_CACHED :
+		       BS_BUDDY_PAGE_FREE, n);
+	}
+	spin_unlock(&ar->lock);
+}
+
+/* Bytes of all metadata: per allocator, per arena, per page, per CPU. */
+static unsigned long bs_buddy_metadata_bytes(const struct bs_buddy *buddy)
+{
+	unsigned long pages = bs_buddy_total_pages(buddy);
+
+	return sizeof(*buddy) +
+	       buddy->nr_arenas * (sizeof(*buddy->arenas) + sizeof(*buddy->base)) +
+	       pages * (sizeof(*buddy->state) + sizeof(*buddy->links)) +
+	       num_possible_cpus() * (sizeof(struct bs_buddy_pcp) +
+				      sizeof(struct bs_buddy_counters));
+}
+
+/**
+ * bs_buddy_stats() - take a snapshot of an allocator's figures
+ * @buddy:	the allocator
+ * @stats:	out: the snapshot; consistent when nothing else runs
+ */
+void bs_buddy_stats(struct bs_buddy *buddy, struct bs_buddy_stats *stats)
+{
+	unsigned int a, c, order;
+	int cpu;
+
+	memset(stats, 0, sizeof(*stats));
+	for_each_possible_cpu(cpu) {
+		const struct bs_buddy_counters *counters =
+			per_cpu_ptr(buddy->counters, cpu);
+
+		for (c = 0; c < BS_BUDDY_NR_ORDER_COUNTERS; c++)
+			for (order = 0; order < BS_BUDDY_NR_ORDERS; order++)
+				stats->counters.order[c][order] +=
+					READ_ONCE(counters->order[c][order]);
+		for (c = 0; c < BS_BUDDY_NR_COUNTERS; c++)
+			stats->counters.event[c] += READ_ONCE(counters->event[c]);
+	}
+	for (a = 0; a < buddy->nr_arenas; a++) {
+		struct bs_buddy_arena *arena = &buddy->arenas[a];
+
+		spin_lock(&arena->lock);
+		for (order = 0; order < BS_BUDDY_NR_ORDERS; order++)
+			stats->nr_free[order] += arena->nr_free[order];
+		stats->free_pages += arena->free_pages;
+		spin_unlock(&arena->lock);
+	}
+	stats->cached_pages = bs_buddy_cached_pages(buddy);
+	stats->used_pages = bs_buddy_total_pages(buddy) - stats->free_pages -
+			    stats->cached_pages;
+	stats->metadata_bytes = bs_buddy_metadata_bytes(buddy);
+}
+
+/*
+ * Fragmentation indices, as mm/vmstat.c computes them for a zone: from the
+ * free blocks per order, how much free memory is useless for a request of
+ * some order, and whether a failure of it would be due to fragmentation.
+ */
+struct bs_buddy_contig_info {
+	unsigned long free_pages;
+	unsigned long free_blocks_total;
+	unsigned long free_blocks_suitable;
+};
+
+static void bs_buddy_contig_info(const unsigned long nr_free[BS_BUDDY_NR_ORDERS],
+				 unsigned int suitable_order,
+				 struct bs_buddy_contig_info *info)
+{
+	unsigned int order;
+
+	memset(info, 0, sizeof(*info));
+	for (order = 0; order < BS_BUDDY_NR_ORDERS; order++) {
+		info->free_blocks_total += nr_free[order];
+		info->free_pages += nr_free[order] << order;
+		if (order >= suitable_order)
+			info->free_blocks_suitable +=
+				nr_free[order] << (order - suitable_order);
+	}
+}
+
+/**
+ * bs_buddy_unusable_index() - the unusable free space index of an order
+ * @nr_free:	free blocks per order
+ * @order:	the order of the request, at most BS_BUDDY_MAX_ORDER
+ *
+ * The fraction of free memory, in thousandths, that is in blocks too small
+ * for a request of @order: 0 when all of it could serve such requests, 1000
+ * when none could (or nothing is free). mm/vmstat.c's unusable_free_index().
+ *
+ * Return: the index, 0 to 1000.
+ */
+int bs_buddy_unusable_index(const unsigned long nr_free[BS_BUDDY_NR_ORDERS],
+			    unsigned int order)
+{
+	struct bs_buddy_contig_info info;
+
+	bs_buddy_contig_info(nr_free, order, &info);
+	if (!info.free_pages)
+		return 1000;
+	return div64_ul((info.free_pages - (info.free_blocks_suitable << order)) *
+			1000ULL, info.free_pages);
+}
+
+/**
+ * bs_buddy_extfrag_index() - the fragmentation index of an order
+ * @nr_free:	free blocks per order
+ * @order:	the order of the request, at most BS_BUDDY_MAX_ORDER
+ *
+ * mm/vmstat.c's __fragmentation_index(): -1000 if a request of @order would
+ * succeed; otherwise, in thousandths, towards 0 when it fails for lack of
+ * memory and towards 1000 when it fails because free memory is fragmented.
+ * 0 when nothing is free.
+ *
+ * Return: the index, -1000 or 0 to 1000.
+ */
+int bs_buddy_extfrag_index(const unsigned long nr_free[BS_BUDDY_NR_ORDERS],
+			   unsigned int order)
+{
+	struct bs_buddy_contig_info info;
+	unsigned long requested = 1UL << order;
+
+	bs_buddy_contig_info(nr_free, order, &info);
+	if (!info.free_blocks_total)
+		return 0;
+	if (info.free_blocks_suitable)
+		return -1000;
+	return 1000 - div64_ul(1000 + div64_ul(info.free_pages * 1000ULL,
+					       requested),
+			       info.free_blocks_total);
+}
+
+/* ---- Consistency checks ---------------------------------------------- */
+
+static int bs_buddy_corrupt(const char *where, unsigned int n,
+			    unsigned long pgoff, const char *what)
+{
+	pr_err("validate: %s %u page %lu: %s\n", where, n, pgoff, what);
 	return -EUCLEAN;
 }
 
-static int bs_buddy_arena_validate(struct bs_buddy_arena *arena,
-				   unsigned int a)
+static int bs_buddy_pcp_validate(struct bs_buddy *buddy,
+				 struct bs_buddy_pcp *pcp, int cpu)
 {
+	unsigned long pgoff, len;
+	struct list_head *pos;
+	unsigned int order;
+
+	lockdep_assert_held(&pcp->lock);
+
+	for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++) {
+		len = 0;
+		list_for_each(pos, &pcp->list[order]) {
+			pgoff = pos - buddy->links;
+			if (pgoff >= bs_buddy_total_pages(buddy) ||
+			    buddy->state[pgoff] != bs_buddy_head(order, BS_BUDDY_CACHED))
+				return bs_buddy_corrupt("cpu", cpu, pgoff, "cache holds a block that is not a cached block of its order");
+			if (++len > pcp->count[order])
+				return bs_buddy_corrupt("cpu", cpu, pgoff, "cache list longer than its count");
+		}
+		if (len != pcp->count[order])
+			return bs_buddy_corrupt("cpu", cpu, 0, "cache list shorter than its count");
+		if (len > BS_BUDDY_PCP_HIGH)
+			return bs_buddy_corrupt("cpu", cpu, 0, "cache holds more than its high mark");
+	}
+	return 0;
+}
+
+static int bs_buddy_arena_validate(struct bs_buddy *buddy,
+				   struct bs_buddy_arena *arena, unsigned int a)
+{
+	const unsigned long first = a * BS_BUDDY_ARENA_PAGES;
+	const unsigned long end = first + BS_BUDDY_ARENA_PAGES;
 	unsigned long nr_free[BS_BUDDY_NR_ORDERS] = {};
 	unsigned long free_pages = 0, free_orders = 0;
-	unsigned long idx, i, len;
-	unsigned int order;
+	unsigned long pgoff, i, len;
 	struct list_head *pos;
+	unsigned int order;
 
 	lockdep_assert_held(&arena->lock);
 
 	/* Every page belongs to exactly one aligned block. */
-	for (idx = 0; idx < BS_BUDDY_ARENA_PAGES; idx += 1UL << order) {
-		u8 state = arena->state[idx];
+	for (pgoff = first; pgoff < end; pgoff += 1UL << order) {
+		u8 state = READ_ONCE(buddy->state[pgoff]);
 
 		if (!(state & BS_BUDDY_HEAD))
-			return bs_buddy_corrupt(a, idx, "page is in no block");
-		if (state & ~(BS_BUDDY_HEAD | BS_BUDDY_USED | BS_BUDDY_ORDER_MASK))
-			return bs_buddy_corrupt(a, idx, "unknown state bits");
+			return bs_buddy_corrupt("arena", a, pgoff, "page is in no block");
+		if (state & ~(BS_BUDDY_HEAD | BS_BUDDY_USED | BS_BUDDY_CACHED |
+			      BS_BUDDY_ORDER_MASK) ||
+		    (state & BS_BUDDY_USED && state & BS_BUDDY_CACHED))
+			return bs_buddy_corrupt("arena", a, pgoff, "unknown state");
 		order = state & BS_BUDDY_ORDER_MASK;
 		if (order > BS_BUDDY_MAX_ORDER)
-			return bs_buddy_corrupt(a, idx, "order too large");
-		if (idx & ((1UL << order) - 1))
-			return bs_buddy_corrupt(a, idx, "block not aligned to its order");
+			return bs_buddy_corrupt("arena", a, pgoff, "order too large");
+		if (state & BS_BUDDY_CACHED && order > BS_BUDDY_PCP_MAX_ORDER)
+			return bs_buddy_corrupt("arena", a, pgoff, "cached block of an order caches do not hold");
+		if (pgoff & ((1UL << order) - 1))
+			return bs_buddy_corrupt("arena", a, pgoff, "block not aligned to its order");
 		for (i = 1; i < (1UL << order); i++)
-			if (arena->state[idx + i])
-				return bs_buddy_corrupt(a, idx + i, "page is in two blocks");
-		if (state & BS_BUDDY_USED)
+			if (buddy->state[pgoff + i])
+				return bs_buddy_corrupt("arena", a, pgoff + i, "page is in two blocks");
+		if (state & (BS_BUDDY_USED | BS_BUDDY_CACHED))
 			continue;
 		nr_free[order]++;
 		free_pages += 1UL << order;
 		if (order < BS_BUDDY_MAX_ORDER &&
-		    arena->state[bs_buddy_of(idx, order)] == state)
-			return bs_buddy_corrupt(a, idx, "free buddies not merged");
+		    buddy->state[pgoff ^ (1UL << order)] == state)
+			return bs_buddy_corrupt("arena", a, pgoff, "free buddies not merged");
 	}
 
 	/* The lists hold exactly the free blocks, and the counts agree. */
 	for (order = 0; order < BS_BUDDY_NR_ORDERS; order++) {
 		len = 0;
 		list_for_each(pos, &arena->free_list[order]) {
-			idx = pos - arena->links;
-			if (idx >= BS_BUDDY_ARENA_PAGES ||
-			    arena->state[idx] != bs_buddy_free_head(order))
-				return bs_buddy_corrupt(a, idx, "free list holds a block that is not a free block of its order");
+			pgoff = pos - buddy->links;
+			if (pgoff < first || pgoff >= end ||
+			    buddy->state[pgoff] != bs_buddy_head(order, 0))
+				return bs_buddy_corrupt("arena", a, pgoff, "free list holds a block that is not a free block of its order");
 			if (++len > nr_free[order])
-				return bs_buddy_corrupt(a, idx, "free list longer than the free blocks of its order");
+				return bs_buddy_corrupt("arena", a, pgoff, "free list longer than the free blocks of its order");
 		}
 		if (len != nr_free[order])
-			return bs_buddy_corrupt(a, 0, "free list misses a free block");
+			return bs_buddy_corrupt("arena", a, first, "free list misses a free block");
 		if (arena->nr_free[order] != len)
-			return bs_buddy_corrupt(a, 0, "free count differs from its list");
+			return bs_buddy_corrupt("arena", a, first, "free count differs from its list");
 		if (len)
 			free_orders |= BIT(order);
 	}
 	if (arena->free_orders != free_orders)
-		return bs_buddy_corrupt(a, 0, "free order mask differs from the lists");
+		return bs_buddy_corrupt("arena", a, first, "free order mask differs from the lists");
 	if (arena->free_pages != free_pages)
-		return bs_buddy_corrupt(a, 0, "free page count differs from the blocks");
+		return bs_buddy_corrupt("arena", a, first, "free page count differs from the blocks");
 	return 0;
 }
 
@@ -304,25 +763,42 @@ static int bs_buddy_arena_validate(struct bs_buddy_arena *arena,
  * bs_buddy_validate() - check every invariant of the allocator
  * @buddy:	the allocator
  *
- * Checks, arena by arena under its lock, that every page is in exactly one
- * block, that blocks are aligned to their order, that no two free buddies of
- * the same order are left unmerged, and that the free lists, their counts and
+ * Checks each per-CPU cache (every block in it is a cached block of its
+ * order, the counts agree, none is over its high mark) and drains it; then,
+ * arena by arena under its lock, that every page is in exactly one block,
+ * that blocks are aligned to their order, that no two free buddies of the
+ * same order are left unmerged, and that the free lists, their counts and
  * the free page count agree with the per-page state. The first violation in
- * each arena is reported with pr_err().
+ * each cache and arena is reported with pr_err().
  *
+ * Context: process context.
  * Return: 0 if all holds, -EUCLEAN otherwise.
  */
 int bs_buddy_validate(struct bs_buddy *buddy)
 {
-	unsigned int a;
-	int ret = 0;
+	unsigned int a, order;
+	int cpu, err, ret = 0;
+
+	might_sleep();
+
+	for_each_possible_cpu(cpu) {
+		struct bs_buddy_pcp *pcp = per_cpu_ptr(buddy->pcp, cpu);
+
+		spin_lock(&pcp->lock);
+		err = bs_buddy_pcp_validate(buddy, pcp, cpu);
+		if (err)
+			ret = err;
+		else
+			for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++)
+				bs_buddy_pcp_drain(buddy, pcp, order, UINT_MAX);
+		spin_unlock(&pcp->lock);
+	}
 
 	for (a = 0; a < buddy->nr_arenas; a++) {
 		struct bs_buddy_arena *arena = &buddy->arenas[a];
-		int err;
 
 		spin_lock(&arena->lock);
-		err = bs_buddy_arena_validate(arena, a);
+		err = bs_buddy_arena_validate(buddy, arena, a);
 		spin_unlock(&arena->lock);
 		if (err)
 			ret = err;
@@ -330,35 +806,16 @@ int bs_buddy_validate(struct bs_buddy *buddy)
 	return ret;
 }
 
-static void bs_buddy_arena_fini(struct bs_buddy_arena *arena)
+/* ---- Setup and teardown ---------------------------------------------- */
+
+static void bs_buddy_free_metadata(struct bs_buddy *buddy)
 {
-	kvfree(arena->links);
-	kvfree(arena->state);
-}
-
-static int bs_buddy_arena_init(struct bs_buddy_arena *arena, void *base)
-{
-	unsigned int order;
-
-	arena->state = kvcalloc(BS_BUDDY_ARENA_PAGES, sizeof(*arena->state),
-				GFP_KERNEL);
-	if (!arena->state)
-		return -ENOMEM;
-	arena->links = kvcalloc(BS_BUDDY_ARENA_PAGES, sizeof(*arena->links),
-				GFP_KERNEL);
-	if (!arena->links) {
-		kvfree(arena->state);
-		return -ENOMEM;
-	}
-	spin_lock_init(&arena->lock);
-	arena->base = base;
-	for (order = 0; order < BS_BUDDY_NR_ORDERS; order++)
-		INIT_LIST_HEAD(&arena->free_list[order]);
-
-	spin_lock(&arena->lock);
-	bs_buddy_add_free(arena, 0, BS_BUDDY_MAX_ORDER);
-	spin_unlock(&arena->lock);
-	return 0;
+	free_percpu(buddy->counters);
+	free_percpu(buddy->pcp);
+	kvfree(buddy->links);
+	kvfree(buddy->state);
+	kfree(buddy->base);
+	kfree(buddy->arenas);
 }
 
 /**
@@ -372,48 +829,62 @@ static int bs_buddy_arena_init(struct bs_buddy_arena *arena, void *base)
  */
 int bs_buddy_init(struct bs_buddy *buddy, const struct bs_region *region)
 {
-	unsigned int a;
-	int ret;
+	const unsigned long pages = region->nr_chunks * BS_BUDDY_ARENA_PAGES;
+	unsigned int a, order;
+	int cpu;
 
+	memset(buddy, 0, sizeof(*buddy));
 	buddy->arenas = kcalloc(region->nr_chunks, sizeof(*buddy->arenas),
 				GFP_KERNEL);
-	if (!buddy->arenas)
+	buddy->base = kcalloc(region->nr_chunks, sizeof(*buddy->base),
+			      GFP_KERNEL);
+	buddy->state = kvcalloc(pages, sizeof(*buddy->state), GFP_KERNEL);
+	buddy->links = kvcalloc(pages, sizeof(*buddy->links), GFP_KERNEL);
+	buddy->pcp = alloc_percpu(struct bs_buddy_pcp);
+	buddy->counters = alloc_percpu(struct bs_buddy_counters);
+	if (!buddy->arenas || !buddy->base || !buddy->state || !buddy->links ||
+	    !buddy->pcp || !buddy->counters) {
+		bs_buddy_free_metadata(buddy);
 		return -ENOMEM;
-
-	for (a = 0; a < region->nr_chunks; a++) {
-		ret = bs_buddy_arena_init(&buddy->arenas[a],
-					  bs_region_chunk_addr(region, a));
-		if (ret)
-			goto err_fini_arenas;
 	}
 	buddy->nr_arenas = region->nr_chunks;
-	return 0;
 
-err_fini_arenas:
-	while (a--)
-		bs_buddy_arena_fini(&buddy->arenas[a]);
-	kfree(buddy->arenas);
-	buddy->arenas = NULL;
-	return ret;
+	for_each_possible_cpu(cpu) {
+		struct bs_buddy_pcp *pcp = per_cpu_ptr(buddy->pcp, cpu);
+
+		spin_lock_init(&pcp->lock);
+		for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++)
+			INIT_LIST_HEAD(&pcp->list[order]);
+	}
+	for (a = 0; a < buddy->nr_arenas; a++) {
+		struct bs_buddy_arena *arena = &buddy->arenas[a];
+
+		buddy->base[a] = bs_region_chunk_addr(region, a);
+		spin_lock_init(&arena->lock);
+		for (order = 0; order < BS_BUDDY_NR_ORDERS; order++)
+			INIT_LIST_HEAD(&arena->free_list[order]);
+		spin_lock(&arena->lock);
+		bs_buddy_add_free(buddy, arena, a * BS_BUDDY_ARENA_PAGES,
+				  BS_BUDDY_MAX_ORDER);
+		spin_unlock(&arena->lock);
+	}
+	return 0;
 }
 
 /**
  * bs_buddy_fini() - tear down a buddy allocator
  * @buddy:	the allocator; every block it handed out must be free again
  *
- * A block still allocated at this point is a leak in the caller, reported
- * with a warning.
+ * The per-CPU caches are drained first so the accounting is exact; a block
+ * still allocated then is a leak in the caller, reported with a warning.
  */
 void bs_buddy_fini(struct bs_buddy *buddy)
 {
-	unsigned int a;
+	unsigned long leaked;
 
-	WARN(bs_buddy_free_pages(buddy) != bs_buddy_total_pages(buddy),
-	     "%lu pages still allocated at teardown\n",
-	     bs_buddy_total_pages(buddy) - bs_buddy_free_pages(buddy));
-	for (a = 0; a < buddy->nr_arenas; a++)
-		bs_buddy_arena_fini(&buddy->arenas[a]);
-	kfree(buddy->arenas);
-	buddy->arenas = NULL;
-	buddy->nr_arenas = 0;
+	bs_buddy_drain(buddy);
+	leaked = bs_buddy_total_pages(buddy) - bs_buddy_free_pages(buddy);
+	WARN(leaked, "%lu pages still allocated at teardown\n", leaked);
+	bs_buddy_free_metadata(buddy);
+	memset(buddy, 0, sizeof(*buddy));
 }

@@ -12,26 +12,56 @@
 #define BS_BUDDY_NR_ORDERS	(BS_BUDDY_MAX_ORDER + 1)
 #define BS_BUDDY_ARENA_PAGES	(1UL << BS_BUDDY_MAX_ORDER)
 
+/* Orders the per-CPU caches hold, and how many blocks of each. */
+#define BS_BUDDY_PCP_MAX_ORDER	3
+#define BS_BUDDY_PCP_ORDERS	(BS_BUDDY_PCP_MAX_ORDER + 1)
+#define BS_BUDDY_PCP_HIGH	64	/* most blocks of one order per CPU */
+#define BS_BUDDY_PCP_BATCH	16	/* blocks moved per refill or drain */
+
+/* Counters kept per order. */
+enum bs_buddy_order_counter {
+	BS_BUDDY_ALLOCS,	/* successful allocations */
+	BS_BUDDY_FREES,		/* frees */
+	BS_BUDDY_NR_ORDER_COUNTERS,
+};
+
+/* Counters of events. */
+enum bs_buddy_counter {
+	BS_BUDDY_ALLOC_FAILS,	/* allocations refused: -ENOMEM */
+	BS_BUDDY_FREES_REFUSED,	/* frees of no live block: refused */
+	BS_BUDDY_SPLITS,	/* blocks split in two */
+	BS_BUDDY_MERGES,	/* buddy pairs merged */
+	BS_BUDDY_PCP_HITS,	/* allocations served by a per-CPU cache */
+	BS_BUDDY_PCP_MISSES,	/* per-CPU cache empty: refilled */
+	BS_BUDDY_PCP_DRAINS,	/* batches given back by per-CPU caches */
+	BS_BUDDY_NR_COUNTERS,
+};
+
+extern const char *const bs_buddy_order_counter_names[BS_BUDDY_NR_ORDER_COUNTERS];
+extern const char *const bs_buddy_counter_names[BS_BUDDY_NR_COUNTERS];
+
+/**
+ * struct bs_buddy_counters - one CPU's counters, summed when read
+ * @order:	per enum bs_buddy_order_counter, per order
+ * @event:	per enum bs_buddy_counter
+ */
+struct bs_buddy_counters {
+	unsigned long order[BS_BUDDY_NR_ORDER_COUNTERS][BS_BUDDY_NR_ORDERS];
+	unsigned long event[BS_BUDDY_NR_COUNTERS];
+};
+
 /**
  * struct bs_buddy_arena - one chunk of the region, managed as a buddy tree
- * @lock:	protects every other field but @base
- * @base:	kernel address of the arena's first page; immutable
- * @state:	one byte per page (BS_BUDDY_HEAD, BS_BUDDY_USED, order): the
- *		allocator's only record of what is free and what is allocated
- * @links:	one free-list link per page, used while the page heads a free
- *		block; kept out of the managed memory so that a user writing
- *		into its block cannot corrupt the allocator
+ * @lock:	protects every other field, and the state and links of the
+ *		arena's pages that are not in a per-CPU cache
  * @free_list:	per order, the free blocks of that order
  * @nr_free:	per order, the length of @free_list
  * @free_pages:	pages in free blocks
- * @free_orders: bit o set iff @free_list[o] is not empty; read without
+ * @free_orders: bit o set iff @free_list[o] is not empty; also read without
  *		@lock as a hint to skip arenas that cannot serve a request
  */
 struct bs_buddy_arena {
 	spinlock_t lock;
-	void *base;
-	u8 *state;
-	struct list_head *links;
 	struct list_head free_list[BS_BUDDY_NR_ORDERS];
 	unsigned long nr_free[BS_BUDDY_NR_ORDERS];
 	unsigned long free_pages;
@@ -39,13 +69,64 @@ struct bs_buddy_arena {
 };
 
 /**
+ * struct bs_buddy_pcp - one CPU's cache of free blocks of small orders
+ * @lock:	protects every field, and the state and links of the blocks
+ *		on @list; taken by its CPU with preemption off, and by any CPU
+ *		that drains the cache
+ * @list:	per order up to BS_BUDDY_PCP_MAX_ORDER, free blocks, newest
+ *		first
+ * @count:	per order, the length of @list
+ */
+struct bs_buddy_pcp {
+	spinlock_t lock;
+	struct list_head list[BS_BUDDY_PCP_ORDERS];
+	unsigned int count[BS_BUDDY_PCP_ORDERS];
+};
+
+/**
  * struct bs_buddy - a binary buddy allocator over every arena of a region
  * @arenas:	one per region chunk
  * @nr_arenas:	how many; immutable
+ * @base:	kernel address of each arena's first page; immutable
+ * @state:	one byte per page of the region (see buddy.c); under the lock
+ *		of the arena or per-CPU cache that holds the page's block
+ * @links:	one list link per page, used while the page heads a free block
+ * @pcp:	the per-CPU caches
+ * @counters:	per-CPU counters; updated with this_cpu ops, no lock
  */
 struct bs_buddy {
 	struct bs_buddy_arena *arenas;
 	unsigned int nr_arenas;
+	void **base;
+	u8 *state;
+	struct list_head *links;
+	struct bs_buddy_pcp __percpu *pcp;
+	struct bs_buddy_counters __percpu *counters;
+};
+
+/**
+ * struct bs_buddy_stats - a snapshot of a buddy allocator
+ * @counters:		every counter, summed over the CPUs
+ * @nr_free:		free blocks per order in all arenas' free lists
+ * @free_pages:		pages in the arenas' free lists
+ * @cached_pages:	free pages held by the per-CPU caches
+ * @used_pages:		pages in allocated blocks
+ * @metadata_bytes:	bytes of metadata the allocator keeps
+ */
+struct bs_buddy_stats {
+	struct bs_buddy_counters counters;
+	unsigned long nr_free[BS_BUDDY_NR_ORDERS];
+	unsigned long free_pages;
+	unsigned long cached_pages;
+	unsigned long used_pages;
+	unsigned long metadata_bytes;
+};
+
+/* What a page is, for bs_buddy_arena_map(). */
+enum bs_buddy_page_kind {
+	BS_BUDDY_PAGE_FREE,	/* in a free block on a free list */
+	BS_BUDDY_PAGE_CACHED,	/* in a free block in a per-CPU cache */
+	BS_BUDDY_PAGE_USED,	/* in an allocated block */
 };
 
 int bs_buddy_init(struct bs_buddy *buddy, const struct bs_region *region);
@@ -54,9 +135,17 @@ int bs_buddy_alloc(struct bs_buddy *buddy, unsigned int order,
 		   unsigned long *pgoff);
 int bs_buddy_free(struct bs_buddy *buddy, unsigned long pgoff);
 void *bs_buddy_addr(const struct bs_buddy *buddy, unsigned long pgoff);
+bool bs_buddy_drain(struct bs_buddy *buddy);
 unsigned long bs_buddy_free_pages(struct bs_buddy *buddy);
 void bs_buddy_arena_nr_free(struct bs_buddy *buddy, unsigned int arena,
 			    unsigned long nr_free[BS_BUDDY_NR_ORDERS]);
+void bs_buddy_arena_map(struct bs_buddy *buddy, unsigned int arena,
+			u8 kind[BS_BUDDY_ARENA_PAGES]);
+void bs_buddy_stats(struct bs_buddy *buddy, struct bs_buddy_stats *stats);
+int bs_buddy_unusable_index(const unsigned long nr_free[BS_BUDDY_NR_ORDERS],
+			    unsigned int order);
+int bs_buddy_extfrag_index(const unsigned long nr_free[BS_BUDDY_NR_ORDERS],
+			   unsigned int order);
 int bs_buddy_validate(struct bs_buddy *buddy);
 
 /**

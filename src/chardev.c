@@ -169,10 +169,49 @@ static int bs_chardev_free(struct bs_chardev_file *bf, u64 handle)
 	return 0;
 }
 
+static int bs_chardev_stats(struct bs_chardev_file *bf,
+			    struct buddyslab_stats *out)
+{
+	struct buddyslab_buddy_stats *b = &out->buddy;
+	struct bs_buddy_stats *stats;
+	unsigned int order;
+
+	BUILD_BUG_ON(BS_BUDDY_NR_ORDERS > BUDDYSLAB_STATS_ORDERS);
+
+	stats = kmalloc(sizeof(*stats), GFP_KERNEL);
+	if (!stats)
+		return -ENOMEM;
+	bs_buddy_stats(&bf->bs->buddy, stats);
+
+	b->free_pages = stats->free_pages;
+	b->cached_pages = stats->cached_pages;
+	b->used_pages = stats->used_pages;
+	b->metadata_bytes = stats->metadata_bytes;
+	b->alloc_fails = stats->counters.event[BS_BUDDY_ALLOC_FAILS];
+	b->frees_refused = stats->counters.event[BS_BUDDY_FREES_REFUSED];
+	b->splits = stats->counters.event[BS_BUDDY_SPLITS];
+	b->merges = stats->counters.event[BS_BUDDY_MERGES];
+	b->pcp_hits = stats->counters.event[BS_BUDDY_PCP_HITS];
+	b->pcp_misses = stats->counters.event[BS_BUDDY_PCP_MISSES];
+	b->pcp_drains = stats->counters.event[BS_BUDDY_PCP_DRAINS];
+	for (order = 0; order < BS_BUDDY_NR_ORDERS; order++) {
+		b->nr_free[order] = stats->nr_free[order];
+		b->allocs[order] = stats->counters.order[BS_BUDDY_ALLOCS][order];
+		b->frees[order] = stats->counters.order[BS_BUDDY_FREES][order];
+		b->unusable_index[order] =
+			bs_buddy_unusable_index(stats->nr_free, order);
+		b->extfrag_index[order] =
+			bs_buddy_extfrag_index(stats->nr_free, order);
+	}
+	kfree(stats);
+	return 0;
+}
+
 union bs_chardev_arg {
 	struct buddyslab_info info;
 	struct buddyslab_alloc alloc;
 	struct buddyslab_free free;
+	struct buddyslab_stats stats;
 };
 
 /* The ioctls by number, with the size of their first published version. */
@@ -189,6 +228,9 @@ static const struct {
 	[_IOC_NR(BUDDYSLAB_IOC_FREE)] = {
 		BUDDYSLAB_IOC_FREE,
 		offsetofend(struct buddyslab_free, handle) },
+	[_IOC_NR(BUDDYSLAB_IOC_STATS)] = {
+		BUDDYSLAB_IOC_STATS,
+		offsetofend(struct buddyslab_stats, buddy) },
 };
 
 static long bs_chardev_ioctl(struct file *file, unsigned int ucmd,
@@ -206,7 +248,7 @@ static long bs_chardev_ioctl(struct file *file, unsigned int ucmd,
 		return -ENOTTY;
 	nr = array_index_nospec(nr, ARRAY_SIZE(bs_chardev_ioctls));
 	kcmd = bs_chardev_ioctls[nr].cmd;
-	if (_IOC_DIR(ucmd) != _IOC_DIR(kcmd))
+	if (!kcmd || _IOC_DIR(ucmd) != _IOC_DIR(kcmd))
 		return -ENOTTY;
 	usize = _IOC_SIZE(ucmd);
 	ksize = _IOC_SIZE(kcmd);
@@ -233,6 +275,9 @@ static long bs_chardev_ioctl(struct file *file, unsigned int ucmd,
 		break;
 	case BUDDYSLAB_IOC_FREE:
 		ret = bs_chardev_free(bf, karg.free.handle);
+		break;
+	case BUDDYSLAB_IOC_STATS:
+		ret = bs_chardev_stats(bf, &karg.stats);
 		break;
 	default:
 		return -ENOTTY;

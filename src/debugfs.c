@@ -3,17 +3,27 @@
  * buddyslab debugfs: read-only views of the allocators, and a trigger for
  * their consistency checks, in /sys/kernel/debug/buddyslab/.
  *
- *   buddyinfo	free blocks per order, one line per arena, like /proc/buddyinfo
- *   validate	write 1 to check every allocator's invariants; read the result
+ *   buddyinfo		free blocks per order, one line per arena, like
+ *			/proc/buddyinfo
+ *   unusable_index	per arena and for the region, per order, the unusable
+ *   extfrag_index	free space and fragmentation indices, printed as
+ *			/sys/kernel/debug/extfrag/ prints them
+ *   stats		every counter and figure, "name value" per line
+ *   map		one character per page, one line per arena
+ *   validate		write 1 to check every allocator's invariants; read
+ *			the result
  *
  * The views take the allocators' own locks one arena at a time, so each line
- * is consistent in itself while allocations go on.
+ * is consistent in itself while allocations go on. Blocks in the per-CPU
+ * caches are free but, as for the kernel's per-CPU pages, not in buddyinfo
+ * nor in the indices; stats and map show them.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
 #include <linux/kernel.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 
 #include "buddyslab.h"
 
@@ -33,6 +43,113 @@ static int bs_debugfs_buddyinfo_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(bs_debugfs_buddyinfo);
+
+static void bs_debugfs_index_line(struct seq_file *m, const char *fmt,
+				  int (*index)(const unsigned long *nr_free,
+					       unsigned int order),
+				  const unsigned long *nr_free)
+{
+	unsigned int order;
+	int i;
+
+	for (order = 0; order < BS_BUDDY_NR_ORDERS; order++) {
+		i = index(nr_free, order);
+		seq_printf(m, fmt, i / 1000, abs(i % 1000));
+	}
+	seq_putc(m, '\n');
+}
+
+/* Per arena, then for the whole region as if it were one zone. */
+static int bs_debugfs_index_show(struct seq_file *m, const char *fmt,
+				 int (*index)(const unsigned long *nr_free,
+					      unsigned int order))
+{
+	struct buddyslab *bs = m->private;
+	unsigned long nr_free[BS_BUDDY_NR_ORDERS];
+	unsigned long total[BS_BUDDY_NR_ORDERS] = {};
+	unsigned int a, order;
+
+	for (a = 0; a < bs->buddy.nr_arenas; a++) {
+		bs_buddy_arena_nr_free(&bs->buddy, a, nr_free);
+		for (order = 0; order < BS_BUDDY_NR_ORDERS; order++)
+			total[order] += nr_free[order];
+		seq_printf(m, "Arena %4u ", a);
+		bs_debugfs_index_line(m, fmt, index, nr_free);
+	}
+	seq_puts(m, "Region     ");
+	bs_debugfs_index_line(m, fmt, index, total);
+	return 0;
+}
+
+static int bs_debugfs_unusable_index_show(struct seq_file *m, void *unused)
+{
+	return bs_debugfs_index_show(m, "%d.%03d ", bs_buddy_unusable_index);
+}
+DEFINE_SHOW_ATTRIBUTE(bs_debugfs_unusable_index);
+
+static int bs_debugfs_extfrag_index_show(struct seq_file *m, void *unused)
+{
+	return bs_debugfs_index_show(m, "%2d.%03d ", bs_buddy_extfrag_index);
+}
+DEFINE_SHOW_ATTRIBUTE(bs_debugfs_extfrag_index);
+
+static int bs_debugfs_stats_show(struct seq_file *m, void *unused)
+{
+	struct buddyslab *bs = m->private;
+	struct bs_buddy_stats *stats;
+	unsigned int c, order;
+
+	stats = kmalloc(sizeof(*stats), GFP_KERNEL);
+	if (!stats)
+		return -ENOMEM;
+	bs_buddy_stats(&bs->buddy, stats);
+
+	seq_printf(m, "buddy_free_pages %lu\n", stats->free_pages);
+	seq_printf(m, "buddy_cached_pages %lu\n", stats->cached_pages);
+	seq_printf(m, "buddy_used_pages %lu\n", stats->used_pages);
+	seq_printf(m, "buddy_metadata_bytes %lu\n", stats->metadata_bytes);
+	for (c = 0; c < BS_BUDDY_NR_COUNTERS; c++)
+		seq_printf(m, "buddy_%s %lu\n", bs_buddy_counter_names[c],
+			   stats->counters.event[c]);
+	for (c = 0; c < BS_BUDDY_NR_ORDER_COUNTERS; c++)
+		for (order = 0; order < BS_BUDDY_NR_ORDERS; order++)
+			seq_printf(m, "buddy_%s_order%u %lu\n",
+				   bs_buddy_order_counter_names[c], order,
+				   stats->counters.order[c][order]);
+	kfree(stats);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bs_debugfs_stats);
+
+/* What the map prints for each enum bs_buddy_page_kind. */
+static const char bs_debugfs_map_chars[] = {
+	[BS_BUDDY_PAGE_FREE]	= '.',
+	[BS_BUDDY_PAGE_CACHED]	= ',',
+	[BS_BUDDY_PAGE_USED]	= 'B',
+};
+
+static int bs_debugfs_map_show(struct seq_file *m, void *unused)
+{
+	struct buddyslab *bs = m->private;
+	unsigned int a;
+	unsigned long i;
+	u8 *kind;
+
+	kind = kmalloc(BS_BUDDY_ARENA_PAGES, GFP_KERNEL);
+	if (!kind)
+		return -ENOMEM;
+	for (a = 0; a < bs->buddy.nr_arenas; a++) {
+		bs_buddy_arena_map(&bs->buddy, a, kind);
+		for (i = 0; i < BS_BUDDY_ARENA_PAGES; i++)
+			kind[i] = bs_debugfs_map_chars[kind[i]];
+		seq_printf(m, "%4u ", a);
+		seq_write(m, kind, BS_BUDDY_ARENA_PAGES);
+		seq_putc(m, '\n');
+	}
+	kfree(kind);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bs_debugfs_map);
 
 static ssize_t bs_debugfs_validate_read(struct file *file, char __user *ubuf,
 					size_t count, loff_t *ppos)
@@ -95,6 +212,14 @@ void bs_debugfs_init(struct buddyslab *bs)
 	bs->debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("buddyinfo", 0444, bs->debugfs, bs,
 			    &bs_debugfs_buddyinfo_fops);
+	debugfs_create_file("unusable_index", 0444, bs->debugfs, bs,
+			    &bs_debugfs_unusable_index_fops);
+	debugfs_create_file("extfrag_index", 0444, bs->debugfs, bs,
+			    &bs_debugfs_extfrag_index_fops);
+	debugfs_create_file("stats", 0444, bs->debugfs, bs,
+			    &bs_debugfs_stats_fops);
+	debugfs_create_file("map", 0444, bs->debugfs, bs,
+			    &bs_debugfs_map_fops);
 	debugfs_create_file("validate", 0600, bs->debugfs, bs,
 			    &bs_debugfs_validate_fops);
 }

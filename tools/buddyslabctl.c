@@ -230,7 +230,7 @@ static int cmd_shell(int fd)
 			break;
 		/* Echo scripted input so a transcript reads like a session. */
 		if (!interactive && line[0] != '\n')
-			printf("buddyslab> %s", line);
+			printf("%s%s", line[0] == '#' ? "" : "buddyslab> ", line);
 		if (run_line(fd, line, &quit))
 			failed = 1;
 		fflush(stdout);

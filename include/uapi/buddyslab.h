@@ -84,10 +84,65 @@ struct buddyslab_free {
 	__u64 handle;
 };
 
+/* Room for every buddy order in the statistics (max_order is below it). */
+#define BUDDYSLAB_STATS_ORDERS	16
+
+/**
+ * struct buddyslab_buddy_stats - the buddy allocator's part of the statistics
+ * @free_pages:		pages in the free lists
+ * @cached_pages:	free pages held by the per-CPU caches
+ * @used_pages:		pages in allocated blocks
+ * @metadata_bytes:	bytes of metadata the allocator keeps
+ * @alloc_fails:	allocations refused with -ENOMEM
+ * @frees_refused:	frees refused because no allocated block starts there
+ * @splits:		blocks split in two
+ * @merges:		buddy pairs merged
+ * @pcp_hits:		allocations served by a per-CPU cache
+ * @pcp_misses:		allocations that found their per-CPU cache empty
+ * @pcp_drains:		batches given back by per-CPU caches
+ * @nr_free:		free blocks per order in the free lists
+ * @allocs:		allocations per order
+ * @frees:		frees per order
+ * @unusable_index:	per order, thousandths of free memory in blocks too
+ *			small for that order (mm/vmstat.c unusable_free_index)
+ * @extfrag_index:	per order, -1000 if such a request would succeed, else
+ *			thousandths towards 1000 for a failure due to
+ *			fragmentation (mm/vmstat.c __fragmentation_index)
+ *
+ * Orders above max_order read zero, and their indices 0.
+ */
+struct buddyslab_buddy_stats {
+	__u64 free_pages;
+	__u64 cached_pages;
+	__u64 used_pages;
+	__u64 metadata_bytes;
+	__u64 alloc_fails;
+	__u64 frees_refused;
+	__u64 splits;
+	__u64 merges;
+	__u64 pcp_hits;
+	__u64 pcp_misses;
+	__u64 pcp_drains;
+	__u64 nr_free[BUDDYSLAB_STATS_ORDERS];
+	__u64 allocs[BUDDYSLAB_STATS_ORDERS];
+	__u64 frees[BUDDYSLAB_STATS_ORDERS];
+	__s32 unusable_index[BUDDYSLAB_STATS_ORDERS];
+	__s32 extfrag_index[BUDDYSLAB_STATS_ORDERS];
+};
+
+/**
+ * struct buddyslab_stats - what BUDDYSLAB_IOC_STATS returns: one snapshot
+ * @buddy:	the buddy allocator
+ */
+struct buddyslab_stats {
+	struct buddyslab_buddy_stats buddy;
+};
+
 #define BUDDYSLAB_IOC_MAGIC	0xB9
 
 #define BUDDYSLAB_IOC_INFO	_IOR(BUDDYSLAB_IOC_MAGIC, 0x0, struct buddyslab_info)
 #define BUDDYSLAB_IOC_ALLOC	_IOWR(BUDDYSLAB_IOC_MAGIC, 0x1, struct buddyslab_alloc)
 #define BUDDYSLAB_IOC_FREE	_IOW(BUDDYSLAB_IOC_MAGIC, 0x2, struct buddyslab_free)
+#define BUDDYSLAB_IOC_STATS	_IOR(BUDDYSLAB_IOC_MAGIC, 0x6, struct buddyslab_stats)
 
 #endif /* _UAPI_LINUX_BUDDYSLAB_H */

@@ -52,6 +52,12 @@ static inline int bs_free(int fd, uint64_t handle)
 	return bs_ioctl(fd, BUDDYSLAB_IOC_FREE, &req);
 }
 
+static inline int bs_stats(int fd, struct buddyslab_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+	return bs_ioctl(fd, BUDDYSLAB_IOC_STATS, stats);
+}
+
 /* Read a whole (small) text file into @buf; returns its length or -errno. */
 static inline int bs_read_file(const char *path, char *buf, size_t size)
 {

@@ -292,27 +292,59 @@ static int buddyinfo_arena(unsigned int arena, unsigned long *nr_free,
 	return -1;
 }
 
+/*
+ * Run the consistency checks, which also drain the per-CPU caches into the
+ * free lists: buddyinfo then shows every free block.
+ */
+static int validate(char *result, size_t size)
+{
+	const char *path = BS_DEBUGFS "/validate";
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "1", 1) != 1) {
+		close(fd);
+		return -errno;
+	}
+	close(fd);
+	return bs_read_file(path, result, size) < 0 ? -EIO : 0;
+}
+
 TEST_F(dev, debugfs_buddyinfo_follows_allocations)
 {
 	const unsigned int orders = self->info.max_order + 1;
 	unsigned long nr_free[64];
 	struct buddyslab_alloc req;
+	char result[256];
 	unsigned int a, o;
 
 	ASSERT_GE(64, orders);
+	ASSERT_EQ(0, validate(result, sizeof(result)));
 	for (a = 0; a < self->info.nr_arenas; a++) {
 		ASSERT_EQ(0, buddyinfo_arena(a, nr_free, orders));
 		for (o = 0; o < orders; o++)
 			EXPECT_EQ(o == orders - 1, nr_free[o]);
 	}
 
-	/* One page splits arena 0 down: one free block of every lower order. */
+	/*
+	 * One page splits arena 0 down: one free block of every lower order,
+	 * once the other pages the cache took are back.
+	 */
 	ASSERT_EQ(0, bs_alloc_buddy(self->fd, 1, &req));
 	EXPECT_EQ(0, req.offset);
+	ASSERT_EQ(0, validate(result, sizeof(result)));
 	ASSERT_EQ(0, buddyinfo_arena(0, nr_free, orders));
 	for (o = 0; o < orders; o++)
 		EXPECT_EQ(o < orders - 1, nr_free[o]);
 
+	/* A block larger than the caches hold comes from the lists directly. */
+	EXPECT_EQ(0, bs_free(self->fd, req.handle));
+	ASSERT_EQ(0, validate(result, sizeof(result)));
+	ASSERT_EQ(0, bs_alloc_buddy(self->fd, self->info.arena_bytes / 2, &req));
+	ASSERT_EQ(0, buddyinfo_arena(0, nr_free, orders));
+	for (o = 0; o < orders; o++)
+		EXPECT_EQ(o == orders - 2, nr_free[o]);
 	EXPECT_EQ(0, bs_free(self->fd, req.handle));
 	ASSERT_EQ(0, buddyinfo_arena(0, nr_free, orders));
 	for (o = 0; o < orders; o++)
@@ -337,6 +369,261 @@ TEST_F(dev, debugfs_validate)
 	close(fd);
 	ASSERT_LT(0, bs_read_file(path, buf, sizeof(buf)));
 	EXPECT_STREQ("buddy: ok\n", buf);
+	EXPECT_EQ(0, bs_free(self->fd, req.handle));
+}
+
+TEST_F(dev, stats_follow_allocations)
+{
+	struct buddyslab_stats before, during, after;
+	struct buddyslab_alloc req;
+	const unsigned int order = 2;
+
+	ASSERT_EQ(0, bs_stats(self->fd, &before));
+	EXPECT_EQ(0, before.buddy.used_pages);
+	EXPECT_EQ(self->info.region_bytes / self->info.page_size,
+		  before.buddy.free_pages + before.buddy.cached_pages);
+	EXPECT_LT(0, before.buddy.metadata_bytes);
+
+	ASSERT_EQ(0, bs_alloc_buddy(self->fd, 4096 << order, &req));
+	ASSERT_EQ(0, bs_stats(self->fd, &during));
+	EXPECT_EQ(1 << order, during.buddy.used_pages);
+	EXPECT_EQ(before.buddy.allocs[order] + 1, during.buddy.allocs[order]);
+	EXPECT_EQ(before.buddy.frees[order], during.buddy.frees[order]);
+
+	ASSERT_EQ(0, bs_free(self->fd, req.handle));
+	ASSERT_EQ(0, bs_stats(self->fd, &after));
+	EXPECT_EQ(0, after.buddy.used_pages);
+	EXPECT_EQ(before.buddy.frees[order] + 1, after.buddy.frees[order]);
+	EXPECT_EQ(before.buddy.frees_refused, after.buddy.frees_refused);
+}
+
+TEST_F(dev, stats_unchanged_by_bad_requests)
+{
+	struct buddyslab_stats before, after;
+	struct buddyslab_alloc req;
+
+	ASSERT_EQ(0, bs_stats(self->fd, &before));
+	EXPECT_EQ(-EINVAL, bs_alloc_buddy(self->fd, 0, &req));
+	EXPECT_EQ(-EINVAL, bs_alloc_buddy(self->fd, self->info.arena_bytes + 1, &req));
+	EXPECT_EQ(-ENOENT, bs_free(self->fd, 12345));
+	memset(&req, 0, sizeof(req));
+	req.size = 4096;
+	req.allocator = 77;
+	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
+	ASSERT_EQ(0, bs_stats(self->fd, &after));
+	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));
+}
+
+TEST_F(dev, stats_count_exhaustion)
+{
+	struct buddyslab_stats before, after;
+	struct buddyslab_alloc req;
+	uint64_t handles[64];
+	unsigned int i, n = self->info.nr_arenas;
+
+	ASSERT_GE(64, n);
+	ASSERT_EQ(0, bs_stats(self->fd, &before));
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, bs_alloc_buddy(self->fd, self->info.arena_bytes, &req));
+		handles[i] = req.handle;
+	}
+	EXPECT_EQ(-ENOMEM, bs_alloc_buddy(self->fd, 1, &req));
+	ASSERT_EQ(0, bs_stats(self->fd, &after));
+	EXPECT_EQ(before.buddy.alloc_fails + 1, after.buddy.alloc_fails);
+	EXPECT_EQ(self->info.region_bytes / self->info.page_size,
+		  after.buddy.used_pages);
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(0, bs_free(self->fd, handles[i]));
+}
+
+/* mm/vmstat.c's formulas, to check the figures the driver reports. */
+static void vmstat_indices(const __u64 *nr_free, unsigned int nr_orders,
+			   unsigned int order, int *unusable, int *extfrag)
+{
+	uint64_t pages = 0, blocks = 0, suitable = 0;
+	unsigned int o;
+
+	for (o = 0; o < nr_orders; o++) {
+		blocks += nr_free[o];
+		pages += nr_free[o] << o;
+		if (o >= order)
+			suitable += nr_free[o] << (o - order);
+	}
+	*unusable = pages ? (pages - (suitable << order)) * 1000 / pages : 1000;
+	if (!blocks)
+		*extfrag = 0;
+	else if (suitable)
+		*extfrag = -1000;
+	else
+		*extfrag = 1000 - (1000 + pages * 1000 / (1ULL << order)) / blocks;
+}
+
+TEST_F(dev, stats_fragmentation_indices)
+{
+	const unsigned int orders = self->info.max_order + 1;
+	const unsigned int pages = self->info.region_bytes / self->info.page_size;
+	struct buddyslab_stats stats;
+	struct buddyslab_alloc req;
+	int unusable, extfrag;
+	uint64_t *handles;
+	unsigned int i, o;
+
+	ASSERT_EQ(0, bs_stats(self->fd, &stats));
+	for (o = 0; o < orders; o++) {
+		EXPECT_EQ(0, stats.buddy.unusable_index[o]);
+		EXPECT_EQ(-1000, stats.buddy.extfrag_index[o]);
+	}
+
+	/* Every page alone, then every other one freed: only order 0 fits. */
+	handles = calloc(pages, sizeof(*handles));
+	ASSERT_NE(NULL, handles);
+	for (i = 0; i < pages; i++) {
+		ASSERT_EQ(0, bs_alloc_buddy(self->fd, 1, &req));
+		handles[i] = req.handle;
+	}
+	for (i = 0; i < pages; i += 2)
+		ASSERT_EQ(0, bs_free(self->fd, handles[i]));
+	ASSERT_EQ(0, bs_stats(self->fd, &stats));
+	EXPECT_LT(0, stats.buddy.nr_free[0]);
+	for (o = 1; o < orders; o++)
+		EXPECT_EQ(0, stats.buddy.nr_free[o]);
+	for (o = 0; o < orders; o++) {
+		vmstat_indices(stats.buddy.nr_free, orders, o, &unusable, &extfrag);
+		EXPECT_EQ(unusable, stats.buddy.unusable_index[o]);
+		EXPECT_EQ(extfrag, stats.buddy.extfrag_index[o]);
+	}
+	EXPECT_EQ(0, stats.buddy.unusable_index[0]);
+	EXPECT_EQ(1000, stats.buddy.unusable_index[1]);
+	EXPECT_LT(0, stats.buddy.extfrag_index[1]);
+	for (o = orders; o < BUDDYSLAB_STATS_ORDERS; o++)
+		EXPECT_EQ(0, stats.buddy.nr_free[o]);
+
+	for (i = 1; i < pages; i += 2)
+		ASSERT_EQ(0, bs_free(self->fd, handles[i]));
+	free(handles);
+}
+
+#define IOC_STATS_SHORT	_IOR(BUDDYSLAB_IOC_MAGIC, 0x6, uint64_t)
+
+TEST_F(dev, stats_short_struct_refused)
+{
+	uint64_t small = 0;
+
+	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, IOC_STATS_SHORT, &small));
+	EXPECT_EQ(-EFAULT, bs_ioctl(self->fd, BUDDYSLAB_IOC_STATS, NULL));
+}
+
+/* The value of "name value" line @name in debugfs stats, or -1. */
+static long long debugfs_stat(const char *name)
+{
+	char buf[16384], *p;
+	size_t len = strlen(name);
+	long long v;
+
+	if (bs_read_file(BS_DEBUGFS "/stats", buf, sizeof(buf)) < 0)
+		return -1;
+	for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, name, len) && p[len] == ' ' &&
+		    sscanf(p + len, " %lld", &v) == 1)
+			return v;
+	return -1;
+}
+
+TEST_F(dev, debugfs_stats_match_ioctl)
+{
+	struct buddyslab_stats stats;
+	struct buddyslab_alloc req;
+
+	ASSERT_EQ(0, bs_alloc_buddy(self->fd, 3 * 4096, &req));
+	ASSERT_EQ(0, bs_stats(self->fd, &stats));
+	EXPECT_EQ(4, debugfs_stat("buddy_used_pages"));
+	EXPECT_EQ((long long)stats.buddy.free_pages, debugfs_stat("buddy_free_pages"));
+	EXPECT_EQ((long long)stats.buddy.cached_pages, debugfs_stat("buddy_cached_pages"));
+	EXPECT_EQ((long long)stats.buddy.allocs[2], debugfs_stat("buddy_allocs_order2"));
+	EXPECT_EQ((long long)stats.buddy.splits, debugfs_stat("buddy_splits"));
+	EXPECT_EQ((long long)stats.buddy.metadata_bytes,
+		  debugfs_stat("buddy_metadata_bytes"));
+	EXPECT_EQ(0, bs_free(self->fd, req.handle));
+}
+
+/* Each line: a label, then one "%d.%03d" figure per order. */
+static int index_file_lines(const char *path, unsigned int nr_orders,
+			    int figures[][64], unsigned int max_lines)
+{
+	char buf[16384], *line, *save = NULL, *tok, *tsave;
+	unsigned int n = 0, o;
+	int whole, frac;
+
+	if (bs_read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line && n < max_lines;
+	     line = strtok_r(NULL, "\n", &save), n++) {
+		tok = strtok_r(line, " ", &tsave);	/* "Arena" or "Region" */
+		if (!strcmp(tok, "Arena"))
+			strtok_r(NULL, " ", &tsave);
+		for (o = 0; o < nr_orders; o++) {
+			tok = strtok_r(NULL, " ", &tsave);
+			if (!tok || sscanf(tok, "%d.%3d", &whole, &frac) != 2)
+				return -1;
+			figures[n][o] = whole * 1000 + (whole < 0 ? -frac : frac);
+		}
+		if (strtok_r(NULL, " ", &tsave))
+			return -1;
+	}
+	return n;
+}
+
+TEST_F(dev, debugfs_indices_match_ioctl)
+{
+	const unsigned int orders = self->info.max_order + 1;
+	static int figures[65][64];
+	struct buddyslab_stats stats;
+	struct buddyslab_alloc req;
+	unsigned int o, n = self->info.nr_arenas;
+
+	ASSERT_GE(64, n);
+	ASSERT_GE(64, orders);
+	ASSERT_EQ(0, bs_alloc_buddy(self->fd, 5 * 4096, &req));
+	ASSERT_EQ(0, bs_stats(self->fd, &stats));
+
+	ASSERT_EQ(n + 1, index_file_lines(BS_DEBUGFS "/unusable_index", orders,
+					  figures, 65));
+	for (o = 0; o < orders; o++)
+		EXPECT_EQ(stats.buddy.unusable_index[o], figures[n][o]);
+	ASSERT_EQ(n + 1, index_file_lines(BS_DEBUGFS "/extfrag_index", orders,
+					  figures, 65));
+	for (o = 0; o < orders; o++)
+		EXPECT_EQ(stats.buddy.extfrag_index[o], figures[n][o]);
+	EXPECT_EQ(0, bs_free(self->fd, req.handle));
+}
+
+TEST_F(dev, debugfs_map_shows_allocations)
+{
+	const unsigned int per_arena = self->info.arena_bytes / self->info.page_size;
+	static char buf[1 << 20];
+	struct buddyslab_alloc req;
+	unsigned int a, i, used = 0;
+	char *line, *save = NULL;
+
+	ASSERT_EQ(0, bs_alloc_buddy(self->fd, 64 << 10, &req));
+	ASSERT_LT(0, bs_read_file(BS_DEBUGFS "/map", buf, sizeof(buf)));
+	for (a = 0, line = strtok_r(buf, "\n", &save); line;
+	     a++, line = strtok_r(NULL, "\n", &save)) {
+		ASSERT_EQ(5 + per_arena, strlen(line));
+		EXPECT_EQ(a, strtoul(line, NULL, 10));
+		for (i = 0; i < per_arena; i++) {
+			char c = line[5 + i];
+			uint64_t offset = ((uint64_t)a * per_arena + i) * 4096;
+			int inside = offset >= req.offset &&
+				     offset < req.offset + req.granted;
+
+			EXPECT_TRUE(c == '.' || c == ',' || c == 'B');
+			EXPECT_EQ(inside, c == 'B');
+			used += c == 'B';
+		}
+	}
+	EXPECT_EQ(self->info.nr_arenas, a);
+	EXPECT_EQ(16, used);
 	EXPECT_EQ(0, bs_free(self->fd, req.handle));
 }
 
