@@ -10,6 +10,7 @@
 #   make kunit             KUnit suites in UML (KASAN, lockdep)
 #   make vm-test           selftests in QEMU on Debian's 6.12 and 6.1 kernels
 #   make demo              a short buddyslabctl session in a 6.12 VM
+#   make bench             buddyslab against the kernel's allocators (UML, no debugging)
 #   make install           install the module for KDIR's kernel
 #   make clean
 #
@@ -43,9 +44,12 @@ vm-test:
 demo:
 	@scripts/vm.sh demo 6.12
 
+bench:
+	scripts/bench.sh
+
 clean:
 	rm -rf src/*.o src/.*.cmd kunit/*.o kunit/.*.cmd *.o .*.cmd *.ko *.mod \
 		*.mod.c *.mod.o modules.order Module.symvers .tmp_versions
 	$(MAKE) -C tools clean
 
-.PHONY: all module install tools check kunit vm-test demo clean
+.PHONY: all module install tools check kunit vm-test demo bench clean

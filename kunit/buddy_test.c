@@ -384,12 +384,12 @@ static void bs_buddy_test_pcp_cache_and_drain(struct kunit *test)
 	bs_test_stats(test, &stats);
 	KUNIT_EXPECT_EQ(test, stats.counters.event[BS_BUDDY_PCP_MISSES], 1);
 	KUNIT_EXPECT_EQ(test, stats.counters.event[BS_BUDDY_PCP_HITS], 0);
-	KUNIT_EXPECT_EQ(test, stats.cached_pages, BS_BUDDY_PCP_BATCH - 1);
+	KUNIT_EXPECT_EQ(test, stats.cached_pages, bs_buddy_pcp_batch(0) - 1);
 	KUNIT_EXPECT_EQ(test, stats.used_pages, 1);
 
 	bs_test_free(test, first);
 	bs_test_stats(test, &stats);
-	KUNIT_EXPECT_EQ(test, stats.cached_pages, BS_BUDDY_PCP_BATCH);
+	KUNIT_EXPECT_EQ(test, stats.cached_pages, bs_buddy_pcp_batch(0));
 	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(buddy), bs_buddy_total_pages(buddy));
 
 	again = bs_test_alloc(test, 0);
@@ -408,18 +408,20 @@ static void bs_buddy_test_pcp_cache_and_drain(struct kunit *test)
 /* A cache never holds more than its high mark: the surplus goes back. */
 static void bs_buddy_test_pcp_high_mark(struct kunit *test)
 {
-	const unsigned int n = BS_BUDDY_PCP_HIGH + 2 * BS_BUDDY_PCP_BATCH;
-	unsigned long blocks[BS_BUDDY_PCP_HIGH + 2 * BS_BUDDY_PCP_BATCH];
+	const unsigned int order = 1;
+	const unsigned int n = bs_buddy_pcp_high(order) + 2 * bs_buddy_pcp_batch(order);
+	unsigned long *blocks;
 	struct bs_buddy_stats stats;
 	unsigned int i;
 
+	blocks = kunit_kmalloc_array(test, n, sizeof(*blocks), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blocks);
 	for (i = 0; i < n; i++)
-		blocks[i] = bs_test_alloc(test, 1);
+		blocks[i] = bs_test_alloc(test, order);
 	for (i = 0; i < n; i++)
 		bs_test_free(test, blocks[i]);
 	bs_test_stats(test, &stats);
-	KUNIT_EXPECT_LE(test, stats.cached_pages,
-			(unsigned long)BS_BUDDY_PCP_HIGH << 1);
+	KUNIT_EXPECT_LE(test, stats.cached_pages, BS_BUDDY_PCP_HIGH);
 	KUNIT_EXPECT_GE(test, stats.counters.event[BS_BUDDY_PCP_DRAINS], 1);
 	KUNIT_EXPECT_EQ(test, bs_buddy_validate(bs_test_buddy(test)), 0);
 	bs_test_expect_whole(test);
@@ -547,7 +549,7 @@ static void bs_buddy_test_fragmentation_of_region(struct kunit *test)
 static void bs_buddy_test_map(struct kunit *test)
 {
 	struct bs_buddy *buddy = bs_test_buddy(test);
-	const unsigned long batch_pages = BS_BUDDY_PCP_BATCH << 2;
+	const unsigned long batch_pages = BS_BUDDY_PCP_BATCH;
 	u8 *kind;
 	unsigned long block, i;
 

@@ -14,21 +14,12 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-ksrc=$(bs_ksrc)
 build=$BS_CACHE/kunit-build
 log=$BS_CACHE/kunit.log
 
-ln -sfn "$BS_ROOT" "$ksrc/drivers/misc/buddyslab"
-grep -q 'drivers/misc/buddyslab/Kconfig' "$ksrc/drivers/misc/Kconfig" ||
-	sed -i '$ s|^endmenu$|source "drivers/misc/buddyslab/Kconfig"\nendmenu|' \
-		"$ksrc/drivers/misc/Kconfig"
-grep -q 'buddyslab/' "$ksrc/drivers/misc/Makefile" ||
-	echo 'obj-$(CONFIG_BUDDYSLAB)		+= buddyslab/' >> "$ksrc/drivers/misc/Makefile"
-
 status=0
-(cd "$ksrc" && python3 tools/testing/kunit/kunit.py run --arch=um \
-	--kunitconfig="$BS_ROOT/kunit/.kunitconfig" --build_dir="$build" \
-	--jobs="$(nproc)") 2>&1 | tee "$log" || status=$?
+bs_kunit run "$BS_ROOT/kunit/.kunitconfig" "$build" 2>&1 | tee "$log" ||
+	status=$?
 
 summary=$(grep -E 'Ran [0-9]+ tests' "$log" | tail -n 1 || true)
 count() {

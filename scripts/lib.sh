@@ -43,6 +43,25 @@ bs_ksrc() {
 	echo "$dir"
 }
 
+# Run kunit.py in the cached linux-source-6.12 tree with the repository
+# linked in as drivers/misc/buddyslab: bs_kunit COMMAND KUNITCONFIG BUILD_DIR
+# [kunit.py arguments]; "run" builds in BUILD_DIR (incrementally) and boots
+# UML, "build" only builds.
+bs_kunit() {
+	local command=$1 kunitconfig=$2 build=$3 ksrc
+	shift 3
+	ksrc=$(bs_ksrc)
+	ln -sfn "$BS_ROOT" "$ksrc/drivers/misc/buddyslab"
+	grep -q 'drivers/misc/buddyslab/Kconfig' "$ksrc/drivers/misc/Kconfig" ||
+		sed -i '$ s|^endmenu$|source "drivers/misc/buddyslab/Kconfig"\nendmenu|' \
+			"$ksrc/drivers/misc/Kconfig"
+	grep -q 'buddyslab/' "$ksrc/drivers/misc/Makefile" ||
+		echo 'obj-$(CONFIG_BUDDYSLAB)		+= buddyslab/' >> "$ksrc/drivers/misc/Makefile"
+	(cd "$ksrc" && python3 tools/testing/kunit/kunit.py "$command" --arch=um \
+		--kunitconfig="$kunitconfig" --build_dir="$build" \
+		--jobs="$(nproc)" "$@")
+}
+
 # Build the module against kernel $1's headers with W=1, in a copy under $2
 # so that builds for several kernels never share objects. Fails, showing
 # them, on any compiler warning.

@@ -14,8 +14,9 @@
  * Per-CPU caches. Blocks of order 0 to BS_BUDDY_PCP_MAX_ORDER are allocated
  * from and freed to a per-CPU cache first, like the kernel's per-CPU page
  * lists and Bonwick's magazines: an empty cache is refilled with a batch of
- * BS_BUDDY_PCP_BATCH blocks taken under one arena lock, and a cache holding
- * more than BS_BUDDY_PCP_HIGH blocks of an order gives its oldest batch back.
+ * BS_BUDDY_PCP_BATCH pages' worth of blocks, taken under one arena lock, and
+ * a cache holding more than BS_BUDDY_PCP_HIGH pages of an order gives its
+ * oldest batch back.
  * Caches never hide memory: when a request fails, every cache is drained
  * into the free lists and the request tried once more, so a region whose
  * allocations were all freed can always be allocated again whole.
@@ -41,7 +42,8 @@
  * wins. Only free-list blocks merge, and only under the arena lock, so
  * reading a neighbour's state there is safe whatever a cache does with it.
  * Lock order: cache lock, then one arena lock; arena locks never nest.
- * Counters are per CPU and lock-free.
+ * Counters live beside what they count, under the same lock; only failures,
+ * counted where no lock is held, are atomic.
  *
  * Context: process context only (might_sleep() says so). The allocator does
  * not sleep itself, but its locks are not IRQ-safe.
@@ -90,17 +92,10 @@ static inline struct bs_buddy_arena *bs_buddy_arena_of(struct bs_buddy *buddy,
 	return &buddy->arenas[pgoff / BS_BUDDY_ARENA_PAGES];
 }
 
-static inline void bs_buddy_count(struct bs_buddy *buddy,
-				  enum bs_buddy_counter counter)
+static inline void bs_buddy_count_failure(struct bs_buddy *buddy,
+					  enum bs_buddy_counter counter)
 {
-	this_cpu_inc(buddy->counters->event[counter]);
-}
-
-static inline void bs_buddy_count_order(struct bs_buddy *buddy,
-					enum bs_buddy_order_counter counter,
-					unsigned int order)
-{
-	this_cpu_inc(buddy->counters->order[counter][order]);
+	atomic_long_inc(&buddy->failures[counter]);
 }
 
 /* ---- Arena free lists ---------------------------------------------- */
@@ -151,7 +146,7 @@ static bool bs_buddy_arena_take(struct bs_buddy *buddy,
 	while (cur > order) {
 		cur--;
 		bs_buddy_add_free(buddy, arena, block + (1UL << cur), cur);
-		bs_buddy_count(buddy, BS_BUDDY_SPLITS);
+		arena->counters.event[BS_BUDDY_SPLITS]++;
 	}
 	*pgoff = block;
 	return true;
@@ -173,7 +168,7 @@ static void bs_buddy_arena_put(struct bs_buddy *buddy,
 		/* The upper half stops being a head; the lower one leads. */
 		buddy->state[pgoff | buddy_pgoff] = 0;
 		pgoff &= buddy_pgoff;
-		bs_buddy_count(buddy, BS_BUDDY_MERGES);
+		arena->counters.event[BS_BUDDY_MERGES]++;
 	}
 	bs_buddy_add_free(buddy, arena, pgoff, order);
 }
@@ -192,8 +187,10 @@ static int bs_buddy_alloc_from_arenas(struct bs_buddy *buddy,
 			continue;
 		spin_lock(&arena->lock);
 		taken = bs_buddy_arena_take(buddy, arena, order, pgoff);
-		if (taken)
+		if (taken) {
 			buddy->state[*pgoff] = bs_buddy_head(order, BS_BUDDY_USED);
+			arena->counters.order[BS_BUDDY_ALLOCS][order]++;
+		}
 		spin_unlock(&arena->lock);
 		if (taken)
 			return 0;
@@ -203,27 +200,69 @@ static int bs_buddy_alloc_from_arenas(struct bs_buddy *buddy,
 
 /* ---- Per-CPU caches ------------------------------------------------- */
 
-/* Fill the empty @order list of @pcp with up to a batch of blocks. */
+/* Cache a block of @order, taken from @arena under its lock. */
+static void bs_buddy_pcp_add(struct bs_buddy *buddy, struct bs_buddy_pcp *pcp,
+			     unsigned long pgoff, unsigned int order)
+{
+	lockdep_assert_held(&pcp->lock);
+
+	buddy->state[pgoff] = bs_buddy_head(order, BS_BUDDY_CACHED);
+	/* In address order: the lowest goes out first. */
+	list_add_tail(&buddy->links[pgoff], &pcp->list[order]);
+}
+
+/* Cut a free block of BS_BUDDY_PCP_RUN_ORDER into a batch of @order. */
+static unsigned int bs_buddy_pcp_carve(struct bs_buddy *buddy,
+				       struct bs_buddy_arena *arena,
+				       struct bs_buddy_pcp *pcp,
+				       unsigned long run, unsigned int order)
+{
+	const unsigned int n = 1U << (BS_BUDDY_PCP_RUN_ORDER - order);
+	unsigned int i;
+
+	lockdep_assert_held(&arena->lock);
+
+	for (i = 0; i < n; i++)
+		bs_buddy_pcp_add(buddy, pcp, run + ((unsigned long)i << order),
+				 order);
+	/* As many splits as halving the run down to @order would make. */
+	arena->counters.event[BS_BUDDY_SPLITS] += n - 1;
+	return n;
+}
+
+/*
+ * Fill the empty @order list of @pcp with up to a batch of blocks. Free
+ * blocks smaller than a batch are used first, so that a refill does not
+ * break up a large block while fragments are left; otherwise a whole batch
+ * is cut from one block in a single step.
+ */
 static unsigned int bs_buddy_pcp_refill(struct bs_buddy *buddy,
 					struct bs_buddy_pcp *pcp,
 					unsigned int order)
 {
+	const unsigned int batch = bs_buddy_pcp_batch(order);
 	unsigned int a, n = 0;
 	unsigned long pgoff;
 
+	BUILD_BUG_ON(!is_power_of_2(BS_BUDDY_PCP_BATCH));
+	BUILD_BUG_ON(BS_BUDDY_PCP_MAX_ORDER >= BS_BUDDY_PCP_RUN_ORDER);
+	BUILD_BUG_ON(BS_BUDDY_MAX_ORDER < BS_BUDDY_PCP_RUN_ORDER);
+	BUILD_BUG_ON(BS_BUDDY_PCP_HIGH < 2 * BS_BUDDY_PCP_BATCH);
 	lockdep_assert_held(&pcp->lock);
 
-	for (a = 0; a < buddy->nr_arenas && n < BS_BUDDY_PCP_BATCH; a++) {
+	for (a = 0; a < buddy->nr_arenas && n < batch; a++) {
 		struct bs_buddy_arena *arena = &buddy->arenas[a];
 
 		if (!(READ_ONCE(arena->free_orders) >> order))
 			continue;
 		spin_lock(&arena->lock);
-		while (n < BS_BUDDY_PCP_BATCH &&
+		if (!n && find_next_bit(&arena->free_orders, BS_BUDDY_PCP_RUN_ORDER,
+					order) >= BS_BUDDY_PCP_RUN_ORDER &&
+		    bs_buddy_arena_take(buddy, arena, BS_BUDDY_PCP_RUN_ORDER, &pgoff))
+			n = bs_buddy_pcp_carve(buddy, arena, pcp, pgoff, order);
+		while (n < batch &&
 		       bs_buddy_arena_take(buddy, arena, order, &pgoff)) {
-			buddy->state[pgoff] = bs_buddy_head(order, BS_BUDDY_CACHED);
-			/* In address order: the lowest goes out first. */
-			list_add_tail(&buddy->links[pgoff], &pcp->list[order]);
+			bs_buddy_pcp_add(buddy, pcp, pgoff, order);
 			n++;
 		}
 		spin_unlock(&arena->lock);
@@ -258,7 +297,7 @@ static void bs_buddy_pcp_drain(struct bs_buddy *buddy, struct bs_buddy_pcp *pcp,
 	}
 	if (locked)
 		spin_unlock(&locked->lock);
-	bs_buddy_count(buddy, BS_BUDDY_PCP_DRAINS);
+	pcp->counters.event[BS_BUDDY_PCP_DRAINS]++;
 }
 
 static int bs_buddy_alloc_from_pcp(struct bs_buddy *buddy, unsigned int order,
@@ -273,19 +312,20 @@ static int bs_buddy_alloc_from_pcp(struct bs_buddy *buddy, unsigned int order,
 
 	spin_lock(&pcp->lock);
 	if (list_empty(&pcp->list[order])) {
-		bs_buddy_count(buddy, BS_BUDDY_PCP_MISSES);
+		pcp->counters.event[BS_BUDDY_PCP_MISSES]++;
 		if (!bs_buddy_pcp_refill(buddy, pcp, order)) {
 			spin_unlock(&pcp->lock);
 			return -ENOMEM;
 		}
 	} else {
-		bs_buddy_count(buddy, BS_BUDDY_PCP_HITS);
+		pcp->counters.event[BS_BUDDY_PCP_HITS]++;
 	}
 	link = pcp->list[order].next;
 	list_del(link);
 	pcp->count[order]--;
 	*pgoff = link - buddy->links;
 	buddy->state[*pgoff] = bs_buddy_head(order, BS_BUDDY_USED);
+	pcp->counters.order[BS_BUDDY_ALLOCS][order]++;
 	spin_unlock(&pcp->lock);
 	return 0;
 }
@@ -359,12 +399,9 @@ int bs_buddy_alloc(struct bs_buddy *buddy, unsigned int order,
 	ret = bs_buddy_alloc_once(buddy, order, pgoff);
 	if (ret && bs_buddy_drain(buddy))
 		ret = bs_buddy_alloc_once(buddy, order, pgoff);
-	if (ret) {
-		bs_buddy_count(buddy, BS_BUDDY_ALLOC_FAILS);
-		return ret;
-	}
-	bs_buddy_count_order(buddy, BS_BUDDY_ALLOCS, order);
-	return 0;
+	if (ret)
+		bs_buddy_count_failure(buddy, BS_BUDDY_ALLOC_FAILS);
+	return ret;
 }
 
 /**
@@ -406,8 +443,10 @@ int bs_buddy_free(struct bs_buddy *buddy, unsigned long pgoff)
 			goto refused;
 		}
 		list_add(&buddy->links[pgoff], &pcp->list[order]);
-		if (++pcp->count[order] > BS_BUDDY_PCP_HIGH)
-			bs_buddy_pcp_drain(buddy, pcp, order, BS_BUDDY_PCP_BATCH);
+		pcp->counters.order[BS_BUDDY_FREES][order]++;
+		if (++pcp->count[order] > bs_buddy_pcp_high(order))
+			bs_buddy_pcp_drain(buddy, pcp, order,
+					   bs_buddy_pcp_batch(order));
 		spin_unlock(&pcp->lock);
 	} else {
 		arena = bs_buddy_arena_of(buddy, pgoff);
@@ -417,13 +456,13 @@ int bs_buddy_free(struct bs_buddy *buddy, unsigned long pgoff)
 			goto refused;
 		}
 		bs_buddy_arena_put(buddy, arena, pgoff, order);
+		arena->counters.order[BS_BUDDY_FREES][order]++;
 		spin_unlock(&arena->lock);
 	}
-	bs_buddy_count_order(buddy, BS_BUDDY_FREES, order);
 	return 0;
 
 refused:
-	bs_buddy_count(buddy, BS_BUDDY_FREES_REFUSED);
+	bs_buddy_count_failure(buddy, BS_BUDDY_FREES_REFUSED);
 	pr_err_ratelimited("refused to free page %lu: no allocated block starts there\n",
 			   pgoff);
 	return -EINVAL;
@@ -537,8 +576,19 @@ static unsigned long bs_buddy_metadata_bytes(const struct bs_buddy *buddy)
 	return sizeof(*buddy) +
 	       buddy->nr_arenas * (sizeof(*buddy->arenas) + sizeof(*buddy->base)) +
 	       pages * (sizeof(*buddy->state) + sizeof(*buddy->links)) +
-	       num_possible_cpus() * (sizeof(struct bs_buddy_pcp) +
-				      sizeof(struct bs_buddy_counters));
+	       num_possible_cpus() * sizeof(struct bs_buddy_pcp);
+}
+
+static void bs_buddy_add_counters(struct bs_buddy_counters *sum,
+				  const struct bs_buddy_counters *counters)
+{
+	unsigned int c, order;
+
+	for (c = 0; c < BS_BUDDY_NR_ORDER_COUNTERS; c++)
+		for (order = 0; order < BS_BUDDY_NR_ORDERS; order++)
+			sum->order[c][order] += counters->order[c][order];
+	for (c = 0; c < BS_BUDDY_NR_COUNTERS; c++)
+		sum->event[c] += counters->event[c];
 }
 
 /**
@@ -552,21 +602,20 @@ void bs_buddy_stats(struct bs_buddy *buddy, struct bs_buddy_stats *stats)
 	int cpu;
 
 	memset(stats, 0, sizeof(*stats));
+	for (c = 0; c < BS_BUDDY_NR_COUNTERS; c++)
+		stats->counters.event[c] = atomic_long_read(&buddy->failures[c]);
 	for_each_possible_cpu(cpu) {
-		const struct bs_buddy_counters *counters =
-			per_cpu_ptr(buddy->counters, cpu);
+		struct bs_buddy_pcp *pcp = per_cpu_ptr(buddy->pcp, cpu);
 
-		for (c = 0; c < BS_BUDDY_NR_ORDER_COUNTERS; c++)
-			for (order = 0; order < BS_BUDDY_NR_ORDERS; order++)
-				stats->counters.order[c][order] +=
-					READ_ONCE(counters->order[c][order]);
-		for (c = 0; c < BS_BUDDY_NR_COUNTERS; c++)
-			stats->counters.event[c] += READ_ONCE(counters->event[c]);
+		spin_lock(&pcp->lock);
+		bs_buddy_add_counters(&stats->counters, &pcp->counters);
+		spin_unlock(&pcp->lock);
 	}
 	for (a = 0; a < buddy->nr_arenas; a++) {
 		struct bs_buddy_arena *arena = &buddy->arenas[a];
 
 		spin_lock(&arena->lock);
+		bs_buddy_add_counters(&stats->counters, &arena->counters);
 		for (order = 0; order < BS_BUDDY_NR_ORDERS; order++)
 			stats->nr_free[order] += arena->nr_free[order];
 		stats->free_pages += arena->free_pages;
@@ -686,7 +735,7 @@ static int bs_buddy_pcp_validate(struct bs_buddy *buddy,
 		}
 		if (len != pcp->count[order])
 			return bs_buddy_corrupt("cpu", cpu, 0, "cache list shorter than its count");
-		if (len > BS_BUDDY_PCP_HIGH)
+		if (len > bs_buddy_pcp_high(order))
 			return bs_buddy_corrupt("cpu", cpu, 0, "cache holds more than its high mark");
 	}
 	return 0;
@@ -810,7 +859,6 @@ int bs_buddy_validate(struct bs_buddy *buddy)
 
 static void bs_buddy_free_metadata(struct bs_buddy *buddy)
 {
-	free_percpu(buddy->counters);
 	free_percpu(buddy->pcp);
 	kvfree(buddy->links);
 	kvfree(buddy->state);
@@ -841,9 +889,8 @@ int bs_buddy_init(struct bs_buddy *buddy, const struct bs_region *region)
 	buddy->state = kvcalloc(pages, sizeof(*buddy->state), GFP_KERNEL);
 	buddy->links = kvcalloc(pages, sizeof(*buddy->links), GFP_KERNEL);
 	buddy->pcp = alloc_percpu(struct bs_buddy_pcp);
-	buddy->counters = alloc_percpu(struct bs_buddy_counters);
 	if (!buddy->arenas || !buddy->base || !buddy->state || !buddy->links ||
-	    !buddy->pcp || !buddy->counters) {
+	    !buddy->pcp) {
 		bs_buddy_free_metadata(buddy);
 		return -ENOMEM;
 	}

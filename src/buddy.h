@@ -2,6 +2,7 @@
 #ifndef _BUDDYSLAB_BUDDY_H
 #define _BUDDYSLAB_BUDDY_H
 
+#include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -12,11 +13,39 @@
 #define BS_BUDDY_NR_ORDERS	(BS_BUDDY_MAX_ORDER + 1)
 #define BS_BUDDY_ARENA_PAGES	(1UL << BS_BUDDY_MAX_ORDER)
 
-/* Orders the per-CPU caches hold, and how many blocks of each. */
+/*
+ * Orders the per-CPU caches hold, and how much of each, in pages: a cache
+ * holds at most BS_BUDDY_PCP_HIGH pages of an order and moves them in
+ * batches of BS_BUDDY_PCP_BATCH pages, so larger orders move fewer blocks.
+ */
 #define BS_BUDDY_PCP_MAX_ORDER	3
 #define BS_BUDDY_PCP_ORDERS	(BS_BUDDY_PCP_MAX_ORDER + 1)
-#define BS_BUDDY_PCP_HIGH	64	/* most blocks of one order per CPU */
-#define BS_BUDDY_PCP_BATCH	16	/* blocks moved per refill or drain */
+#define BS_BUDDY_PCP_HIGH	256
+#define BS_BUDDY_PCP_BATCH	64
+/* A batch is one block of this order, when a refill can take it whole. */
+#define BS_BUDDY_PCP_RUN_ORDER	const_ilog2(BS_BUDDY_PCP_BATCH)
+
+/**
+ * bs_buddy_pcp_high() - most blocks of an order a per-CPU cache holds
+ * @order:	0 to BS_BUDDY_PCP_MAX_ORDER
+ *
+ * Return: the number of blocks.
+ */
+static inline unsigned int bs_buddy_pcp_high(unsigned int order)
+{
+	return BS_BUDDY_PCP_HIGH >> order;
+}
+
+/**
+ * bs_buddy_pcp_batch() - blocks of an order moved per refill or drain
+ * @order:	0 to BS_BUDDY_PCP_MAX_ORDER
+ *
+ * Return: the number of blocks.
+ */
+static inline unsigned int bs_buddy_pcp_batch(unsigned int order)
+{
+	return BS_BUDDY_PCP_BATCH >> order;
+}
 
 /* Counters kept per order. */
 enum bs_buddy_order_counter {
@@ -41,9 +70,12 @@ extern const char *const bs_buddy_order_counter_names[BS_BUDDY_NR_ORDER_COUNTERS
 extern const char *const bs_buddy_counter_names[BS_BUDDY_NR_COUNTERS];
 
 /**
- * struct bs_buddy_counters - one CPU's counters, summed when read
+ * struct bs_buddy_counters - counters, kept where the events happen
  * @order:	per enum bs_buddy_order_counter, per order
  * @event:	per enum bs_buddy_counter
+ *
+ * Each arena and each per-CPU cache counts what happens under its lock, so
+ * counting costs no atomic operation; bs_buddy_stats() adds them up.
  */
 struct bs_buddy_counters {
 	unsigned long order[BS_BUDDY_NR_ORDER_COUNTERS][BS_BUDDY_NR_ORDERS];
@@ -59,6 +91,8 @@ struct bs_buddy_counters {
  * @free_pages:	pages in free blocks
  * @free_orders: bit o set iff @free_list[o] is not empty; also read without
  *		@lock as a hint to skip arenas that cannot serve a request
+ * @counters:	what happened in this arena: splits, merges, allocations and
+ *		frees of the orders the caches do not hold
  */
 struct bs_buddy_arena {
 	spinlock_t lock;
@@ -66,6 +100,7 @@ struct bs_buddy_arena {
 	unsigned long nr_free[BS_BUDDY_NR_ORDERS];
 	unsigned long free_pages;
 	unsigned long free_orders;
+	struct bs_buddy_counters counters;
 };
 
 /**
@@ -76,11 +111,14 @@ struct bs_buddy_arena {
  * @list:	per order up to BS_BUDDY_PCP_MAX_ORDER, free blocks, newest
  *		first
  * @count:	per order, the length of @list
+ * @counters:	what happened in this cache: hits, misses, drains,
+ *		allocations and frees of the orders it holds
  */
 struct bs_buddy_pcp {
 	spinlock_t lock;
 	struct list_head list[BS_BUDDY_PCP_ORDERS];
 	unsigned int count[BS_BUDDY_PCP_ORDERS];
+	struct bs_buddy_counters counters;
 };
 
 /**
@@ -92,7 +130,8 @@ struct bs_buddy_pcp {
  *		of the arena or per-CPU cache that holds the page's block
  * @links:	one list link per page, used while the page heads a free block
  * @pcp:	the per-CPU caches
- * @counters:	per-CPU counters; updated with this_cpu ops, no lock
+ * @failures:	per enum bs_buddy_counter, the failures, counted where no
+ *		lock is held; atomic
  */
 struct bs_buddy {
 	struct bs_buddy_arena *arenas;
@@ -101,12 +140,12 @@ struct bs_buddy {
 	u8 *state;
 	struct list_head *links;
 	struct bs_buddy_pcp __percpu *pcp;
-	struct bs_buddy_counters __percpu *counters;
+	atomic_long_t failures[BS_BUDDY_NR_COUNTERS];
 };
 
 /**
  * struct bs_buddy_stats - a snapshot of a buddy allocator
- * @counters:		every counter, summed over the CPUs
+ * @counters:		every counter, summed over arenas, caches and failures
  * @nr_free:		free blocks per order in all arenas' free lists
  * @free_pages:		pages in the arenas' free lists
  * @cached_pages:	free pages held by the per-CPU caches
