@@ -40,7 +40,7 @@ static void *bs_bench_buddy_alloc(void *ctx, unsigned int order)
 {
 	unsigned long pgoff;
 
-	if (bs_buddy_alloc(ctx, order, &pgoff))
+	if (bs_buddy_alloc(ctx, order, BS_BUDDY_TAG_DIRECT, &pgoff))
 		return NULL;
 	/* Page offsets are never ULONG_MAX: the +1 keeps 0 apart from NULL. */
 	return (void *)(pgoff + 1);

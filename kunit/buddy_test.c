@@ -61,7 +61,8 @@ static unsigned long bs_test_alloc(struct kunit *test, unsigned int order)
 {
 	unsigned long pgoff;
 
-	KUNIT_ASSERT_EQ_MSG(test, bs_buddy_alloc(bs_test_buddy(test), order, &pgoff),
+	KUNIT_ASSERT_EQ_MSG(test, bs_buddy_alloc(bs_test_buddy(test), order,
+						   BS_BUDDY_TAG_DIRECT, &pgoff),
 			    0, "order %u", order);
 	KUNIT_EXPECT_EQ_MSG(test, pgoff & ((1UL << order) - 1), 0,
 			    "block of order %u at page %lu is misaligned", order, pgoff);
@@ -210,7 +211,7 @@ static void bs_buddy_test_exhaust_and_recover(struct kunit *test)
 		blocks[i] = bs_test_alloc(test, order);
 		bs_test_stamp(buddy, blocks[i], order, order);
 	}
-	KUNIT_EXPECT_EQ(test, bs_buddy_alloc(buddy, order, &pgoff), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, bs_buddy_alloc(buddy, order, BS_BUDDY_TAG_DIRECT, &pgoff), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(buddy), 0);
 	bs_test_stats(test, &stats);
 	KUNIT_EXPECT_EQ(test, stats.used_pages, bs_buddy_total_pages(buddy));
@@ -347,9 +348,11 @@ static void bs_buddy_test_too_large(struct kunit *test)
 	struct bs_buddy_stats stats;
 	unsigned long pgoff = 0;
 
-	KUNIT_EXPECT_EQ(test, bs_buddy_alloc(buddy, BS_BUDDY_MAX_ORDER + 1, &pgoff),
+	KUNIT_EXPECT_EQ(test, bs_buddy_alloc(buddy, BS_BUDDY_MAX_ORDER + 1,
+				       BS_BUDDY_TAG_DIRECT, &pgoff),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, bs_buddy_alloc(buddy, UINT_MAX, &pgoff), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bs_buddy_alloc(buddy, UINT_MAX, BS_BUDDY_TAG_DIRECT,
+				       &pgoff), -EINVAL);
 	bs_test_stats(test, &stats);
 	KUNIT_EXPECT_EQ(test, stats.used_pages, 0);
 	bs_test_expect_whole(test);
@@ -666,7 +669,8 @@ static void bs_buddy_test_random_stress(struct kunit *test)
 			s->order = min_t(unsigned int,
 					 __ffs(prandom_u32_state(&rnd) | BIT(31)),
 					 BS_BUDDY_MAX_ORDER);
-			ret = bs_buddy_alloc(buddy, s->order, &s->pgoff);
+			ret = bs_buddy_alloc(buddy, s->order, BS_BUDDY_TAG_DIRECT,
+					     &s->pgoff);
 			if (ret == -ENOMEM) {
 				nr_nomem++;
 				continue;

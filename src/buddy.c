@@ -24,9 +24,10 @@
  * All metadata is out of band, in arrays beside the managed memory:
  *
  *   state[p]   one byte per page: BS_BUDDY_HEAD for the first page of a
- *              block, with BS_BUDDY_USED if it is allocated or
- *              BS_BUDDY_CACHED if it is free in a per-CPU cache, and the
- *              order in the low bits; 0 for every other page of a block.
+ *              block, with BS_BUDDY_USED and the caller's tag if it is
+ *              allocated, or BS_BUDDY_CACHED if it is free in a per-CPU
+ *              cache, and the order in the low bits; 0 for every other
+ *              page of a block.
  *   links[p]   the list link of page p while it heads a free block, on an
  *              arena free list or in a per-CPU cache.
  *
@@ -45,11 +46,18 @@
  * Counters live beside what they count, under the same lock; only failures,
  * counted where no lock is held, are atomic.
  *
+ * Reclaim. Users that keep free memory of their own (a slab allocator's
+ * empty slabs) register a shrinker. When a request fails, the per-CPU caches
+ * are drained and every shrinker is asked to give back what it can, then the
+ * request is tried once more.
+ *
  * Context: process context only (might_sleep() says so). The allocator does
- * not sleep itself, but its locks are not IRQ-safe.
+ * not sleep itself, but its locks are not IRQ-safe; shrinkers are run under
+ * a mutex.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitfield.h>
 #include <linux/bitops.h>
 #include <linux/cpumask.h>
 #include <linux/math64.h>
@@ -61,8 +69,12 @@
 
 #define BS_BUDDY_HEAD		BIT(7)
 #define BS_BUDDY_USED		BIT(6)
-#define BS_BUDDY_CACHED		BIT(5)
-#define BS_BUDDY_ORDER_MASK	GENMASK(4, 0)
+#define BS_BUDDY_CACHED		BIT(5)		/* free blocks only */
+#define BS_BUDDY_TAG_MASK	GENMASK(5, 4)	/* allocated blocks only */
+#define BS_BUDDY_ORDER_MASK	GENMASK(3, 0)
+
+static_assert(BS_BUDDY_MAX_ORDER <= BS_BUDDY_ORDER_MASK);
+static_assert(BS_BUDDY_NR_TAGS == (BS_BUDDY_TAG_MASK >> 4) + 1);
 
 const char *const bs_buddy_order_counter_names[] = {
 	[BS_BUDDY_ALLOCS]		= "allocs",
@@ -84,6 +96,18 @@ static_assert(ARRAY_SIZE(bs_buddy_counter_names) == BS_BUDDY_NR_COUNTERS);
 static inline u8 bs_buddy_head(unsigned int order, u8 kind)
 {
 	return BS_BUDDY_HEAD | kind | order;
+}
+
+static inline u8 bs_buddy_used_head(unsigned int order, unsigned int tag)
+{
+	return BS_BUDDY_HEAD | BS_BUDDY_USED | FIELD_PREP(BS_BUDDY_TAG_MASK, tag) |
+	       order;
+}
+
+static inline bool bs_buddy_is_used_head(u8 state)
+{
+	return (state & (BS_BUDDY_HEAD | BS_BUDDY_USED)) ==
+	       (BS_BUDDY_HEAD | BS_BUDDY_USED);
 }
 
 static inline struct bs_buddy_arena *bs_buddy_arena_of(struct bs_buddy *buddy,
@@ -174,7 +198,8 @@ static void bs_buddy_arena_put(struct bs_buddy *buddy,
 }
 
 static int bs_buddy_alloc_from_arenas(struct bs_buddy *buddy,
-				      unsigned int order, unsigned long *pgoff)
+				      unsigned int order, unsigned int tag,
+				      unsigned long *pgoff)
 {
 	unsigned int a;
 
@@ -188,7 +213,7 @@ static int bs_buddy_alloc_from_arenas(struct bs_buddy *buddy,
 		spin_lock(&arena->lock);
 		taken = bs_buddy_arena_take(buddy, arena, order, pgoff);
 		if (taken) {
-			buddy->state[*pgoff] = bs_buddy_head(order, BS_BUDDY_USED);
+			buddy->state[*pgoff] = bs_buddy_used_head(order, tag);
 			arena->counters.order[BS_BUDDY_ALLOCS][order]++;
 		}
 		spin_unlock(&arena->lock);
@@ -301,7 +326,7 @@ static void bs_buddy_pcp_drain(struct bs_buddy *buddy, struct bs_buddy_pcp *pcp,
 }
 
 static int bs_buddy_alloc_from_pcp(struct bs_buddy *buddy, unsigned int order,
-				   unsigned long *pgoff)
+				   unsigned int tag, unsigned long *pgoff)
 {
 	/*
 	 * The cache's lock, not the CPU, guards it: should the task move to
@@ -324,7 +349,7 @@ static int bs_buddy_alloc_from_pcp(struct bs_buddy *buddy, unsigned int order,
 	list_del(link);
 	pcp->count[order]--;
 	*pgoff = link - buddy->links;
-	buddy->state[*pgoff] = bs_buddy_head(order, BS_BUDDY_USED);
+	buddy->state[*pgoff] = bs_buddy_used_head(order, tag);
 	pcp->counters.order[BS_BUDDY_ALLOCS][order]++;
 	spin_unlock(&pcp->lock);
 	return 0;
@@ -366,39 +391,91 @@ bool bs_buddy_drain(struct bs_buddy *buddy)
 /* ---- Allocation and free ------------------------------------------------ */
 
 static int bs_buddy_alloc_once(struct bs_buddy *buddy, unsigned int order,
-			       unsigned long *pgoff)
+			       unsigned int tag, unsigned long *pgoff)
 {
 	if (order <= BS_BUDDY_PCP_MAX_ORDER)
-		return bs_buddy_alloc_from_pcp(buddy, order, pgoff);
-	return bs_buddy_alloc_from_arenas(buddy, order, pgoff);
+		return bs_buddy_alloc_from_pcp(buddy, order, tag, pgoff);
+	return bs_buddy_alloc_from_arenas(buddy, order, tag, pgoff);
+}
+
+/*
+ * Run the shrinkers, then drain the caches (where what the shrinkers freed
+ * may have gone): true if anything came back.
+ */
+static bool bs_buddy_reclaim(struct bs_buddy *buddy)
+{
+	struct bs_buddy_shrinker *shrinker;
+	bool reclaimed = false;
+
+	mutex_lock(&buddy->shrinker_lock);
+	list_for_each_entry(shrinker, &buddy->shrinkers, list)
+		if (shrinker->shrink(shrinker))
+			reclaimed = true;
+	mutex_unlock(&buddy->shrinker_lock);
+	return bs_buddy_drain(buddy) || reclaimed;
+}
+
+/**
+ * bs_buddy_register_shrinker() - be asked for memory when a request fails
+ * @buddy:	the allocator
+ * @shrinker:	its shrink() gives back free memory its owner keeps and
+ *		returns the number of pages it gave back; it may free blocks
+ *		but must not allocate from @buddy
+ *
+ * Context: process context.
+ */
+void bs_buddy_register_shrinker(struct bs_buddy *buddy,
+				struct bs_buddy_shrinker *shrinker)
+{
+	mutex_lock(&buddy->shrinker_lock);
+	list_add_tail(&shrinker->list, &buddy->shrinkers);
+	mutex_unlock(&buddy->shrinker_lock);
+}
+
+/**
+ * bs_buddy_unregister_shrinker() - stop asking a shrinker
+ * @buddy:	the allocator
+ * @shrinker:	a shrinker bs_buddy_register_shrinker() added; not running
+ *		once this returns
+ *
+ * Context: process context.
+ */
+void bs_buddy_unregister_shrinker(struct bs_buddy *buddy,
+				  struct bs_buddy_shrinker *shrinker)
+{
+	mutex_lock(&buddy->shrinker_lock);
+	list_del(&shrinker->list);
+	mutex_unlock(&buddy->shrinker_lock);
 }
 
 /**
  * bs_buddy_alloc() - allocate a block of 2^order pages
  * @buddy:	the allocator
  * @order:	0 to BS_BUDDY_MAX_ORDER
+ * @tag:	below BS_BUDDY_NR_TAGS: who the block is for, as the map and
+ *		bs_buddy_block_tag() tell
  * @pgoff:	out: the block's first page, counted from the region's start
  *
  * Every arena is tried in turn, so one full arena does not fail a request
- * another can serve; if none can, the per-CPU caches are drained and the
- * request tried once more.
+ * another can serve; if none can, the per-CPU caches are drained, the
+ * shrinkers run, and the request tried once more.
  *
  * Context: process context.
- * Return: 0 on success, -EINVAL for an order above BS_BUDDY_MAX_ORDER,
- * -ENOMEM if no free block is large enough.
+ * Return: 0 on success, -EINVAL for an order above BS_BUDDY_MAX_ORDER or a
+ * bad tag, -ENOMEM if no free block is large enough.
  */
 int bs_buddy_alloc(struct bs_buddy *buddy, unsigned int order,
-		   unsigned long *pgoff)
+		   unsigned int tag, unsigned long *pgoff)
 {
 	int ret;
 
 	might_sleep();
 
-	if (order > BS_BUDDY_MAX_ORDER)
+	if (order > BS_BUDDY_MAX_ORDER || tag >= BS_BUDDY_NR_TAGS)
 		return -EINVAL;
-	ret = bs_buddy_alloc_once(buddy, order, pgoff);
-	if (ret && bs_buddy_drain(buddy))
-		ret = bs_buddy_alloc_once(buddy, order, pgoff);
+	ret = bs_buddy_alloc_once(buddy, order, tag, pgoff);
+	if (ret && bs_buddy_reclaim(buddy))
+		ret = bs_buddy_alloc_once(buddy, order, tag, pgoff);
 	if (ret)
 		bs_buddy_count_failure(buddy, BS_BUDDY_ALLOC_FAILS);
 	return ret;
@@ -429,7 +506,7 @@ int bs_buddy_free(struct bs_buddy *buddy, unsigned long pgoff)
 	if (pgoff >= bs_buddy_total_pages(buddy))
 		goto refused;
 	state = READ_ONCE(buddy->state[pgoff]);
-	if ((state & ~BS_BUDDY_ORDER_MASK) != (BS_BUDDY_HEAD | BS_BUDDY_USED))
+	if (!bs_buddy_is_used_head(state))
 		goto refused;
 	order = state & BS_BUDDY_ORDER_MASK;
 
@@ -466,6 +543,40 @@ refused:
 	pr_err_ratelimited("refused to free page %lu: no allocated block starts there\n",
 			   pgoff);
 	return -EINVAL;
+}
+
+/**
+ * bs_buddy_block_tag() - the tag of an allocated block
+ * @buddy:	the allocator
+ * @pgoff:	a page of the region
+ *
+ * Return: the tag the block was allocated with, or -EINVAL if no allocated
+ * block starts at @pgoff.
+ */
+int bs_buddy_block_tag(struct bs_buddy *buddy, unsigned long pgoff)
+{
+	u8 state;
+
+	if (pgoff >= bs_buddy_total_pages(buddy))
+		return -EINVAL;
+	state = READ_ONCE(buddy->state[pgoff]);
+	if (!bs_buddy_is_used_head(state))
+		return -EINVAL;
+	return FIELD_GET(BS_BUDDY_TAG_MASK, state);
+}
+
+/**
+ * bs_buddy_pgoff_of() - the page of the region an address is in
+ * @buddy:	the allocator
+ * @addr:	any address
+ * @pgoff:	out: the page, counted from the region's start
+ *
+ * Return: 0 if @addr is in the region, -EINVAL otherwise.
+ */
+int bs_buddy_pgoff_of(const struct bs_buddy *buddy, const void *addr,
+		      unsigned long *pgoff)
+{
+	return bs_region_locate(buddy->region, addr, pgoff);
 }
 
 /**
@@ -561,7 +672,8 @@ void bs_buddy_arena_map(struct bs_buddy *buddy, unsigned int arena,
 		unsigned int order = state & BS_BUDDY_ORDER_MASK;
 
 		n = min(1UL << min(order, BS_BUDDY_MAX_ORDER), BS_BUDDY_ARENA_PAGES - i);
-		memset(kind + i, state & BS_BUDDY_USED ? BS_BUDDY_PAGE_USED :
+		memset(kind + i, state & BS_BUDDY_USED ?
+		       BS_BUDDY_PAGE_USED + FIELD_GET(BS_BUDDY_TAG_MASK, state) :
 		       state & BS_BUDDY_CACHED ? BS_BUDDY_PAGE_CACHED :
 		       BS_BUDDY_PAGE_FREE, n);
 	}
@@ -760,9 +872,8 @@ static int bs_buddy_arena_validate(struct bs_buddy *buddy,
 
 		if (!(state & BS_BUDDY_HEAD))
 			return bs_buddy_corrupt("arena", a, pgoff, "page is in no block");
-		if (state & ~(BS_BUDDY_HEAD | BS_BUDDY_USED | BS_BUDDY_CACHED |
-			      BS_BUDDY_ORDER_MASK) ||
-		    (state & BS_BUDDY_USED && state & BS_BUDDY_CACHED))
+		if (!(state & BS_BUDDY_USED) &&
+		    state & ~(BS_BUDDY_HEAD | BS_BUDDY_CACHED | BS_BUDDY_ORDER_MASK))
 			return bs_buddy_corrupt("arena", a, pgoff, "unknown state");
 		order = state & BS_BUDDY_ORDER_MASK;
 		if (order > BS_BUDDY_MAX_ORDER)
@@ -882,6 +993,9 @@ int bs_buddy_init(struct bs_buddy *buddy, const struct bs_region *region)
 	int cpu;
 
 	memset(buddy, 0, sizeof(*buddy));
+	buddy->region = region;
+	mutex_init(&buddy->shrinker_lock);
+	INIT_LIST_HEAD(&buddy->shrinkers);
 	buddy->arenas = kcalloc(region->nr_chunks, sizeof(*buddy->arenas),
 				GFP_KERNEL);
 	buddy->base = kcalloc(region->nr_chunks, sizeof(*buddy->base),

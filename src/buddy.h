@@ -4,6 +4,7 @@
 
 #include <linux/atomic.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
@@ -46,6 +47,14 @@ static inline unsigned int bs_buddy_pcp_batch(unsigned int order)
 {
 	return BS_BUDDY_PCP_BATCH >> order;
 }
+
+/*
+ * Tags: who a block is for, kept with it for the map and for its owner to
+ * check. The buddy gives them no meaning beyond BS_BUDDY_TAG_DIRECT, the
+ * tag of blocks handed out as they are.
+ */
+#define BS_BUDDY_NR_TAGS	4
+#define BS_BUDDY_TAG_DIRECT	0
 
 /* Counters kept per order. */
 enum bs_buddy_order_counter {
@@ -122,7 +131,18 @@ struct bs_buddy_pcp {
 };
 
 /**
+ * struct bs_buddy_shrinker - a user's free memory, to be asked for
+ * @list:	in the allocator's shrinkers; under its shrinker_lock
+ * @shrink:	gives back what free memory it can; returns the pages given
+ */
+struct bs_buddy_shrinker {
+	struct list_head list;
+	unsigned long (*shrink)(struct bs_buddy_shrinker *shrinker);
+};
+
+/**
  * struct bs_buddy - a binary buddy allocator over every arena of a region
+ * @region:	the memory; immutable
  * @arenas:	one per region chunk
  * @nr_arenas:	how many; immutable
  * @base:	kernel address of each arena's first page; immutable
@@ -132,8 +152,11 @@ struct bs_buddy_pcp {
  * @pcp:	the per-CPU caches
  * @failures:	per enum bs_buddy_counter, the failures, counted where no
  *		lock is held; atomic
+ * @shrinker_lock: protects @shrinkers, and is held while they run
+ * @shrinkers:	struct bs_buddy_shrinker, asked in turn when memory runs out
  */
 struct bs_buddy {
+	const struct bs_region *region;
 	struct bs_buddy_arena *arenas;
 	unsigned int nr_arenas;
 	void **base;
@@ -141,6 +164,8 @@ struct bs_buddy {
 	struct list_head *links;
 	struct bs_buddy_pcp __percpu *pcp;
 	atomic_long_t failures[BS_BUDDY_NR_COUNTERS];
+	struct mutex shrinker_lock;
+	struct list_head shrinkers;
 };
 
 /**
@@ -165,15 +190,23 @@ struct bs_buddy_stats {
 enum bs_buddy_page_kind {
 	BS_BUDDY_PAGE_FREE,	/* in a free block on a free list */
 	BS_BUDDY_PAGE_CACHED,	/* in a free block in a per-CPU cache */
-	BS_BUDDY_PAGE_USED,	/* in an allocated block */
+	BS_BUDDY_PAGE_USED,	/* in an allocated block: + its tag */
+	BS_BUDDY_NR_PAGE_KINDS = BS_BUDDY_PAGE_USED + BS_BUDDY_NR_TAGS,
 };
 
 int bs_buddy_init(struct bs_buddy *buddy, const struct bs_region *region);
 void bs_buddy_fini(struct bs_buddy *buddy);
 int bs_buddy_alloc(struct bs_buddy *buddy, unsigned int order,
-		   unsigned long *pgoff);
+		   unsigned int tag, unsigned long *pgoff);
 int bs_buddy_free(struct bs_buddy *buddy, unsigned long pgoff);
+int bs_buddy_block_tag(struct bs_buddy *buddy, unsigned long pgoff);
 void *bs_buddy_addr(const struct bs_buddy *buddy, unsigned long pgoff);
+int bs_buddy_pgoff_of(const struct bs_buddy *buddy, const void *addr,
+		      unsigned long *pgoff);
+void bs_buddy_register_shrinker(struct bs_buddy *buddy,
+				struct bs_buddy_shrinker *shrinker);
+void bs_buddy_unregister_shrinker(struct bs_buddy *buddy,
+				  struct bs_buddy_shrinker *shrinker);
 bool bs_buddy_drain(struct bs_buddy *buddy);
 unsigned long bs_buddy_free_pages(struct bs_buddy *buddy);
 void bs_buddy_arena_nr_free(struct bs_buddy *buddy, unsigned int arena,

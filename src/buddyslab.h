@@ -7,24 +7,35 @@
 
 #include "buddy.h"
 #include "region.h"
+#include "slab.h"
+
+/* The allocators, as debugfs validate names them. */
+enum bs_allocator {
+	BS_ALLOCATOR_BUDDY,
+	BS_ALLOCATOR_SLAB,
+	BS_NR_ALLOCATORS,
+};
 
 /**
  * struct buddyslab - one instance of the module: memory, allocators, views
  * @region:		the physical memory; immutable once set up
  * @buddy:		the buddy allocator over @region; locks of its own
+ * @slab:		the slab allocator over @buddy; locks of its own
  * @misc:		/dev/buddyslab
  * @debugfs:		/sys/kernel/debug/buddyslab
- * @validate_lock:	protects @validate_result
- * @validate_result:	what the last debugfs validate run returned, or 1
- *			before the first run
+ * @validate_lock:	protects @validated and @validate_result
+ * @validated:		whether debugfs validate has run
+ * @validate_result:	per enum bs_allocator, what its last check returned
  */
 struct buddyslab {
 	struct bs_region region;
 	struct bs_buddy buddy;
+	struct bs_slab slab;
 	struct miscdevice misc;
 	struct dentry *debugfs;
 	struct mutex validate_lock;
-	int validate_result;
+	bool validated;
+	int validate_result[BS_NR_ALLOCATORS];
 };
 
 int bs_chardev_register(struct buddyslab *bs);

@@ -48,10 +48,16 @@ struct bs_chardev_file {
 
 /**
  * struct bs_chardev_alloc - one allocation made through the device
- * @pgoff:	first page of the buddy block, from the region's start
+ * @allocator:	BUDDYSLAB_ALLOC_*
+ * @mem:	its kernel address; never shown to userspace
+ * @offset:	its offset in the device's linear space
+ * @granted:	bytes reserved
  */
 struct bs_chardev_alloc {
-	unsigned long pgoff;
+	u32 allocator;
+	void *mem;
+	u64 offset;
+	u64 granted;
 };
 
 static int bs_chardev_open(struct inode *inode, struct file *file)
@@ -69,10 +75,26 @@ static int bs_chardev_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/* Give an allocation's memory back to its allocator. */
+static void bs_chardev_unreserve(struct bs_chardev_file *bf,
+				 const struct bs_chardev_alloc *alloc)
+{
+	struct buddyslab *bs = bf->bs;
+
+	switch (alloc->allocator) {
+	case BUDDYSLAB_ALLOC_BUDDY:
+		WARN_ON(bs_buddy_free(&bs->buddy, alloc->offset >> PAGE_SHIFT));
+		break;
+	case BUDDYSLAB_ALLOC_SLAB:
+		WARN_ON(bs_slab_kfree(&bs->slab, alloc->mem));
+		break;
+	}
+}
+
 static void bs_chardev_release_alloc(struct bs_chardev_file *bf,
 				     struct bs_chardev_alloc *alloc)
 {
-	WARN_ON(bs_buddy_free(&bf->bs->buddy, alloc->pgoff));
+	bs_chardev_unreserve(bf, alloc);
 	kfree(alloc);
 }
 
@@ -106,51 +128,83 @@ static int bs_chardev_info(struct bs_chardev_file *bf,
 	return 0;
 }
 
-static int bs_chardev_alloc(struct bs_chardev_file *bf,
-			    struct buddyslab_alloc *req)
+/*
+ * Reserve the memory a request asks for from the allocator it names.
+ * Returns 0, -EINVAL for a request that allocator cannot take, -ENOENT for
+ * an unknown cache, -EOPNOTSUPP for an allocator not built yet, -ENOMEM.
+ */
+static int bs_chardev_reserve(struct bs_chardev_file *bf,
+			      const struct buddyslab_alloc *req,
+			      struct bs_chardev_alloc *alloc)
 {
-	struct bs_chardev_alloc *alloc;
+	struct buddyslab *bs = bf->bs;
+	unsigned long pgoff;
 	unsigned int order;
-	u32 handle;
-	int ret;
+	size_t granted;
 
-	if (req->flags & ~BUDDYSLAB_F_ALL)
+	if (!req->size || req->size > BS_REGION_CHUNK_BYTES)
 		return -EINVAL;
+	alloc->allocator = req->allocator;
+
 	switch (req->allocator) {
 	case BUDDYSLAB_ALLOC_BUDDY:
+		if (req->cache_id || req->policy)
+			return -EINVAL;
+		order = get_order(req->size);
+		if (bs_buddy_alloc(&bs->buddy, order, BS_BUDDY_TAG_DIRECT, &pgoff))
+			return -ENOMEM;
+		alloc->mem = bs_buddy_addr(&bs->buddy, pgoff);
+		alloc->granted = PAGE_SIZE << order;
 		break;
 	case BUDDYSLAB_ALLOC_SLAB:
+		if (req->policy)
+			return -EINVAL;
+		if (req->cache_id)
+			return -ENOENT;
+		alloc->mem = bs_slab_kmalloc(&bs->slab, req->size, &granted);
+		if (!alloc->mem)
+			return -ENOMEM;
+		alloc->granted = granted;
+		break;
 	case BUDDYSLAB_ALLOC_FIT:
 		return -EOPNOTSUPP;
 	default:
 		return -EINVAL;
 	}
-	if (req->cache_id || req->policy)
+	WARN_ON(bs_buddy_pgoff_of(&bs->buddy, alloc->mem, &pgoff));
+	alloc->offset = ((u64)pgoff << PAGE_SHIFT) + offset_in_page(alloc->mem);
+	return 0;
+}
+
+static int bs_chardev_alloc(struct bs_chardev_file *bf,
+			    struct buddyslab_alloc *req)
+{
+	struct bs_chardev_alloc *alloc;
+	u32 handle;
+	int ret;
+
+	if (req->flags & ~BUDDYSLAB_F_ALL)
 		return -EINVAL;
-	if (!req->size || req->size > BS_REGION_CHUNK_BYTES)
-		return -EINVAL;
-	order = get_order(req->size);
 
 	alloc = kmalloc(sizeof(*alloc), GFP_KERNEL);
 	if (!alloc)
 		return -ENOMEM;
-	ret = bs_buddy_alloc(&bf->bs->buddy, order, &alloc->pgoff);
+	ret = bs_chardev_reserve(bf, req, alloc);
 	if (ret)
 		goto err_free_record;
-	memset(bs_buddy_addr(&bf->bs->buddy, alloc->pgoff), 0,
-	       PAGE_SIZE << order);
+	memset(alloc->mem, 0, alloc->granted);
 	ret = xa_alloc_cyclic(&bf->allocs, &handle, alloc, xa_limit_32b,
 			      &bf->next_handle, GFP_KERNEL);
 	if (ret < 0)
-		goto err_free_block;
+		goto err_unreserve;
 
 	req->handle = handle;
-	req->offset = (u64)alloc->pgoff << PAGE_SHIFT;
-	req->granted = PAGE_SIZE << order;
+	req->offset = alloc->offset;
+	req->granted = alloc->granted;
 	return 0;
 
-err_free_block:
-	bs_buddy_free(&bf->bs->buddy, alloc->pgoff);
+err_unreserve:
+	bs_chardev_unreserve(bf, alloc);
 err_free_record:
 	kfree(alloc);
 	return ret;
@@ -166,6 +220,54 @@ static int bs_chardev_free(struct bs_chardev_file *bf, u64 handle)
 	if (!alloc)
 		return -ENOENT;
 	bs_chardev_release_alloc(bf, alloc);
+	return 0;
+}
+
+static int bs_chardev_slab_stats(struct bs_slab *slab,
+				 struct buddyslab_slab_stats *out)
+{
+	struct bs_slab_cache_stats *stats;
+	struct bs_slab_cache *cache;
+	unsigned int i;
+
+	BUILD_BUG_ON(BS_SLAB_NR_CLASSES != BUDDYSLAB_SLAB_CLASSES);
+
+	stats = kmalloc(sizeof(*stats), GFP_KERNEL);
+	if (!stats)
+		return -ENOMEM;
+	mutex_lock(&slab->caches_lock);
+	list_for_each_entry(cache, &slab->caches, list) {
+		bs_slab_cache_stats(cache, stats);
+		out->alloc_fails += stats->counters[BS_SLAB_ALLOC_FAILS];
+		out->redzone_errors += stats->counters[BS_SLAB_REDZONE_ERRORS];
+		out->poison_errors += stats->counters[BS_SLAB_POISON_ERRORS];
+		out->double_frees += stats->counters[BS_SLAB_DOUBLE_FREES];
+		out->invalid_frees += stats->counters[BS_SLAB_INVALID_FREES];
+	}
+	mutex_unlock(&slab->caches_lock);
+
+	for (i = 0; i < BS_SLAB_NR_CLASSES; i++) {
+		struct buddyslab_slab_cache_stats *c = &out->classes[i];
+
+		cache = slab->classes[i];
+		bs_slab_cache_stats(cache, stats);
+		c->object_size = cache->object_size;
+		c->objects_per_slab = cache->objects;
+		c->pages_per_slab = 1U << cache->order;
+		c->active_objs = stats->active_objs;
+		c->num_objs = stats->num_objs;
+		c->active_slabs = stats->active_slabs;
+		c->num_slabs = stats->num_slabs;
+		c->allocs = stats->counters[BS_SLAB_ALLOCS];
+		c->frees = stats->counters[BS_SLAB_FREES];
+		c->magazine_hits = stats->counters[BS_SLAB_MAG_HITS];
+		c->magazine_misses = stats->counters[BS_SLAB_MAG_MISSES];
+		c->slabs_created = stats->counters[BS_SLAB_SLABS_CREATED];
+		c->slabs_freed = stats->counters[BS_SLAB_SLABS_FREED];
+		c->bytes_requested = stats->counters[BS_SLAB_BYTES_REQUESTED];
+		c->bytes_granted = stats->counters[BS_SLAB_BYTES_GRANTED];
+	}
+	kfree(stats);
 	return 0;
 }
 
@@ -204,7 +306,7 @@ static int bs_chardev_stats(struct bs_chardev_file *bf,
 			bs_buddy_extfrag_index(stats->nr_free, order);
 	}
 	kfree(stats);
-	return 0;
+	return bs_chardev_slab_stats(&bf->bs->slab, &out->slab);
 }
 
 union bs_chardev_arg {
@@ -240,7 +342,8 @@ static long bs_chardev_ioctl(struct file *file, unsigned int ucmd,
 	void __user *uarg = (void __user *)arg;
 	unsigned int nr = _IOC_NR(ucmd);
 	unsigned int kcmd, usize, ksize;
-	union bs_chardev_arg karg;
+	union bs_chardev_arg *karg;
+	u64 stack_karg[16];
 	int ret;
 
 	if (_IOC_TYPE(ucmd) != BUDDYSLAB_IOC_MAGIC ||
@@ -255,44 +358,52 @@ static long bs_chardev_ioctl(struct file *file, unsigned int ucmd,
 	if (usize < bs_chardev_ioctls[nr].min_size)
 		return -EINVAL;
 
-	memset(&karg, 0, sizeof(karg));
+	/* Small arguments live on the stack, large ones (STATS) on the heap. */
+	karg = (void *)stack_karg;
+	if (ksize > sizeof(stack_karg)) {
+		karg = kmalloc(ksize, GFP_KERNEL);
+		if (!karg)
+			return -ENOMEM;
+	}
+	memset(karg, 0, ksize);
+	ret = 0;
 	if (_IOC_DIR(kcmd) & _IOC_WRITE) {
-		if (copy_from_user(&karg, uarg, min(usize, ksize)))
-			return -EFAULT;
-		if (usize > ksize) {
-			ret = check_zeroed_user(uarg + ksize, usize - ksize);
-			if (ret <= 0)
-				return ret ?: -E2BIG;
-		}
+		if (copy_from_user(karg, uarg, min(usize, ksize)))
+			ret = -EFAULT;
+		else if (usize > ksize)
+			ret = check_zeroed_user(uarg + ksize, usize - ksize) ?: -E2BIG;
+		if (ret < 0)
+			goto out;
 	}
 
 	switch (kcmd) {
 	case BUDDYSLAB_IOC_INFO:
-		ret = bs_chardev_info(bf, &karg.info);
+		ret = bs_chardev_info(bf, &karg->info);
 		break;
 	case BUDDYSLAB_IOC_ALLOC:
-		ret = bs_chardev_alloc(bf, &karg.alloc);
+		ret = bs_chardev_alloc(bf, &karg->alloc);
 		break;
 	case BUDDYSLAB_IOC_FREE:
-		ret = bs_chardev_free(bf, karg.free.handle);
+		ret = bs_chardev_free(bf, karg->free.handle);
 		break;
 	case BUDDYSLAB_IOC_STATS:
-		ret = bs_chardev_stats(bf, &karg.stats);
+		ret = bs_chardev_stats(bf, &karg->stats);
 		break;
-	default:
-		return -ENOTTY;
 	}
 	if (ret)
-		return ret;
+		goto out;
 
 	if ((_IOC_DIR(kcmd) & _IOC_READ) &&
-	    copy_to_user(uarg, &karg, min(usize, ksize))) {
+	    copy_to_user(uarg, karg, min(usize, ksize))) {
 		/* The client cannot learn the handle: undo the allocation. */
 		if (kcmd == BUDDYSLAB_IOC_ALLOC)
-			bs_chardev_free(bf, karg.alloc.handle);
-		return -EFAULT;
+			bs_chardev_free(bf, karg->alloc.handle);
+		ret = -EFAULT;
 	}
-	return 0;
+out:
+	if (karg != (void *)stack_karg)
+		kfree(karg);
+	return ret;
 }
 
 static const struct file_operations bs_chardev_fops = {

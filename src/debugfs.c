@@ -8,6 +8,7 @@
  *   unusable_index	per arena and for the region, per order, the unusable
  *   extfrag_index	free space and fragmentation indices, printed as
  *			/sys/kernel/debug/extfrag/ prints them
+ *   slabinfo		the slab caches, in /proc/slabinfo's format 2.1
  *   stats		every counter and figure, "name value" per line
  *   map		one character per page, one line per arena
  *   validate		write 1 to check every allocator's invariants; read
@@ -93,6 +94,63 @@ static int bs_debugfs_extfrag_index_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(bs_debugfs_extfrag_index);
 
+/* Per cache: slab_<cache>_<counter> value, then its object counts. */
+static int bs_debugfs_slab_stats(struct seq_file *m, struct bs_slab *slab)
+{
+	struct bs_slab_cache_stats *stats;
+	struct bs_slab_cache *cache;
+	unsigned int c;
+
+	stats = kmalloc(sizeof(*stats), GFP_KERNEL);
+	if (!stats)
+		return -ENOMEM;
+	mutex_lock(&slab->caches_lock);
+	list_for_each_entry(cache, &slab->caches, list) {
+		bs_slab_cache_stats(cache, stats);
+		for (c = 0; c < BS_SLAB_NR_COUNTERS; c++)
+			seq_printf(m, "slab_%s_%s %lu\n", cache->name,
+				   bs_slab_counter_names[c], stats->counters[c]);
+		seq_printf(m, "slab_%s_active_objs %lu\n", cache->name,
+			   stats->active_objs);
+		seq_printf(m, "slab_%s_num_objs %lu\n", cache->name,
+			   stats->num_objs);
+		seq_printf(m, "slab_%s_magazine_objs %lu\n", cache->name,
+			   stats->magazine_objs);
+	}
+	mutex_unlock(&slab->caches_lock);
+	kfree(stats);
+	return 0;
+}
+
+/* The /proc/slabinfo format, version 2.1, one line per cache. */
+static int bs_debugfs_slabinfo_show(struct seq_file *m, void *unused)
+{
+	struct buddyslab *bs = m->private;
+	struct bs_slab_cache_stats *stats;
+	struct bs_slab_cache *cache;
+
+	stats = kmalloc(sizeof(*stats), GFP_KERNEL);
+	if (!stats)
+		return -ENOMEM;
+	seq_puts(m, "slabinfo - version: 2.1\n");
+	seq_puts(m, "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n");
+	mutex_lock(&bs->slab.caches_lock);
+	list_for_each_entry(cache, &bs->slab.caches, list) {
+		bs_slab_cache_stats(cache, stats);
+		seq_printf(m, "%-17s %6lu %6lu %6u %4u %4d", cache->name,
+			   stats->active_objs, stats->num_objs, cache->size,
+			   cache->objects, 1 << cache->order);
+		seq_printf(m, " : tunables %4u %4u %4u", BS_SLAB_MAG_ROUNDS,
+			   BS_SLAB_MAG_ROUNDS, BS_SLAB_DEPOT_MAX);
+		seq_printf(m, " : slabdata %6lu %6lu %6lu\n", stats->active_slabs,
+			   stats->num_slabs, stats->magazine_objs);
+	}
+	mutex_unlock(&bs->slab.caches_lock);
+	kfree(stats);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bs_debugfs_slabinfo);
+
 static int bs_debugfs_stats_show(struct seq_file *m, void *unused)
 {
 	struct buddyslab *bs = m->private;
@@ -117,15 +175,18 @@ static int bs_debugfs_stats_show(struct seq_file *m, void *unused)
 				   bs_buddy_order_counter_names[c], order,
 				   stats->counters.order[c][order]);
 	kfree(stats);
-	return 0;
+	return bs_debugfs_slab_stats(m, &bs->slab);
 }
 DEFINE_SHOW_ATTRIBUTE(bs_debugfs_stats);
 
 /* What the map prints for each enum bs_buddy_page_kind. */
-static const char bs_debugfs_map_chars[] = {
-	[BS_BUDDY_PAGE_FREE]	= '.',
-	[BS_BUDDY_PAGE_CACHED]	= ',',
-	[BS_BUDDY_PAGE_USED]	= 'B',
+static const char bs_debugfs_map_chars[BS_BUDDY_NR_PAGE_KINDS] = {
+	[BS_BUDDY_PAGE_FREE]				= '.',
+	[BS_BUDDY_PAGE_CACHED]				= ',',
+	[BS_BUDDY_PAGE_USED + BS_BUDDY_TAG_DIRECT]	= 'B',
+	[BS_BUDDY_PAGE_USED + BS_SLAB_BUDDY_TAG]	= 'S',
+	[BS_BUDDY_PAGE_USED + BS_SLAB_LARGE_TAG]	= 'S',
+	[BS_BUDDY_PAGE_USED + 2]			= '?',
 };
 
 static int bs_debugfs_map_show(struct seq_file *m, void *unused)
@@ -151,25 +212,34 @@ static int bs_debugfs_map_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(bs_debugfs_map);
 
+static const char *const bs_debugfs_allocator_names[] = {
+	[BS_ALLOCATOR_BUDDY]	= "buddy",
+	[BS_ALLOCATOR_SLAB]	= "slab",
+};
+static_assert(ARRAY_SIZE(bs_debugfs_allocator_names) == BS_NR_ALLOCATORS);
+
 static ssize_t bs_debugfs_validate_read(struct file *file, char __user *ubuf,
 					size_t count, loff_t *ppos)
 {
 	struct buddyslab *bs = file->private_data;
-	char buf[64];
-	int len, result;
+	char buf[160];
+	int len = 0;
+	unsigned int a;
 
 	mutex_lock(&bs->validate_lock);
-	result = bs->validate_result;
-	mutex_unlock(&bs->validate_lock);
-
-	if (result > 0)
+	if (!bs->validated)
 		len = scnprintf(buf, sizeof(buf), "not run: write 1 to run\n");
-	else if (!result)
-		len = scnprintf(buf, sizeof(buf), "buddy: ok\n");
-	else
-		len = scnprintf(buf, sizeof(buf),
-				"buddy: corrupt (%d), see the kernel log\n",
-				result);
+	for (a = 0; a < BS_NR_ALLOCATORS && bs->validated; a++) {
+		if (bs->validate_result[a])
+			len += scnprintf(buf + len, sizeof(buf) - len,
+					 "%s: corrupt (%d), see the kernel log\n",
+					 bs_debugfs_allocator_names[a],
+					 bs->validate_result[a]);
+		else
+			len += scnprintf(buf + len, sizeof(buf) - len, "%s: ok\n",
+					 bs_debugfs_allocator_names[a]);
+	}
+	mutex_unlock(&bs->validate_lock);
 	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
 }
 
@@ -187,8 +257,11 @@ static ssize_t bs_debugfs_validate_write(struct file *file,
 	if (!run)
 		return -EINVAL;
 
+	/* The slab first: its drained magazines and slabs go to the buddy. */
 	mutex_lock(&bs->validate_lock);
-	bs->validate_result = bs_buddy_validate(&bs->buddy);
+	bs->validate_result[BS_ALLOCATOR_SLAB] = bs_slab_validate(&bs->slab);
+	bs->validate_result[BS_ALLOCATOR_BUDDY] = bs_buddy_validate(&bs->buddy);
+	bs->validated = true;
 	mutex_unlock(&bs->validate_lock);
 	return count;
 }
@@ -216,6 +289,8 @@ void bs_debugfs_init(struct buddyslab *bs)
 			    &bs_debugfs_unusable_index_fops);
 	debugfs_create_file("extfrag_index", 0444, bs->debugfs, bs,
 			    &bs_debugfs_extfrag_index_fops);
+	debugfs_create_file("slabinfo", 0444, bs->debugfs, bs,
+			    &bs_debugfs_slabinfo_fops);
 	debugfs_create_file("stats", 0444, bs->debugfs, bs,
 			    &bs_debugfs_stats_fops);
 	debugfs_create_file("map", 0444, bs->debugfs, bs,

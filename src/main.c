@@ -3,7 +3,8 @@
  * buddyslab: an allocator laboratory on real physical memory.
  *
  * Module entry and exit. Loading takes the region from the page allocator,
- * sets up the buddy allocator over it, then publishes the debugfs views and,
+ * sets up the buddy allocator over it and the slab allocator over the buddy,
+ * then publishes the debugfs views and,
  * last, /dev/buddyslab, so nothing can reach an instance that is not whole.
  * Unloading goes in reverse; the module cannot be unloaded while the device
  * is open, so by then every allocation has been freed and every page of the
@@ -21,6 +22,11 @@ module_param(region_mb, uint, 0444);
 MODULE_PARM_DESC(region_mb,
 		 "Size of the managed region in MiB: a multiple of the largest page block (4 MiB on x86-64), at most half of RAM (default 16)");
 
+static bool slab_debug;
+module_param(slab_debug, bool, 0444);
+MODULE_PARM_DESC(slab_debug,
+		 "Red zones and poisoning in the slab size classes (default off)");
+
 static struct buddyslab buddyslab;
 
 static int __init buddyslab_init(void)
@@ -34,8 +40,11 @@ static int __init buddyslab_init(void)
 	ret = bs_buddy_init(&bs->buddy, &bs->region);
 	if (ret)
 		goto err_region;
+	ret = bs_slab_init(&bs->slab, &bs->buddy,
+			   slab_debug ? BS_SLAB_REDZONE | BS_SLAB_POISON : 0);
+	if (ret)
+		goto err_buddy;
 	mutex_init(&bs->validate_lock);
-	bs->validate_result = 1;
 	bs_debugfs_init(bs);
 	ret = bs_chardev_register(bs);
 	if (ret)
@@ -47,6 +56,8 @@ static int __init buddyslab_init(void)
 
 err_debugfs:
 	bs_debugfs_fini(bs);
+	bs_slab_fini(&bs->slab);
+err_buddy:
 	bs_buddy_fini(&bs->buddy);
 err_region:
 	bs_region_fini(&bs->region);
@@ -59,6 +70,7 @@ static void __exit buddyslab_exit(void)
 
 	bs_chardev_unregister(bs);
 	bs_debugfs_fini(bs);
+	bs_slab_fini(&bs->slab);
 	bs_buddy_fini(&bs->buddy);
 	bs_region_fini(&bs->region);
 }

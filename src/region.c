@@ -12,6 +12,11 @@
  * with -EINVAL and a message giving the valid range. If any chunk cannot be
  * had, every chunk already taken goes back and the caller gets -ENOMEM: a
  * region is either complete or not there at all.
+ *
+ * To find the chunk of an address without a search, the first page of each
+ * chunk records the chunk's index in its page_private(), which belongs to
+ * whoever allocated the page; the record is trusted only if that chunk's
+ * first page is indeed this page, so a stray address is told apart.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -60,6 +65,8 @@ int bs_region_init(struct bs_region *region, u64 bytes)
 			goto err_free_chunks;
 		}
 	}
+	for (i = 0; i < nr_chunks; i++)
+		set_page_private(region->chunks[i], i);
 	region->nr_chunks = nr_chunks;
 	return 0;
 
@@ -79,9 +86,42 @@ void bs_region_fini(struct bs_region *region)
 {
 	unsigned int i;
 
-	for (i = 0; i < region->nr_chunks; i++)
+	for (i = 0; i < region->nr_chunks; i++) {
+		set_page_private(region->chunks[i], 0);
 		__free_pages(region->chunks[i], BS_REGION_CHUNK_ORDER);
+	}
 	kfree(region->chunks);
 	region->chunks = NULL;
 	region->nr_chunks = 0;
+}
+
+/**
+ * bs_region_locate() - the page of a region an address is in
+ * @region:	the region
+ * @addr:	any address
+ * @pgoff:	out: the page, counted from the region's start (chunk after
+ *		chunk)
+ *
+ * Return: 0 if @addr is in @region, -EINVAL otherwise.
+ */
+int bs_region_locate(const struct bs_region *region, const void *addr,
+		     unsigned long *pgoff)
+{
+	const unsigned long chunk_pages = 1UL << BS_REGION_CHUNK_ORDER;
+	unsigned long pfn, first;
+	struct page *head;
+	unsigned long chunk;
+
+	if (!virt_addr_valid(addr))
+		return -EINVAL;
+	pfn = page_to_pfn(virt_to_page(addr));
+	first = round_down(pfn, chunk_pages);
+	if (!pfn_valid(first))
+		return -EINVAL;
+	head = pfn_to_page(first);
+	chunk = page_private(head);
+	if (chunk >= region->nr_chunks || region->chunks[chunk] != head)
+		return -EINVAL;
+	*pgoff = chunk * chunk_pages + (pfn - first);
+	return 0;
 }

@@ -25,6 +25,8 @@ struct bs_region {
 
 int bs_region_init(struct bs_region *region, u64 bytes);
 void bs_region_fini(struct bs_region *region);
+int bs_region_locate(const struct bs_region *region, const void *addr,
+		     unsigned long *pgoff);
 
 /**
  * bs_region_chunk_addr() - kernel address of a chunk

@@ -130,12 +130,73 @@ struct buddyslab_buddy_stats {
 	__s32 extfrag_index[BUDDYSLAB_STATS_ORDERS];
 };
 
+/* The slab allocator's size classes: 8 to 8192 bytes. */
+#define BUDDYSLAB_SLAB_CLASSES	13
+
+/**
+ * struct buddyslab_slab_cache_stats - one slab cache
+ * @object_size:	bytes per object
+ * @objects_per_slab:	objects in one slab
+ * @pages_per_slab:	pages in one slab
+ * @__pad:		zero
+ * @active_objs:	objects allocated
+ * @num_objs:		objects in all slabs
+ * @active_slabs:	slabs with an object allocated or in a magazine
+ * @num_slabs:		all slabs
+ * @allocs:		allocations
+ * @frees:		frees
+ * @magazine_hits:	allocations served by the per-CPU magazines
+ * @magazine_misses:	allocations that went to the slabs
+ * @slabs_created:	slabs taken from the buddy allocator
+ * @slabs_freed:	slabs given back to it
+ * @bytes_requested:	bytes asked for, over all allocations
+ * @bytes_granted:	object bytes handed out for them
+ */
+struct buddyslab_slab_cache_stats {
+	__u32 object_size;
+	__u32 objects_per_slab;
+	__u32 pages_per_slab;
+	__u32 __pad;
+	__u64 active_objs;
+	__u64 num_objs;
+	__u64 active_slabs;
+	__u64 num_slabs;
+	__u64 allocs;
+	__u64 frees;
+	__u64 magazine_hits;
+	__u64 magazine_misses;
+	__u64 slabs_created;
+	__u64 slabs_freed;
+	__u64 bytes_requested;
+	__u64 bytes_granted;
+};
+
+/**
+ * struct buddyslab_slab_stats - the slab allocator's part of the statistics
+ * @alloc_fails:	allocations refused for lack of memory, all caches
+ * @redzone_errors:	red zones found overwritten, all caches
+ * @poison_errors:	free objects found written to, all caches
+ * @double_frees:	frees of objects already free, all caches
+ * @invalid_frees:	frees of no object of the cache, all caches
+ * @classes:		the size classes, smallest first
+ */
+struct buddyslab_slab_stats {
+	__u64 alloc_fails;
+	__u64 redzone_errors;
+	__u64 poison_errors;
+	__u64 double_frees;
+	__u64 invalid_frees;
+	struct buddyslab_slab_cache_stats classes[BUDDYSLAB_SLAB_CLASSES];
+};
+
 /**
  * struct buddyslab_stats - what BUDDYSLAB_IOC_STATS returns: one snapshot
  * @buddy:	the buddy allocator
+ * @slab:	the slab allocator
  */
 struct buddyslab_stats {
 	struct buddyslab_buddy_stats buddy;
+	struct buddyslab_slab_stats slab;
 };
 
 #define BUDDYSLAB_IOC_MAGIC	0xB9

@@ -45,6 +45,15 @@ static inline int bs_alloc_buddy(int fd, uint64_t size,
 	return bs_ioctl(fd, BUDDYSLAB_IOC_ALLOC, req);
 }
 
+static inline int bs_alloc_slab(int fd, uint64_t size,
+				struct buddyslab_alloc *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->size = size;
+	req->allocator = BUDDYSLAB_ALLOC_SLAB;
+	return bs_ioctl(fd, BUDDYSLAB_IOC_ALLOC, req);
+}
+
 static inline int bs_free(int fd, uint64_t handle)
 {
 	struct buddyslab_free req = { .handle = handle };
@@ -56,6 +65,32 @@ static inline int bs_stats(int fd, struct buddyslab_stats *stats)
 {
 	memset(stats, 0, sizeof(*stats));
 	return bs_ioctl(fd, BUDDYSLAB_IOC_STATS, stats);
+}
+
+/*
+ * Bring every cached free block and empty slab back to the buddy: allocate
+ * the region whole, arena by arena (a request that fails makes the
+ * allocators give back what their caches hold, and is tried again), then
+ * free it. Returns 0 if the whole region could be allocated.
+ */
+static inline int bs_reclaim(int fd, const struct buddyslab_info *info)
+{
+	struct buddyslab_alloc req;
+	uint64_t handles[256];
+	unsigned int i, n = 0;
+	int ret = 0;
+
+	if (info->nr_arenas > 256)
+		return -E2BIG;
+	while (n < info->nr_arenas) {
+		ret = bs_alloc_buddy(fd, info->arena_bytes, &req);
+		if (ret)
+			break;
+		handles[n++] = req.handle;
+	}
+	for (i = 0; i < n; i++)
+		bs_free(fd, handles[i]);
+	return ret;
 }
 
 /* Read a whole (small) text file into @buf; returns its length or -errno. */

@@ -19,16 +19,22 @@ FIXTURE(dev) {
 	struct buddyslab_info info;
 };
 
+/* Every test starts with the whole region free, no cache holding any. */
 FIXTURE_SETUP(dev)
 {
 	self->fd = open(BS_DEVICE, O_RDWR);
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", BS_DEVICE, strerror(errno));
 	ASSERT_EQ(0, bs_info(self->fd, &self->info));
+	ASSERT_EQ(0, bs_reclaim(self->fd, &self->info));
+	ASSERT_EQ(0, bs_info(self->fd, &self->info));
+	ASSERT_EQ(self->info.region_bytes, self->info.free_bytes);
 }
 
+/* ... and must leave it so: nothing a test did, right or wrong, leaks. */
 FIXTURE_TEARDOWN(dev)
 {
-	EXPECT_EQ(self->info.free_bytes, bs_free_bytes(self->fd));
+	EXPECT_EQ(0, bs_reclaim(self->fd, &self->info));
+	EXPECT_EQ(self->info.region_bytes, bs_free_bytes(self->fd));
 	close(self->fd);
 }
 
@@ -124,7 +130,17 @@ TEST_F(dev, bad_alloc_requests)
 	req.allocator = 99;
 	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
 	req.allocator = BUDDYSLAB_ALLOC_SLAB;
-	EXPECT_EQ(-EOPNOTSUPP, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
+	req.cache_id = 7;
+	EXPECT_EQ(-ENOENT, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
+	req.cache_id = 0;
+	req.policy = BUDDYSLAB_FIT_BEST;
+	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
+	req.policy = 0;
+	req.size = self->info.arena_bytes + 1;
+	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
+	req.size = 0;
+	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
+	req.size = 4096;
 	req.allocator = BUDDYSLAB_ALLOC_FIT;
 	req.policy = BUDDYSLAB_FIT_FIRST;
 	EXPECT_EQ(-EOPNOTSUPP, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
@@ -368,7 +384,7 @@ TEST_F(dev, debugfs_validate)
 	EXPECT_EQ(1, write(fd, "1", 1));
 	close(fd);
 	ASSERT_LT(0, bs_read_file(path, buf, sizeof(buf)));
-	EXPECT_STREQ("buddy: ok\n", buf);
+	EXPECT_STREQ("buddy: ok\nslab: ok\n", buf);
 	EXPECT_EQ(0, bs_free(self->fd, req.handle));
 }
 
@@ -624,6 +640,125 @@ TEST_F(dev, debugfs_map_shows_allocations)
 	}
 	EXPECT_EQ(self->info.nr_arenas, a);
 	EXPECT_EQ(16, used);
+	EXPECT_EQ(0, bs_free(self->fd, req.handle));
+}
+
+TEST_F(dev, slab_size_classes)
+{
+	const struct { uint64_t size, granted; } cases[] = {
+		{ 1, 8 }, { 8, 8 }, { 9, 16 }, { 33, 64 }, { 65, 96 },
+		{ 97, 128 }, { 129, 192 }, { 193, 256 }, { 300, 512 },
+		{ 1000, 1024 }, { 2000, 2048 }, { 4000, 4096 }, { 5000, 8192 },
+		{ 8192, 8192 },
+		/* Past the largest class: whole pages from the buddy. */
+		{ 8193, 16384 }, { 100000, 131072 },
+	};
+	struct buddyslab_alloc req;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ASSERT_EQ(0, bs_alloc_slab(self->fd, cases[i].size, &req));
+		EXPECT_EQ(cases[i].granted, req.granted) TH_LOG("size %llu",
+			(unsigned long long)cases[i].size);
+		EXPECT_EQ(0, req.offset % 8);
+		/* Power-of-two classes are naturally aligned, as kmalloc's. */
+		if (!(req.granted & (req.granted - 1)))
+			EXPECT_EQ(0, req.offset % (req.granted < 4096 ? req.granted : 4096));
+		EXPECT_GT(self->info.region_bytes, req.offset);
+		EXPECT_EQ(0, bs_free(self->fd, req.handle));
+	}
+}
+
+TEST_F(dev, slab_objects_disjoint_and_counted)
+{
+	struct buddyslab_stats before, during, after;
+	struct buddyslab_alloc req[200];
+	const unsigned int class64 = 3;
+	unsigned int i, j;
+
+	ASSERT_EQ(0, bs_stats(self->fd, &before));
+	ASSERT_EQ(64, before.slab.classes[class64].object_size);
+	for (i = 0; i < 200; i++)
+		ASSERT_EQ(0, bs_alloc_slab(self->fd, 50, &req[i]));
+	for (i = 0; i < 200; i++)
+		for (j = 0; j < i; j++)
+			EXPECT_TRUE(req[i].offset + 64 <= req[j].offset ||
+				    req[j].offset + 64 <= req[i].offset);
+	ASSERT_EQ(0, bs_stats(self->fd, &during));
+	EXPECT_EQ(200, during.slab.classes[class64].active_objs);
+	EXPECT_EQ(before.slab.classes[class64].allocs + 200,
+		  during.slab.classes[class64].allocs);
+	EXPECT_EQ(before.slab.classes[class64].bytes_requested + 200 * 50,
+		  during.slab.classes[class64].bytes_requested);
+	EXPECT_EQ(before.slab.classes[class64].bytes_granted + 200 * 64,
+		  during.slab.classes[class64].bytes_granted);
+	EXPECT_LE(200, during.slab.classes[class64].num_objs);
+	for (i = 0; i < 200; i++)
+		EXPECT_EQ(0, bs_free(self->fd, req[i].handle));
+	ASSERT_EQ(0, bs_stats(self->fd, &after));
+	EXPECT_EQ(0, after.slab.classes[class64].active_objs);
+	EXPECT_EQ(before.slab.classes[class64].frees + 200,
+		  after.slab.classes[class64].frees);
+	EXPECT_EQ(0, after.slab.double_frees + after.slab.invalid_frees);
+}
+
+TEST_F(dev, debugfs_slabinfo)
+{
+	static const unsigned int sizes[] = { 8, 16, 32, 64, 96, 128, 192, 256,
+					      512, 1024, 2048, 4096, 8192 };
+	unsigned long active, num, limit, batch, shared, aslabs, nslabs, avail;
+	unsigned int objsize, perslab, pages, n = 0;
+	struct buddyslab_alloc req[3];
+	char buf[16384], name[64], *line, *save = NULL;
+	unsigned int i;
+
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, bs_alloc_slab(self->fd, 150, &req[i]));
+	ASSERT_LT(0, bs_read_file(BS_DEBUGFS "/slabinfo", buf, sizeof(buf)));
+	line = strtok_r(buf, "\n", &save);
+	ASSERT_NE(NULL, line);
+	EXPECT_STREQ("slabinfo - version: 2.1", line);
+	line = strtok_r(NULL, "\n", &save);
+	ASSERT_NE(NULL, line);
+	EXPECT_EQ(0, strncmp(line, "# name", 6));
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		ASSERT_EQ(12, sscanf(line, "%63s %lu %lu %u %u %u : tunables %lu %lu %lu : slabdata %lu %lu %lu",
+				     name, &active, &num, &objsize, &perslab, &pages,
+				     &limit, &batch, &shared, &aslabs, &nslabs, &avail));
+		ASSERT_GT(13, n);
+		snprintf(buf, sizeof(buf), "size-%u", sizes[n]);
+		EXPECT_STREQ(buf, name);
+		EXPECT_LE(sizes[n], objsize);
+		EXPECT_LE(active, num);
+		EXPECT_EQ(num, nslabs * perslab);
+		EXPECT_LE(aslabs, nslabs);
+		/* Bonwick's rule: at most 1/8 of a slab unused. */
+		EXPECT_GE(pages * 4096 / 8, pages * 4096 - perslab * objsize);
+		if (sizes[n] == 192)
+			EXPECT_EQ(3, active);
+		n++;
+	}
+	EXPECT_EQ(13, n);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0, bs_free(self->fd, req[i].handle));
+}
+
+TEST_F(dev, debugfs_map_shows_slab_pages)
+{
+	static char buf[1 << 20];
+	struct buddyslab_alloc req;
+	const unsigned int per_arena = self->info.arena_bytes / self->info.page_size;
+	unsigned long page;
+	char *line;
+	unsigned int a;
+
+	ASSERT_EQ(0, bs_alloc_slab(self->fd, 24, &req));
+	page = req.offset / self->info.page_size;
+	ASSERT_LT(0, bs_read_file(BS_DEBUGFS "/map", buf, sizeof(buf)));
+	line = buf;
+	for (a = 0; a < page / per_arena; a++)
+		line = strchr(line, '\n') + 1;
+	EXPECT_EQ('S', line[5 + page % per_arena]);
 	EXPECT_EQ(0, bs_free(self->fd, req.handle));
 }
 

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _BUDDYSLAB_SLAB_H
+#define _BUDDYSLAB_SLAB_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/reciprocal_div.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include "buddy.h"
+
+/* Buddy tags: slabs, and size-class allocations too large for a class. */
+#define BS_SLAB_BUDDY_TAG	1
+#define BS_SLAB_LARGE_TAG	3
+
+/* Cache flags. */
+#define BS_SLAB_REDZONE		BIT(0)	/* red zones before and after objects */
+#define BS_SLAB_POISON		BIT(1)	/* poison free objects, check on alloc */
+#define BS_SLAB_FLAGS		(BS_SLAB_REDZONE | BS_SLAB_POISON)
+
+#define BS_SLAB_NAME_LEN	32
+#define BS_SLAB_MAX_SIZE	(BS_REGION_CHUNK_BYTES / 8)
+#define BS_SLAB_MAX_ALIGN	PAGE_SIZE
+#define BS_SLAB_MAG_ROUNDS	32	/* objects per magazine */
+#define BS_SLAB_DEPOT_MAX	16	/* full (and empty) magazines a depot keeps */
+#define BS_SLAB_EMPTY_KEEP	2	/* empty slabs a cache keeps */
+#define BS_SLAB_NR_CLASSES	13	/* size classes: 8 to 8192 bytes */
+#define BS_SLAB_MAX_CLASS	8192
+
+enum bs_slab_counter {
+	BS_SLAB_ALLOCS,		/* objects allocated */
+	BS_SLAB_FREES,		/* objects freed */
+	BS_SLAB_MAG_HITS,	/* allocations served by the magazines */
+	BS_SLAB_MAG_MISSES,	/* allocations that went to the slabs */
+	BS_SLAB_SLABS_CREATED,	/* slabs taken from the buddy allocator */
+	BS_SLAB_SLABS_FREED,	/* slabs given back to it */
+	BS_SLAB_BYTES_REQUESTED, /* bytes asked for, over all allocations */
+	BS_SLAB_BYTES_GRANTED,	/* object bytes handed out for them */
+	BS_SLAB_ALLOC_FAILS,	/* allocations refused: no memory */
+	BS_SLAB_REDZONE_ERRORS,	/* red zones found overwritten */
+	BS_SLAB_POISON_ERRORS,	/* free objects found written to */
+	BS_SLAB_DOUBLE_FREES,	/* frees of objects already free */
+	BS_SLAB_INVALID_FREES,	/* frees of no object of the cache */
+	BS_SLAB_NR_COUNTERS,
+};
+
+extern const char *const bs_slab_counter_names[BS_SLAB_NR_COUNTERS];
+
+/**
+ * struct bs_slab_magazine - a stack of free objects (Bonwick and Adams)
+ * @list:	in the depot's full or empty list; under the depot lock
+ * @rounds:	how many objects it holds
+ * @obj:	the objects
+ * @state:	each object's state byte in its slab descriptor
+ *
+ * A magazine belongs to one CPU (under its lock) or to the depot (under the
+ * depot lock).
+ */
+struct bs_slab_magazine {
+	struct list_head list;
+	unsigned int rounds;
+	void *obj[BS_SLAB_MAG_ROUNDS];
+	u8 *state[BS_SLAB_MAG_ROUNDS];
+};
+
+/**
+ * struct bs_slab_cpu - one CPU's magazines for a cache
+ * @lock:	protects every field; taken by its CPU on the fast path and by
+ *		any CPU that drains the magazines
+ * @loaded:	the magazine allocations pop from and frees push to
+ * @previous:	the one before, always full or empty, so that alternating
+ *		allocations and frees never miss more than once per magazine
+ * @counters:	what happened on the fast path; enum bs_slab_counter
+ */
+struct bs_slab_cpu {
+	spinlock_t lock;
+	struct bs_slab_magazine *loaded;
+	struct bs_slab_magazine *previous;
+	unsigned long counters[BS_SLAB_NR_COUNTERS];
+};
+
+struct bs_slab;
+
+/**
+ * struct bs_slab_cache - objects of one size, in slabs from the buddy
+ * @slab:		the allocator it belongs to; immutable
+ * @list:		in @slab's caches; under its caches_lock
+ * @name:		immutable
+ * @object_size:	bytes a user may use; immutable
+ * @align:		alignment of each object; immutable
+ * @flags:		BS_SLAB_*; immutable
+ * @ctor:		constructor, run on each object when its slab is made;
+ *			immutable
+ * @size:		stride between objects: object, red zones, padding
+ * @offset:		from the start of a stride to the object (the left red
+ *			zone)
+ * @order:		buddy order of a slab
+ * @objects:		objects per slab
+ * @colours:		how many colour offsets the slab's unused tail allows
+ * @colour_align:	step between colour offsets
+ * @reciprocal_size:	for dividing by @size without a division
+ * @cpu:		per-CPU magazines
+ * @depot_lock:		protects @full, @empty, @nr_full and @nr_empty
+ * @full:		full magazines
+ * @empty:		empty magazines
+ * @nr_full:		length of @full
+ * @nr_empty:		length of @empty
+ * @lock:		protects everything below, and every slab descriptor's
+ *			lists, counts, free stack and free objects' states
+ * @partial:		slabs with free and allocated objects
+ * @full_slabs:		slabs with no free object
+ * @empty_slabs:	slabs with no allocated object
+ * @nr_slabs:		slabs on the three lists
+ * @nr_empty_slabs:	length of @empty_slabs
+ * @nr_active:		objects not free in their slab (allocated or in a
+ *			magazine)
+ * @colour_next:	colour index of the next slab
+ * @counters:		what happened in the slab layer; enum bs_slab_counter
+ * @failures:		errors and failures, counted where no lock is held
+ */
+struct bs_slab_cache {
+	struct bs_slab *slab;
+	struct list_head list;
+	char name[BS_SLAB_NAME_LEN];
+	unsigned int object_size;
+	unsigned int align;
+	unsigned int flags;
+	void (*ctor)(void *obj);
+	unsigned int size;
+	unsigned int offset;
+	unsigned int order;
+	unsigned int objects;
+	unsigned int colours;
+	unsigned int colour_align;
+	struct reciprocal_value reciprocal_size;
+	struct bs_slab_cpu __percpu *cpu;
+
+	spinlock_t depot_lock;
+	struct list_head full;
+	struct list_head empty;
+	unsigned int nr_full;
+	unsigned int nr_empty;
+
+	spinlock_t lock;
+	struct list_head partial;
+	struct list_head full_slabs;
+	struct list_head empty_slabs;
+	unsigned long nr_slabs;
+	unsigned long nr_empty_slabs;
+	unsigned long nr_active;
+	unsigned int colour_next;
+	unsigned long counters[BS_SLAB_NR_COUNTERS];
+	atomic_long_t failures[BS_SLAB_NR_COUNTERS];
+};
+
+/**
+ * struct bs_slab - object caches over a buddy allocator
+ * @buddy:		where slabs come from; immutable
+ * @page_slab:		per page of the region, the slab descriptor of the
+ *			slab it is in, or NULL; written under the owning
+ *			cache's lock, read under RCU
+ * @classes:		the size-class caches, smallest first; immutable
+ * @caches_lock:	protects @caches
+ * @caches:		every cache
+ * @shrinker:		gives empty slabs back when the buddy runs out
+ */
+struct bs_slab {
+	struct bs_buddy *buddy;
+	struct bs_slab_page __rcu **page_slab;
+	struct bs_slab_cache *classes[BS_SLAB_NR_CLASSES];
+	struct mutex caches_lock;
+	struct list_head caches;
+	struct bs_buddy_shrinker shrinker;
+};
+
+/**
+ * struct bs_slab_cache_stats - a snapshot of one cache
+ * @counters:		every counter, summed
+ * @active_objs:	objects allocated or in magazines
+ * @num_objs:		objects in all slabs
+ * @active_slabs:	slabs with at least one such object
+ * @num_slabs:		all slabs
+ * @magazine_objs:	free objects held in magazines and the depot
+ */
+struct bs_slab_cache_stats {
+	unsigned long counters[BS_SLAB_NR_COUNTERS];
+	unsigned long active_objs;
+	unsigned long num_objs;
+	unsigned long active_slabs;
+	unsigned long num_slabs;
+	unsigned long magazine_objs;
+};
+
+int bs_slab_init(struct bs_slab *slab, struct bs_buddy *buddy,
+		 unsigned int class_flags);
+void bs_slab_fini(struct bs_slab *slab);
+struct bs_slab_cache *bs_slab_cache_create(struct bs_slab *slab,
+					   const char *name, unsigned int size,
+					   unsigned int align, unsigned int flags,
+					   void (*ctor)(void *obj));
+int bs_slab_cache_destroy(struct bs_slab_cache *cache);
+void *bs_slab_cache_alloc(struct bs_slab_cache *cache);
+int bs_slab_cache_free(struct bs_slab_cache *cache, void *obj);
+unsigned long bs_slab_cache_shrink(struct bs_slab_cache *cache);
+void bs_slab_cache_stats(struct bs_slab_cache *cache,
+			 struct bs_slab_cache_stats *stats);
+void *bs_slab_kmalloc(struct bs_slab *slab, size_t size, size_t *granted);
+int bs_slab_kfree(struct bs_slab *slab, void *obj);
+unsigned long bs_slab_shrink(struct bs_slab *slab);
+int bs_slab_validate(struct bs_slab *slab);
+
+#endif /* _BUDDYSLAB_SLAB_H */
