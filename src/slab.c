@@ -73,6 +73,7 @@
 #define BS_SLAB_RZ		8	/* bytes of each red zone */
 #define BS_SLAB_MIN_ALIGN	8
 #define BS_SLAB_RZ_BYTE		0xbb
+#define BS_SLAB_NO_BYTE		LONG_MIN
 
 const char *const bs_slab_counter_names[] = {
 	[BS_SLAB_ALLOCS]		= "allocs",
@@ -159,7 +160,11 @@ static unsigned long long bs_slab_obj_offset(const struct bs_slab_page *sp,
 	       (bs_slab_obj(sp, idx) - slab_start);
 }
 
-/* Report an error about an object, once per object; true if reported now. */
+/*
+ * Report an error about an object, once per object; true if reported now.
+ * @at is the offset of the bad byte from the object's start (negative in
+ * the left red zone), or BS_SLAB_NO_BYTE when no byte is to blame.
+ */
 static bool bs_slab_report(struct bs_slab_page *sp, unsigned int idx,
 			   const char *what, long at, int found)
 {
@@ -171,7 +176,7 @@ static bool bs_slab_report(struct bs_slab_page *sp, unsigned int idx,
 			return false;
 	} while (!try_cmpxchg(state, &old, old | BS_SLAB_OBJ_REPORTED));
 
-	if (at >= 0)
+	if (at != BS_SLAB_NO_BYTE)
 		pr_err("cache %s: object at offset %#llx: %s: byte %ld is %#04x\n",
 		       sp->cache->name, bs_slab_obj_offset(sp, idx), what, at,
 		       found);
@@ -199,20 +204,19 @@ static bool bs_slab_check_redzones(struct bs_slab_page *sp, unsigned int idx)
 	const size_t right_len = cache->size - cache->offset - cache->object_size;
 	long bad;
 
+	/* @bad is relative to the object: negative in the left red zone. */
 	bad = bs_slab_first_not(left, BS_SLAB_RZ_BYTE, BS_SLAB_RZ);
 	if (bad >= 0) {
 		bad -= BS_SLAB_RZ;
 	} else {
 		bad = bs_slab_first_not(right, BS_SLAB_RZ_BYTE, right_len);
-		if (bad >= 0)
-			bad += cache->object_size;
+		if (bad < 0)
+			return true;
+		bad += cache->object_size;
 	}
-	if (bad == -1)
-		return true;
 
 	bs_slab_count_failure(cache, BS_SLAB_REDZONE_ERRORS);
-	bs_slab_report(sp, idx, "red zone overwritten", bad < 0 ? -bad : bad,
-		       obj[bad]);
+	bs_slab_report(sp, idx, "red zone overwritten", bad, obj[bad]);
 	memset(left, BS_SLAB_RZ_BYTE, BS_SLAB_RZ);
 	memset(right, BS_SLAB_RZ_BYTE, right_len);
 	return false;
@@ -705,7 +709,8 @@ static int bs_slab_claim(struct bs_slab_cache *cache, void *obj, u8 **statep)
 	}
 	if (sp->cache != cache) {
 		bs_slab_count_failure(cache, BS_SLAB_INVALID_FREES);
-		bs_slab_report(sp, idx, "freed to the wrong cache", -1, 0);
+		bs_slab_report(sp, idx, "freed to the wrong cache", BS_SLAB_NO_BYTE,
+			       0);
 		ret = -EINVAL;
 		goto out;
 	}
@@ -714,7 +719,7 @@ static int bs_slab_claim(struct bs_slab_cache *cache, void *obj, u8 **statep)
 	do {
 		if (bs_slab_obj_state(old) != BS_SLAB_OBJ_USED) {
 			bs_slab_count_failure(cache, BS_SLAB_DOUBLE_FREES);
-			bs_slab_report(sp, idx, "double free", -1, 0);
+			bs_slab_report(sp, idx, "double free", BS_SLAB_NO_BYTE, 0);
 			ret = -EINVAL;
 			goto out;
 		}

@@ -1,0 +1,670 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the buddyslab slab allocator.
+ *
+ * Every case runs on a fresh two-arena region with a buddy and a slab
+ * allocator over it. The suite's exit runs both invariant checkers, tears
+ * the slab allocator down and checks that every page is back with the
+ * buddy, so a scenario that corrupts or leaks fails even if its own
+ * expectations hold. The debugging cases follow lib/slub_kunit.c: damage an
+ * object the way a buggy user would, and expect it detected, counted and
+ * reported, and the allocator to carry on.
+ */
+#include <kunit/test.h>
+#include <linux/poison.h>
+#include <linux/prandom.h>
+#include <linux/slab.h>
+
+#include "slab.h"
+
+#define BS_TEST_ARENAS	2
+
+struct bs_slab_test {
+	struct bs_region region;
+	struct bs_buddy buddy;
+	struct bs_slab slab;
+};
+
+static struct bs_slab_test *bs_test(struct kunit *test)
+{
+	return test->priv;
+}
+
+static int bs_slab_test_init(struct kunit *test)
+{
+	struct bs_slab_test *t;
+	int ret;
+
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	ret = bs_region_init(&t->region, BS_TEST_ARENAS * BS_REGION_CHUNK_BYTES);
+	if (ret)
+		return ret;
+	ret = bs_buddy_init(&t->buddy, &t->region);
+	if (ret)
+		goto err_region;
+	ret = bs_slab_init(&t->slab, &t->buddy, 0);
+	if (ret)
+		goto err_buddy;
+	test->priv = t;
+	return 0;
+
+err_buddy:
+	bs_buddy_fini(&t->buddy);
+err_region:
+	bs_region_fini(&t->region);
+	return ret;
+}
+
+static void bs_slab_test_exit(struct kunit *test)
+{
+	struct bs_slab_test *t = test->priv;
+
+	if (!t)
+		return;
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(&t->slab), 0);
+	KUNIT_EXPECT_EQ(test, bs_buddy_validate(&t->buddy), 0);
+	bs_slab_fini(&t->slab);
+	bs_buddy_drain(&t->buddy);
+	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(&t->buddy),
+			bs_buddy_total_pages(&t->buddy));
+	bs_buddy_fini(&t->buddy);
+	bs_region_fini(&t->region);
+}
+
+static struct bs_slab_cache *bs_test_cache(struct kunit *test, unsigned int size,
+					   unsigned int align, unsigned int flags)
+{
+	struct bs_slab_cache *cache;
+
+	cache = bs_slab_cache_create(&bs_test(test)->slab, "test", size, align,
+				     flags, NULL);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(cache), "create: %ld", PTR_ERR(cache));
+	return cache;
+}
+
+static unsigned long bs_test_counter(struct bs_slab_cache *cache,
+				     enum bs_slab_counter counter)
+{
+	struct bs_slab_cache_stats stats;
+
+	bs_slab_cache_stats(cache, &stats);
+	return stats.counters[counter];
+}
+
+/* The start of the slab an object is in. */
+static void *bs_test_slab_start(struct kunit *test, struct bs_slab_cache *cache,
+				void *obj)
+{
+	struct bs_buddy *buddy = &bs_test(test)->buddy;
+	unsigned long pgoff;
+
+	KUNIT_ASSERT_EQ(test, bs_buddy_pgoff_of(buddy, obj, &pgoff), 0);
+	return bs_buddy_addr(buddy, round_down(pgoff, 1UL << cache->order));
+}
+
+struct bs_test_geometry {
+	unsigned int size;
+	unsigned int align;
+	unsigned int flags;
+};
+
+static const struct bs_test_geometry bs_test_geometries[] = {
+	{ 8, 0, 0 },
+	{ 24, 0, 0 },
+	{ 64, 64, 0 },
+	{ 100, 8, BS_SLAB_REDZONE },
+	{ 200, 32, BS_SLAB_POISON },
+	{ 700, 0, 0 },
+	{ 1000, 0, BS_SLAB_REDZONE | BS_SLAB_POISON },
+	{ 3000, 0, 0 },
+	{ 4096, 4096, 0 },
+	{ 5000, 64, BS_SLAB_REDZONE },
+	{ 40000, 0, 0 },
+};
+
+static void bs_test_geometry_desc(const struct bs_test_geometry *g, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "size %u align %u flags %#x",
+		 g->size, g->align, g->flags);
+}
+
+KUNIT_ARRAY_PARAM(bs_test_geometry, bs_test_geometries, bs_test_geometry_desc);
+
+/*
+ * Fill a cache over three slabs, every object aligned, inside the region,
+ * and apart from every other (each is stamped over its whole length); then
+ * empty it, and shrink it: every page goes back to the buddy.
+ */
+static void bs_slab_test_fill_and_empty(struct kunit *test)
+{
+	const struct bs_test_geometry *g = test->param_value;
+	struct bs_buddy *buddy = &bs_test(test)->buddy;
+	const unsigned long free_before = bs_buddy_free_pages(buddy);
+	unsigned int align = g->align ?: 8, n, i;
+	struct bs_slab_cache_stats stats;
+	struct bs_slab_cache *cache;
+	unsigned long slab_bytes, pgoff;
+	u8 **objs;
+
+	cache = bs_test_cache(test, g->size, g->align, g->flags);
+	slab_bytes = PAGE_SIZE << cache->order;
+	/* Bonwick's rule: at most 1/8 of a slab left unused. */
+	KUNIT_EXPECT_LE(test, (slab_bytes - cache->objects * cache->size) * 8,
+			slab_bytes);
+	KUNIT_EXPECT_GE(test, cache->size, g->size);
+
+	n = 3 * cache->objects;
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (i = 0; i < n; i++) {
+		objs[i] = bs_slab_cache_alloc(cache);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		KUNIT_EXPECT_EQ(test, (unsigned long)objs[i] & (align - 1), 0);
+		KUNIT_EXPECT_EQ(test, bs_buddy_pgoff_of(buddy, objs[i], &pgoff), 0);
+		memset(objs[i], i, g->size);
+	}
+	bs_slab_cache_stats(cache, &stats);
+	KUNIT_EXPECT_EQ(test, stats.active_objs, n);
+	KUNIT_EXPECT_EQ(test, stats.num_slabs, 3);
+	KUNIT_EXPECT_EQ(test, stats.num_objs, n);
+	KUNIT_EXPECT_EQ(test, stats.counters[BS_SLAB_ALLOCS], n);
+	KUNIT_EXPECT_EQ(test, stats.counters[BS_SLAB_SLABS_CREATED], 3);
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(&bs_test(test)->slab), 0);
+
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(objs[i], (u8)i, g->size),
+				      "object %u overwritten", i);
+		KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, objs[i]), 0);
+	}
+	bs_slab_cache_stats(cache, &stats);
+	KUNIT_EXPECT_EQ(test, stats.active_objs, 0);
+	KUNIT_EXPECT_EQ(test, stats.counters[BS_SLAB_FREES], n);
+
+	/* Slabs freed on the way (beyond the working set), then the rest. */
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_shrink(cache),
+			(3 - stats.counters[BS_SLAB_SLABS_FREED]) << cache->order);
+	bs_buddy_drain(buddy);
+	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(buddy), free_before);
+	bs_slab_cache_stats(cache, &stats);
+	KUNIT_EXPECT_EQ(test, stats.num_slabs, 0);
+	KUNIT_EXPECT_EQ(test, stats.counters[BS_SLAB_SLABS_FREED], 3);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
+}
+
+/* Successive slabs start their objects at successive colour offsets. */
+static void bs_slab_test_colouring(struct kunit *test)
+{
+	struct bs_slab_cache *cache = bs_test_cache(test, 700, 0, 0);
+	unsigned int s, i, n = 3 * cache->objects;
+	unsigned long colour[3];
+	void **objs;
+
+	/* 11 objects of 700 bytes in 8 KiB leave 492 bytes: 8 colours. */
+	KUNIT_ASSERT_EQ(test, cache->order, 1);
+	KUNIT_ASSERT_EQ(test, cache->objects, 11);
+	KUNIT_ASSERT_EQ(test, cache->colours, 492 / L1_CACHE_BYTES + 1);
+
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (i = 0; i < n; i++) {
+		objs[i] = bs_slab_cache_alloc(cache);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	/* Objects go out in index order, slab after slab. */
+	for (s = 0; s < 3; s++) {
+		void *first = objs[s * cache->objects];
+
+		colour[s] = first - bs_test_slab_start(test, cache, first);
+		KUNIT_EXPECT_EQ(test, colour[s], s * cache->colour_align);
+		KUNIT_EXPECT_LE(test, colour[s] + cache->objects * cache->size,
+				PAGE_SIZE << cache->order);
+	}
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, objs[i]), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
+}
+
+static void bs_slab_test_bad_create(struct kunit *test)
+{
+	struct bs_slab *slab = &bs_test(test)->slab;
+	const char *long_name = "a-name-of-thirty-two-characters!";
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(bs_slab_cache_create(slab, NULL, 8, 0, 0, NULL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(bs_slab_cache_create(slab, "", 8, 0, 0, NULL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(bs_slab_cache_create(slab, long_name, 8, 0, 0,
+							   NULL)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(bs_slab_cache_create(slab, "t", 0, 0, 0, NULL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(bs_slab_cache_create(slab, "t",
+							   BS_SLAB_MAX_SIZE + 1,
+							   0, 0, NULL)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(bs_slab_cache_create(slab, "t", 8, 3, 0, NULL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(bs_slab_cache_create(slab, "t", 8,
+							   2 * PAGE_SIZE, 0,
+							   NULL)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(bs_slab_cache_create(slab, "t", 8, 0, BIT(7),
+							   NULL)), -EINVAL);
+}
+
+/* -EBUSY while an object lives, and the cache keeps working. */
+static void bs_slab_test_destroy_busy(struct kunit *test)
+{
+	struct bs_slab_cache *cache = bs_test_cache(test, 128, 0, 0);
+	void *obj = bs_slab_cache_alloc(cache);
+
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), -EBUSY);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, obj), 0);
+	obj = bs_slab_cache_alloc(cache);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, obj), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
+}
+
+static atomic_t bs_test_ctor_calls;
+
+static void bs_test_ctor(void *obj)
+{
+	atomic_inc(&bs_test_ctor_calls);
+	memset(obj, 0x5a, 128);
+}
+
+/*
+ * Bonwick: an object is constructed once, when its slab is made, and stays
+ * constructed while it is cached; only a new slab runs the constructor.
+ */
+static void bs_slab_test_constructor(struct kunit *test)
+{
+	struct bs_slab *slab = &bs_test(test)->slab;
+	struct bs_slab_cache *cache;
+	void *obj, *more[64];
+	unsigned int i, per_slab;
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(bs_slab_cache_create(slab, "t", 128, 0,
+							   BS_SLAB_POISON,
+							   bs_test_ctor)), -EINVAL);
+	cache = bs_slab_cache_create(slab, "ctor", 128, 0, 0, bs_test_ctor);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(cache));
+	per_slab = cache->objects;
+	KUNIT_ASSERT_LE(test, per_slab + 1, ARRAY_SIZE(more));
+	atomic_set(&bs_test_ctor_calls, 0);
+
+	obj = bs_slab_cache_alloc(cache);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_EXPECT_EQ(test, atomic_read(&bs_test_ctor_calls), per_slab);
+	KUNIT_EXPECT_NULL(test, memchr_inv(obj, 0x5a, 128));
+
+	/* Freed and allocated again: still constructed, no new call. */
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, obj), 0);
+	obj = bs_slab_cache_alloc(cache);
+	KUNIT_EXPECT_EQ(test, atomic_read(&bs_test_ctor_calls), per_slab);
+
+	/* One slab more: its objects, once each. */
+	for (i = 0; i < per_slab; i++) {
+		more[i] = bs_slab_cache_alloc(cache);
+		KUNIT_ASSERT_NOT_NULL(test, more[i]);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&bs_test_ctor_calls), 2 * per_slab);
+	for (i = 0; i < per_slab; i++)
+		KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, more[i]), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, obj), 0);
+
+	/* Shrunk away, then needed again: a new slab, constructed anew. */
+	bs_slab_cache_shrink(cache);
+	obj = bs_slab_cache_alloc(cache);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_EXPECT_EQ(test, atomic_read(&bs_test_ctor_calls), 3 * per_slab);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, obj), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
+}
+
+/* One byte past the end, and one before the start: both red zones. */
+static void bs_slab_test_redzone(struct kunit *test)
+{
+	struct bs_slab_cache *cache = bs_test_cache(test, 64, 0, BS_SLAB_REDZONE);
+	u8 *obj;
+
+	obj = bs_slab_cache_alloc(cache);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	obj[64] = 0x12;
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, obj), 0);
+	KUNIT_EXPECT_EQ(test, bs_test_counter(cache, BS_SLAB_REDZONE_ERRORS), 1);
+
+	obj = bs_slab_cache_alloc(cache);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	obj[-1] = 0x34;
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, obj), 0);
+	KUNIT_EXPECT_EQ(test, bs_test_counter(cache, BS_SLAB_REDZONE_ERRORS), 2);
+
+	/* Repaired: the validator finds nothing more. */
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(&bs_test(test)->slab), 0);
+	KUNIT_EXPECT_EQ(test, bs_test_counter(cache, BS_SLAB_REDZONE_ERRORS), 2);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
+}
+
+/* A write into a freed object is caught when it is allocated again. */
+static void bs_slab_test_use_after_free(struct kunit *test)
+{
+	struct bs_slab_cache *cache = bs_test_cache(test, 96, 0, BS_SLAB_POISON);
+	u8 *obj, *again;
+
+	obj = bs_slab_cache_alloc(cache);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, obj), 0);
+	KUNIT_EXPECT_EQ(test, obj[10], POISON_FREE);
+	obj[10] = 0x42;
+
+	/* The magazine hands the same object out first. */
+	again = bs_slab_cache_alloc(cache);
+	KUNIT_EXPECT_PTR_EQ(test, again, obj);
+	KUNIT_EXPECT_EQ(test, bs_test_counter(cache, BS_SLAB_POISON_ERRORS), 1);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, again), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(&bs_test(test)->slab), 0);
+	KUNIT_EXPECT_EQ(test, bs_test_counter(cache, BS_SLAB_POISON_ERRORS), 1);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
+}
+
+static void bs_slab_test_double_free(struct kunit *test)
+{
+	struct bs_slab_cache *cache = bs_test_cache(test, 32, 0, 0);
+	void *obj = bs_slab_cache_alloc(cache);
+
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, obj), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, obj), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, obj), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bs_test_counter(cache, BS_SLAB_DOUBLE_FREES), 2);
+	KUNIT_EXPECT_EQ(test, bs_test_counter(cache, BS_SLAB_FREES), 1);
+	/* Back in the slab, and still refused. */
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(&bs_test(test)->slab), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, obj), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
+}
+
+/* Another cache's object, the inside of an object, memory of no slab. */
+static void bs_slab_test_invalid_free(struct kunit *test)
+{
+	struct bs_slab_cache *a = bs_test_cache(test, 48, 0, 0);
+	struct bs_slab_cache *b = bs_test_cache(test, 48, 0, 0);
+	u8 *obj = bs_slab_cache_alloc(a), *foreign;
+	unsigned long pgoff;
+
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	foreign = kunit_kmalloc(test, 48, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, foreign);
+	KUNIT_ASSERT_EQ(test, bs_buddy_alloc(&bs_test(test)->buddy, 0,
+					     BS_BUDDY_TAG_DIRECT, &pgoff), 0);
+
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(b, obj), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(a, obj + 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(a, obj + 47), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(a, foreign), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(a, &pgoff), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(a, bs_buddy_addr(&bs_test(test)->buddy,
+								  pgoff)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bs_test_counter(b, BS_SLAB_INVALID_FREES), 1);
+	KUNIT_EXPECT_EQ(test, bs_test_counter(a, BS_SLAB_INVALID_FREES), 5);
+
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(a, obj), 0);
+	KUNIT_EXPECT_EQ(test, bs_buddy_free(&bs_test(test)->buddy, pgoff), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(a), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(b), 0);
+}
+
+/* Size classes as kmalloc's, and large sizes straight from the buddy. */
+static void bs_slab_test_kmalloc(struct kunit *test)
+{
+	static const struct { size_t size, granted; } cases[] = {
+		{ 1, 8 }, { 8, 8 }, { 9, 16 }, { 65, 96 }, { 96, 96 },
+		{ 97, 128 }, { 129, 192 }, { 193, 256 }, { 4095, 4096 },
+		{ 4097, 8192 }, { 8192, 8192 }, { 8193, 16384 },
+		{ 100000, 131072 },
+	};
+	struct bs_slab *slab = &bs_test(test)->slab;
+	struct bs_buddy *buddy = &bs_test(test)->buddy;
+	unsigned long pgoff;
+	size_t granted;
+	unsigned int i;
+	void *obj;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		obj = bs_slab_kmalloc(slab, cases[i].size, &granted);
+		KUNIT_ASSERT_NOT_NULL(test, obj);
+		KUNIT_EXPECT_EQ_MSG(test, granted, cases[i].granted, "size %zu",
+				    cases[i].size);
+		if (is_power_of_2(granted))
+			KUNIT_EXPECT_EQ(test, (unsigned long)obj &
+					(min_t(size_t, granted, PAGE_SIZE) - 1), 0);
+		memset(obj, 0xa5, cases[i].size);
+		KUNIT_EXPECT_EQ(test, bs_slab_kfree(slab, obj), 0);
+		KUNIT_EXPECT_EQ(test, bs_slab_kfree(slab, obj), -EINVAL);
+	}
+	KUNIT_EXPECT_NULL(test, bs_slab_kmalloc(slab, 0, &granted));
+	KUNIT_EXPECT_NULL(test, bs_slab_kmalloc(slab, BS_REGION_CHUNK_BYTES + 1,
+						&granted));
+
+	/* A block of the buddy's own is no large allocation. */
+	KUNIT_ASSERT_EQ(test, bs_buddy_alloc(buddy, 2, BS_BUDDY_TAG_DIRECT, &pgoff), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_kfree(slab, bs_buddy_addr(buddy, pgoff)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, bs_buddy_free(buddy, pgoff), 0);
+}
+
+/*
+ * Rounds of allocations then frees: once the magazines and the depot hold
+ * a round's worth, no allocation misses them (Bonwick and Adams); the
+ * magazines are emptied by validate.
+ */
+static void bs_slab_test_magazines(struct kunit *test)
+{
+	struct bs_slab_cache *cache = bs_test_cache(test, 256, 0, 0);
+	struct bs_slab_cache_stats stats;
+	void *objs[3 * BS_SLAB_MAG_ROUNDS];
+	unsigned int i, round;
+
+	for (round = 0; round < 100; round++) {
+		for (i = 0; i < ARRAY_SIZE(objs); i++) {
+			objs[i] = bs_slab_cache_alloc(cache);
+			KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		}
+		for (i = 0; i < ARRAY_SIZE(objs); i++)
+			KUNIT_ASSERT_EQ(test, bs_slab_cache_free(cache, objs[i]), 0);
+	}
+	bs_slab_cache_stats(cache, &stats);
+	KUNIT_EXPECT_EQ(test, stats.counters[BS_SLAB_ALLOCS], 100 * ARRAY_SIZE(objs));
+	/* Only the first round, with every magazine empty, went to the slabs. */
+	KUNIT_EXPECT_EQ(test, stats.counters[BS_SLAB_MAG_MISSES], ARRAY_SIZE(objs));
+	KUNIT_EXPECT_GT(test, stats.magazine_objs, 0);
+
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(&bs_test(test)->slab), 0);
+	bs_slab_cache_stats(cache, &stats);
+	KUNIT_EXPECT_EQ(test, stats.magazine_objs, 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
+}
+
+/*
+ * Slabs and magazines never hide memory from the buddy: with every object
+ * freed, the whole region can still be allocated as blocks of the largest
+ * order.
+ */
+static void bs_slab_test_shrinker(struct kunit *test)
+{
+	struct bs_buddy *buddy = &bs_test(test)->buddy;
+	struct bs_slab *slab = &bs_test(test)->slab;
+	unsigned long whole[BS_TEST_ARENAS];
+	unsigned int i, n = 2000;
+	size_t granted;
+	void **objs;
+
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (i = 0; i < n; i++) {
+		objs[i] = bs_slab_kmalloc(slab, 8 << (i % 8), &granted);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, bs_slab_kfree(slab, objs[i]), 0);
+	KUNIT_EXPECT_LT(test, bs_buddy_free_pages(buddy), bs_buddy_total_pages(buddy));
+
+	for (i = 0; i < BS_TEST_ARENAS; i++)
+		KUNIT_ASSERT_EQ(test, bs_buddy_alloc(buddy, BS_BUDDY_MAX_ORDER,
+						     BS_BUDDY_TAG_DIRECT, &whole[i]), 0);
+	for (i = 0; i < BS_TEST_ARENAS; i++)
+		KUNIT_EXPECT_EQ(test, bs_buddy_free(buddy, whole[i]), 0);
+}
+
+/* The checker must see damage to the metadata. */
+static void bs_slab_test_validate_detects_corruption(struct kunit *test)
+{
+	struct bs_slab_cache *cache = bs_test_cache(test, 64, 0, 0);
+	void *obj = bs_slab_cache_alloc(cache);
+
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	spin_lock(&cache->lock);
+	cache->nr_active++;
+	spin_unlock(&cache->lock);
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(&bs_test(test)->slab), -EUCLEAN);
+	spin_lock(&cache->lock);
+	cache->nr_active--;
+	spin_unlock(&cache->lock);
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(&bs_test(test)->slab), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, obj), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
+}
+
+#define BS_STRESS_OPS		1000000
+#define BS_STRESS_SLOTS		256
+#define BS_STRESS_CHECK_EVERY	10000
+#define BS_STRESS_CACHES	4
+
+struct bs_stress_obj {
+	u8 *obj;
+	unsigned int cache;
+	u64 tag;
+};
+
+static const struct bs_test_geometry bs_stress_caches[BS_STRESS_CACHES] = {
+	{ 16, 0, 0 },
+	{ 100, 0, BS_SLAB_REDZONE | BS_SLAB_POISON },
+	{ 512, 64, 0 },
+	{ 3000, 0, BS_SLAB_REDZONE },
+};
+
+/* First and last 8 bytes of an object carry its tag. */
+static void bs_stress_stamp(u8 *obj, unsigned int size, u64 tag)
+{
+	memcpy(obj, &tag, sizeof(tag));
+	memcpy(obj + size - sizeof(tag), &tag, sizeof(tag));
+}
+
+static bool bs_stress_intact(const u8 *obj, unsigned int size, u64 tag)
+{
+	return !memcmp(obj, &tag, sizeof(tag)) &&
+	       !memcmp(obj + size - sizeof(tag), &tag, sizeof(tag));
+}
+
+/*
+ * A seeded random mix of allocations and frees over several caches, with
+ * and without debugging; every object stamped and checked; both validators
+ * every BS_STRESS_CHECK_EVERY operations and at the end.
+ */
+static void bs_slab_test_random_stress(struct kunit *test)
+{
+	struct bs_slab_cache *caches[BS_STRESS_CACHES];
+	struct bs_slab *slab = &bs_test(test)->slab;
+	struct bs_buddy *buddy = &bs_test(test)->buddy;
+	struct bs_stress_obj *slots, *s;
+	unsigned long op, nr_alloc = 0;
+	struct rnd_state rnd;
+	unsigned int i, size;
+
+	for (i = 0; i < BS_STRESS_CACHES; i++)
+		caches[i] = bs_test_cache(test, bs_stress_caches[i].size,
+					  bs_stress_caches[i].align,
+					  bs_stress_caches[i].flags);
+	slots = kunit_kcalloc(test, BS_STRESS_SLOTS, sizeof(*slots), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, slots);
+	prandom_seed_state(&rnd, 0x51ab51ab);
+
+	for (op = 0; op < BS_STRESS_OPS; op++) {
+		s = &slots[prandom_u32_state(&rnd) % BS_STRESS_SLOTS];
+		if (s->obj) {
+			size = bs_stress_caches[s->cache].size;
+			if (!bs_stress_intact(s->obj, size, s->tag)) {
+				KUNIT_FAIL(test, "op %lu: object overwritten", op);
+				break;
+			}
+			if (bs_slab_cache_free(caches[s->cache], s->obj)) {
+				KUNIT_FAIL(test, "op %lu: free refused", op);
+				break;
+			}
+			s->obj = NULL;
+		} else {
+			s->cache = prandom_u32_state(&rnd) % BS_STRESS_CACHES;
+			s->obj = bs_slab_cache_alloc(caches[s->cache]);
+			if (!s->obj) {
+				KUNIT_FAIL(test, "op %lu: allocation failed", op);
+				break;
+			}
+			s->tag = (u64)op << 8 | s->cache;
+			bs_stress_stamp(s->obj, bs_stress_caches[s->cache].size, s->tag);
+			nr_alloc++;
+		}
+		if ((op + 1) % BS_STRESS_CHECK_EVERY == 0 &&
+		    (bs_slab_validate(slab) || bs_buddy_validate(buddy))) {
+			KUNIT_FAIL(test, "invariants broken after op %lu", op);
+			break;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, op, BS_STRESS_OPS);
+	kunit_info(test, "%lu operations, %lu allocations\n", op, nr_alloc);
+
+	for (i = 0; i < BS_STRESS_SLOTS; i++) {
+		s = &slots[i];
+		if (!s->obj)
+			continue;
+		KUNIT_EXPECT_TRUE(test, bs_stress_intact(s->obj,
+							 bs_stress_caches[s->cache].size,
+							 s->tag));
+		KUNIT_EXPECT_EQ(test, bs_slab_cache_free(caches[s->cache], s->obj), 0);
+	}
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(slab), 0);
+	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), 0);
+	for (i = 0; i < BS_STRESS_CACHES; i++) {
+		KUNIT_EXPECT_EQ(test, bs_test_counter(caches[i], BS_SLAB_REDZONE_ERRORS) +
+				bs_test_counter(caches[i], BS_SLAB_POISON_ERRORS), 0);
+		KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(caches[i]), 0);
+	}
+}
+
+static struct kunit_case bs_slab_test_cases[] = {
+	KUNIT_CASE_PARAM(bs_slab_test_fill_and_empty, bs_test_geometry_gen_params),
+	KUNIT_CASE(bs_slab_test_colouring),
+	KUNIT_CASE(bs_slab_test_bad_create),
+	KUNIT_CASE(bs_slab_test_destroy_busy),
+	KUNIT_CASE(bs_slab_test_constructor),
+	KUNIT_CASE(bs_slab_test_redzone),
+	KUNIT_CASE(bs_slab_test_use_after_free),
+	KUNIT_CASE(bs_slab_test_double_free),
+	KUNIT_CASE(bs_slab_test_invalid_free),
+	KUNIT_CASE(bs_slab_test_kmalloc),
+	KUNIT_CASE(bs_slab_test_magazines),
+	KUNIT_CASE(bs_slab_test_shrinker),
+	KUNIT_CASE(bs_slab_test_validate_detects_corruption),
+	KUNIT_CASE_SLOW(bs_slab_test_random_stress),
+	{}
+};
+
+static struct kunit_suite bs_slab_test_suite = {
+	.name = "buddyslab_slab",
+	.init = bs_slab_test_init,
+	.exit = bs_slab_test_exit,
+	.test_cases = bs_slab_test_cases,
+};
+
+kunit_test_suite(bs_slab_test_suite);
