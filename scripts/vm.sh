@@ -84,11 +84,18 @@ buddyinfo
 free 1
 free 2
 free 3
+# the slab allocator's size classes: 100 bytes come from the 128-byte class
+alloc slab 100
+alloc slab 100
+slabinfo
+free 4
+free 5
 # validate drains the per-CPU caches back into the free lists, then checks
 validate
 buddyinfo
 SHELL
-echo "# cat $D/buddyinfo      (the shell has exited: all is free again)"
+echo "# cat $D/buddyinfo      (the shell has exited: all is free; the size-128"
+echo "#   cache keeps its empty slab, one page, until the buddy needs it back)"
 cat $D/buddyinfo
 rmmod buddyslab
 echo "@@@ end of demo"

@@ -223,57 +223,57 @@ static int bs_chardev_free(struct bs_chardev_file *bf, u64 handle)
 	return 0;
 }
 
-static int bs_chardev_slab_stats(struct bs_slab *slab,
-				 struct buddyslab_slab_stats *out)
+struct bs_chardev_slab_walker {
+	struct bs_slab_walker walker;
+	struct buddyslab_slab_stats *out;
+};
+
+/* Add one cache to the totals, and fill its entry if it is a size class. */
+static void bs_chardev_slab_cache_stats(struct bs_slab_walker *walker,
+					struct bs_slab_cache *cache,
+					const struct bs_slab_cache_stats *stats)
 {
-	struct bs_slab_cache_stats *stats;
-	struct bs_slab_cache *cache;
+	struct buddyslab_slab_stats *out =
+		container_of(walker, struct bs_chardev_slab_walker, walker)->out;
+	struct buddyslab_slab_cache_stats *c;
 	unsigned int i;
 
-	BUILD_BUG_ON(BS_SLAB_NR_CLASSES != BUDDYSLAB_SLAB_CLASSES);
+	out->alloc_fails += stats->counters[BS_SLAB_ALLOC_FAILS];
+	out->redzone_errors += stats->counters[BS_SLAB_REDZONE_ERRORS];
+	out->poison_errors += stats->counters[BS_SLAB_POISON_ERRORS];
+	out->double_frees += stats->counters[BS_SLAB_DOUBLE_FREES];
+	out->invalid_frees += stats->counters[BS_SLAB_INVALID_FREES];
 
-	stats = kmalloc(sizeof(*stats), GFP_KERNEL);
-	if (!stats)
-		return -ENOMEM;
-	mutex_lock(&slab->caches_lock);
-	list_for_each_entry(cache, &slab->caches, list) {
-		bs_slab_cache_stats(cache, stats);
-		out->alloc_fails += stats->counters[BS_SLAB_ALLOC_FAILS];
-		out->redzone_errors += stats->counters[BS_SLAB_REDZONE_ERRORS];
-		out->poison_errors += stats->counters[BS_SLAB_POISON_ERRORS];
-		out->double_frees += stats->counters[BS_SLAB_DOUBLE_FREES];
-		out->invalid_frees += stats->counters[BS_SLAB_INVALID_FREES];
-	}
-	mutex_unlock(&slab->caches_lock);
-
-	for (i = 0; i < BS_SLAB_NR_CLASSES; i++) {
-		struct buddyslab_slab_cache_stats *c = &out->classes[i];
-
-		cache = slab->classes[i];
-		bs_slab_cache_stats(cache, stats);
-		c->object_size = cache->object_size;
-		c->objects_per_slab = cache->objects;
-		c->pages_per_slab = 1U << cache->order;
-		c->active_objs = stats->active_objs;
-		c->num_objs = stats->num_objs;
-		c->active_slabs = stats->active_slabs;
-		c->num_slabs = stats->num_slabs;
-		c->allocs = stats->counters[BS_SLAB_ALLOCS];
-		c->frees = stats->counters[BS_SLAB_FREES];
-		c->magazine_hits = stats->counters[BS_SLAB_MAG_HITS];
-		c->magazine_misses = stats->counters[BS_SLAB_MAG_MISSES];
-		c->slabs_created = stats->counters[BS_SLAB_SLABS_CREATED];
-		c->slabs_freed = stats->counters[BS_SLAB_SLABS_FREED];
-		c->bytes_requested = stats->counters[BS_SLAB_BYTES_REQUESTED];
-		c->bytes_granted = stats->counters[BS_SLAB_BYTES_GRANTED];
-	}
-	kfree(stats);
-	return 0;
+	for (i = 0; i < BS_SLAB_NR_CLASSES; i++)
+		if (cache->slab->classes[i] == cache)
+			break;
+	if (i == BS_SLAB_NR_CLASSES)
+		return;
+	c = &out->classes[i];
+	c->object_size = cache->object_size;
+	c->objects_per_slab = cache->objects;
+	c->pages_per_slab = 1U << cache->order;
+	c->active_objs = stats->active_objs;
+	c->num_objs = stats->num_objs;
+	c->active_slabs = stats->active_slabs;
+	c->num_slabs = stats->num_slabs;
+	c->allocs = stats->counters[BS_SLAB_ALLOCS];
+	c->frees = stats->counters[BS_SLAB_FREES];
+	c->magazine_hits = stats->counters[BS_SLAB_MAG_HITS];
+	c->magazine_misses = stats->counters[BS_SLAB_MAG_MISSES];
+	c->slabs_created = stats->counters[BS_SLAB_SLABS_CREATED];
+	c->slabs_freed = stats->counters[BS_SLAB_SLABS_FREED];
+	c->bytes_requested = stats->counters[BS_SLAB_BYTES_REQUESTED];
+	c->bytes_granted = stats->counters[BS_SLAB_BYTES_GRANTED];
 }
 
 static int bs_chardev_stats(struct bs_chardev_file *bf,
 			    struct buddyslab_stats *out)
 {
+	struct bs_chardev_slab_walker walker = {
+		.walker.visit = bs_chardev_slab_cache_stats,
+		.out = &out->slab,
+	};
 	struct buddyslab_buddy_stats *b = &out->buddy;
 	struct bs_buddy_stats *stats;
 	unsigned int order;
@@ -306,7 +306,8 @@ static int bs_chardev_stats(struct bs_chardev_file *bf,
 			bs_buddy_extfrag_index(stats->nr_free, order);
 	}
 	kfree(stats);
-	return bs_chardev_slab_stats(&bf->bs->slab, &out->slab);
+	BUILD_BUG_ON(BS_SLAB_NR_CLASSES != BUDDYSLAB_SLAB_CLASSES);
+	return bs_slab_walk_caches(&bf->bs->slab, &walker.walker);
 }
 
 union bs_chardev_arg {

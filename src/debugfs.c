@@ -94,65 +94,70 @@ static int bs_debugfs_extfrag_index_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(bs_debugfs_extfrag_index);
 
-/* Per cache: slab_<cache>_<counter> value, then its object counts. */
-static int bs_debugfs_slab_stats(struct seq_file *m, struct bs_slab *slab)
+/* A walker of the slab caches that prints to a seq_file. */
+struct bs_debugfs_slab_walker {
+	struct bs_slab_walker walker;
+	struct seq_file *m;
+};
+
+static struct seq_file *bs_debugfs_walker_file(struct bs_slab_walker *walker)
 {
-	struct bs_slab_cache_stats *stats;
-	struct bs_slab_cache *cache;
+	return container_of(walker, struct bs_debugfs_slab_walker, walker)->m;
+}
+
+/* Per cache: slab_<cache>_<counter> value, then its object counts. */
+static void bs_debugfs_slab_stats(struct bs_slab_walker *walker,
+				  struct bs_slab_cache *cache,
+				  const struct bs_slab_cache_stats *stats)
+{
+	struct seq_file *m = bs_debugfs_walker_file(walker);
 	unsigned int c;
 
-	stats = kmalloc(sizeof(*stats), GFP_KERNEL);
-	if (!stats)
-		return -ENOMEM;
-	mutex_lock(&slab->caches_lock);
-	list_for_each_entry(cache, &slab->caches, list) {
-		bs_slab_cache_stats(cache, stats);
-		for (c = 0; c < BS_SLAB_NR_COUNTERS; c++)
-			seq_printf(m, "slab_%s_%s %lu\n", cache->name,
-				   bs_slab_counter_names[c], stats->counters[c]);
-		seq_printf(m, "slab_%s_active_objs %lu\n", cache->name,
-			   stats->active_objs);
-		seq_printf(m, "slab_%s_num_objs %lu\n", cache->name,
-			   stats->num_objs);
-		seq_printf(m, "slab_%s_magazine_objs %lu\n", cache->name,
-			   stats->magazine_objs);
-	}
-	mutex_unlock(&slab->caches_lock);
-	kfree(stats);
-	return 0;
+	for (c = 0; c < BS_SLAB_NR_COUNTERS; c++)
+		seq_printf(m, "slab_%s_%s %lu\n", cache->name,
+			   bs_slab_counter_names[c], stats->counters[c]);
+	seq_printf(m, "slab_%s_active_objs %lu\n", cache->name, stats->active_objs);
+	seq_printf(m, "slab_%s_num_objs %lu\n", cache->name, stats->num_objs);
+	seq_printf(m, "slab_%s_magazine_objs %lu\n", cache->name,
+		   stats->magazine_objs);
 }
 
 /* The /proc/slabinfo format, version 2.1, one line per cache. */
+static void bs_debugfs_slabinfo_line(struct bs_slab_walker *walker,
+				     struct bs_slab_cache *cache,
+				     const struct bs_slab_cache_stats *stats)
+{
+	struct seq_file *m = bs_debugfs_walker_file(walker);
+
+	seq_printf(m, "%-17s %6lu %6lu %6u %4u %4d", cache->name,
+		   stats->active_objs, stats->num_objs, cache->size,
+		   cache->objects, 1 << cache->order);
+	seq_printf(m, " : tunables %4u %4u %4u", BS_SLAB_MAG_ROUNDS,
+		   BS_SLAB_MAG_ROUNDS, BS_SLAB_DEPOT_MAX);
+	seq_printf(m, " : slabdata %6lu %6lu %6lu\n", stats->active_slabs,
+		   stats->num_slabs, stats->magazine_objs);
+}
+
 static int bs_debugfs_slabinfo_show(struct seq_file *m, void *unused)
 {
+	struct bs_debugfs_slab_walker walker = {
+		.walker.visit = bs_debugfs_slabinfo_line,
+		.m = m,
+	};
 	struct buddyslab *bs = m->private;
-	struct bs_slab_cache_stats *stats;
-	struct bs_slab_cache *cache;
 
-	stats = kmalloc(sizeof(*stats), GFP_KERNEL);
-	if (!stats)
-		return -ENOMEM;
 	seq_puts(m, "slabinfo - version: 2.1\n");
 	seq_puts(m, "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n");
-	mutex_lock(&bs->slab.caches_lock);
-	list_for_each_entry(cache, &bs->slab.caches, list) {
-		bs_slab_cache_stats(cache, stats);
-		seq_printf(m, "%-17s %6lu %6lu %6u %4u %4d", cache->name,
-			   stats->active_objs, stats->num_objs, cache->size,
-			   cache->objects, 1 << cache->order);
-		seq_printf(m, " : tunables %4u %4u %4u", BS_SLAB_MAG_ROUNDS,
-			   BS_SLAB_MAG_ROUNDS, BS_SLAB_DEPOT_MAX);
-		seq_printf(m, " : slabdata %6lu %6lu %6lu\n", stats->active_slabs,
-			   stats->num_slabs, stats->magazine_objs);
-	}
-	mutex_unlock(&bs->slab.caches_lock);
-	kfree(stats);
-	return 0;
+	return bs_slab_walk_caches(&bs->slab, &walker.walker);
 }
 DEFINE_SHOW_ATTRIBUTE(bs_debugfs_slabinfo);
 
 static int bs_debugfs_stats_show(struct seq_file *m, void *unused)
 {
+	struct bs_debugfs_slab_walker walker = {
+		.walker.visit = bs_debugfs_slab_stats,
+		.m = m,
+	};
 	struct buddyslab *bs = m->private;
 	struct bs_buddy_stats *stats;
 	unsigned int c, order;
@@ -175,7 +180,7 @@ static int bs_debugfs_stats_show(struct seq_file *m, void *unused)
 				   bs_buddy_order_counter_names[c], order,
 				   stats->counters.order[c][order]);
 	kfree(stats);
-	return bs_debugfs_slab_stats(m, &bs->slab);
+	return bs_slab_walk_caches(&bs->slab, &walker.walker);
 }
 DEFINE_SHOW_ATTRIBUTE(bs_debugfs_stats);
 

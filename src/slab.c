@@ -1090,6 +1090,34 @@ void bs_slab_cache_stats(struct bs_slab_cache *cache,
 	stats->active_objs -= min(stats->active_objs, stats->magazine_objs);
 }
 
+/**
+ * bs_slab_walk_caches() - show every cache in turn to a walker
+ * @slab:	the slab allocator
+ * @walker:	its visit() is called with each cache and a snapshot of it,
+ *		with the list of caches locked (so it must not create or
+ *		destroy one)
+ *
+ * Context: process context.
+ * Return: 0, or -ENOMEM.
+ */
+int bs_slab_walk_caches(struct bs_slab *slab, struct bs_slab_walker *walker)
+{
+	struct bs_slab_cache_stats *stats;
+	struct bs_slab_cache *cache;
+
+	stats = kmalloc(sizeof(*stats), GFP_KERNEL);
+	if (!stats)
+		return -ENOMEM;
+	mutex_lock(&slab->caches_lock);
+	list_for_each_entry(cache, &slab->caches, list) {
+		bs_slab_cache_stats(cache, stats);
+		walker->visit(walker, cache, stats);
+	}
+	mutex_unlock(&slab->caches_lock);
+	kfree(stats);
+	return 0;
+}
+
 static int bs_slab_corrupt(struct bs_slab_cache *cache,
 			   const struct bs_slab_page *sp, const char *what)
 {

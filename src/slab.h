@@ -192,6 +192,16 @@ struct bs_slab_cache_stats {
 	unsigned long magazine_objs;
 };
 
+/**
+ * struct bs_slab_walker - a visitor of every cache, for bs_slab_walk_caches()
+ * @visit:	called with each cache and a snapshot of it; embed the walker
+ *		in a structure of your own to reach your state
+ */
+struct bs_slab_walker {
+	void (*visit)(struct bs_slab_walker *walker, struct bs_slab_cache *cache,
+		      const struct bs_slab_cache_stats *stats);
+};
+
 int bs_slab_init(struct bs_slab *slab, struct bs_buddy *buddy,
 		 unsigned int class_flags);
 void bs_slab_fini(struct bs_slab *slab);
@@ -205,6 +215,7 @@ int bs_slab_cache_free(struct bs_slab_cache *cache, void *obj);
 unsigned long bs_slab_cache_shrink(struct bs_slab_cache *cache);
 void bs_slab_cache_stats(struct bs_slab_cache *cache,
 			 struct bs_slab_cache_stats *stats);
+int bs_slab_walk_caches(struct bs_slab *slab, struct bs_slab_walker *walker);
 void *bs_slab_kmalloc(struct bs_slab *slab, size_t size, size_t *granted);
 int bs_slab_kfree(struct bs_slab *slab, void *obj);
 unsigned long bs_slab_shrink(struct bs_slab *slab);

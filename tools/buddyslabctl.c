@@ -36,10 +36,13 @@ static void usage(FILE *out)
 		"  shell    read commands from standard input, one a line\n"
 		"\n"
 		"shell commands:\n"
-		"  alloc buddy SIZE   allocate SIZE bytes (suffix K or M allowed)\n"
+		"  alloc buddy SIZE   allocate SIZE bytes from the buddy allocator\n"
+		"                     (suffix K or M allowed)\n"
+		"  alloc slab SIZE    allocate SIZE bytes from the slab size classes\n"
 		"  free HANDLE        free an allocation of this shell\n"
 		"  info               as above\n"
 		"  buddyinfo          free blocks per order and arena (debugfs)\n"
+		"  slabinfo           the slab caches, as /proc/slabinfo (debugfs)\n"
 		"  validate           run the allocators' consistency checks\n"
 		"  help, quit\n"
 		"\n"
@@ -105,8 +108,13 @@ static int cmd_alloc(int fd, const char *allocator, const char *size_arg)
 {
 	struct buddyslab_alloc req = { 0 };
 
-	if (!allocator || strcmp(allocator, "buddy")) {
-		fprintf(stderr, "%s: alloc: allocator must be 'buddy'\n", progname);
+	if (allocator && !strcmp(allocator, "buddy")) {
+		req.allocator = BUDDYSLAB_ALLOC_BUDDY;
+	} else if (allocator && !strcmp(allocator, "slab")) {
+		req.allocator = BUDDYSLAB_ALLOC_SLAB;
+	} else {
+		fprintf(stderr, "%s: alloc: allocator must be 'buddy' or 'slab'\n",
+			progname);
 		return -1;
 	}
 	if (parse_size(size_arg, &req.size)) {
@@ -114,7 +122,6 @@ static int cmd_alloc(int fd, const char *allocator, const char *size_arg)
 			size_arg ? size_arg : "");
 		return -1;
 	}
-	req.allocator = BUDDYSLAB_ALLOC_BUDDY;
 	if (ioctl(fd, BUDDYSLAB_IOC_ALLOC, &req)) {
 		fprintf(stderr, "%s: alloc %llu bytes: %s\n", progname,
 			(unsigned long long)req.size, strerror(errno));
@@ -200,6 +207,8 @@ static int run_line(int fd, char *line, int *quit)
 		return cmd_info(fd);
 	if (!strcmp(argv[0], "buddyinfo"))
 		return cat_file(DEBUGFS_DIR "/buddyinfo");
+	if (!strcmp(argv[0], "slabinfo"))
+		return cat_file(DEBUGFS_DIR "/slabinfo");
 	if (!strcmp(argv[0], "validate"))
 		return cmd_validate();
 	if (!strcmp(argv[0], "help")) {
