@@ -15,6 +15,8 @@
  *
  * The slab part also measures internal fragmentation on a mixed-size
  * workload, to set beside the 11 to 14% Bonwick reports for his allocator.
+ * The fit part shows how each policy's search grows with the number of free
+ * blocks: first and next fit scan a list, best and worst fit descend a tree.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME " bench: " fmt
 
@@ -25,6 +27,7 @@
 
 #include <linux/prandom.h>
 
+#include "fit.h"
 #include "slab.h"
 
 #define BS_BENCH_ROUNDS		5
@@ -391,9 +394,86 @@ static void bs_bench_slab(struct kunit *test)
 	bs_region_fini(&region);
 }
 
+static const unsigned int bs_bench_fit_holes[] = { 1000, 10000, 100000 };
+
+/* Tenths of ns per alloc+free of 64 bytes with @policy. */
+static u64 bs_bench_fit_pair(struct bs_fit *fit, enum bs_fit_policy policy,
+			     unsigned int iterations)
+{
+	u64 best = U64_MAX, t;
+	unsigned int round, i;
+	size_t granted;
+	void *mem;
+
+	for (round = 0; round < BS_BENCH_ROUNDS; round++) {
+		t = ktime_get_ns();
+		for (i = 0; i < iterations; i++) {
+			mem = bs_fit_alloc(fit, 64, 0, policy, &granted);
+			if (!mem)
+				return 0;
+			bs_fit_free(fit, mem);
+		}
+		best = min(best, ktime_get_ns() - t);
+	}
+	return div_u64(best * 10, iterations);
+}
+
+/*
+ * N free blocks of 32 bytes between allocated ones (2N allocations, every
+ * other one freed), then a request of 64 bytes that none of them can take:
+ * first fit scans all N, best and worst fit go down the size tree.
+ */
+static void bs_bench_fit(struct kunit *test)
+{
+	struct bs_region region;
+	struct bs_buddy buddy;
+	struct bs_fit fit;
+	unsigned int i, h, p, n;
+	u64 tenths[BS_FIT_NR_POLICIES];
+	size_t granted;
+	void **blocks;
+
+	KUNIT_ASSERT_EQ(test, bs_region_init(&region, 16 * BS_REGION_CHUNK_BYTES), 0);
+	KUNIT_ASSERT_EQ(test, bs_buddy_init(&buddy, &region), 0);
+	bs_fit_init(&fit, &buddy);
+	blocks = kvcalloc(2 * bs_bench_fit_holes[ARRAY_SIZE(bs_bench_fit_holes) - 1],
+			  sizeof(*blocks), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blocks);
+
+	pr_info("fit allocators: ns per alloc+free of 64 bytes among N free blocks of 32 bytes, best of %u rounds\n",
+		BS_BENCH_ROUNDS);
+	pr_info("free blocks      first       next       best      worst\n");
+	for (h = 0; h < ARRAY_SIZE(bs_bench_fit_holes); h++) {
+		n = bs_bench_fit_holes[h];
+		for (i = 0; i < 2 * n; i++) {
+			blocks[i] = bs_fit_alloc(&fit, 32, 0, BS_FIT_FIRST, &granted);
+			KUNIT_ASSERT_NOT_NULL(test, blocks[i]);
+		}
+		for (i = 0; i < 2 * n; i += 2)
+			bs_fit_free(&fit, blocks[i]);
+		for (p = 0; p < BS_FIT_NR_POLICIES; p++) {
+			/* Scans of 100,000 blocks are slow: fewer of them. */
+			tenths[p] = bs_bench_fit_pair(&fit, p, p == BS_FIT_BEST ||
+						      p == BS_FIT_WORST ? 20000 :
+						      2000000 / n);
+			KUNIT_EXPECT_NE(test, tenths[p], 0);
+		}
+		pr_info("%11u %10llu.%llu %9llu.%llu %9llu.%llu %9llu.%llu\n", n,
+			tenths[0] / 10, tenths[0] % 10, tenths[1] / 10, tenths[1] % 10,
+			tenths[2] / 10, tenths[2] % 10, tenths[3] / 10, tenths[3] % 10);
+		for (i = 1; i < 2 * n; i += 2)
+			bs_fit_free(&fit, blocks[i]);
+	}
+	kvfree(blocks);
+	bs_fit_fini(&fit);
+	bs_buddy_fini(&buddy);
+	bs_region_fini(&region);
+}
+
 static struct kunit_case bs_bench_cases[] = {
 	KUNIT_CASE_SLOW(bs_bench_buddy),
 	KUNIT_CASE_SLOW(bs_bench_slab),
+	KUNIT_CASE_SLOW(bs_bench_fit),
 	{}
 };
 

@@ -6,6 +6,7 @@
 #include <linux/mutex.h>
 
 #include "buddy.h"
+#include "fit.h"
 #include "region.h"
 #include "slab.h"
 
@@ -13,6 +14,7 @@
 enum bs_allocator {
 	BS_ALLOCATOR_BUDDY,
 	BS_ALLOCATOR_SLAB,
+	BS_ALLOCATOR_FIT,
 	BS_NR_ALLOCATORS,
 };
 
@@ -21,6 +23,8 @@ enum bs_allocator {
  * @region:		the physical memory; immutable once set up
  * @buddy:		the buddy allocator over @region; locks of its own
  * @slab:		the slab allocator over @buddy; locks of its own
+ * @fit:		the sequential-fit allocators over @buddy; a lock of
+ *			their own
  * @misc:		/dev/buddyslab
  * @debugfs:		/sys/kernel/debug/buddyslab
  * @validate_lock:	protects @validated and @validate_result
@@ -31,6 +35,7 @@ struct buddyslab {
 	struct bs_region region;
 	struct bs_buddy buddy;
 	struct bs_slab slab;
+	struct bs_fit fit;
 	struct miscdevice misc;
 	struct dentry *debugfs;
 	struct mutex validate_lock;

@@ -88,6 +88,9 @@ static void bs_chardev_unreserve(struct bs_chardev_file *bf,
 	case BUDDYSLAB_ALLOC_SLAB:
 		WARN_ON(bs_slab_kfree(&bs->slab, alloc->mem));
 		break;
+	case BUDDYSLAB_ALLOC_FIT:
+		WARN_ON(bs_fit_free(&bs->fit, alloc->mem));
+		break;
 	}
 }
 
@@ -128,10 +131,20 @@ static int bs_chardev_info(struct bs_chardev_file *bf,
 	return 0;
 }
 
+/* The fit policies of the ABI, BUDDYSLAB_FIT_* - 1, as the allocator's. */
+static const enum bs_fit_policy bs_chardev_fit_policies[] = {
+	[BUDDYSLAB_FIT_FIRST - 1]	= BS_FIT_FIRST,
+	[BUDDYSLAB_FIT_NEXT - 1]	= BS_FIT_NEXT,
+	[BUDDYSLAB_FIT_BEST - 1]	= BS_FIT_BEST,
+	[BUDDYSLAB_FIT_WORST - 1]	= BS_FIT_WORST,
+};
+static_assert(ARRAY_SIZE(bs_chardev_fit_policies) == BS_FIT_NR_POLICIES);
+static_assert(BS_FIT_NR_POLICIES == BUDDYSLAB_FIT_POLICIES);
+
 /*
  * Reserve the memory a request asks for from the allocator it names.
  * Returns 0, -EINVAL for a request that allocator cannot take, -ENOENT for
- * an unknown cache, -EOPNOTSUPP for an allocator not built yet, -ENOMEM.
+ * an unknown cache, -ENOMEM.
  */
 static int bs_chardev_reserve(struct bs_chardev_file *bf,
 			      const struct buddyslab_alloc *req,
@@ -167,7 +180,17 @@ static int bs_chardev_reserve(struct bs_chardev_file *bf,
 		alloc->granted = granted;
 		break;
 	case BUDDYSLAB_ALLOC_FIT:
-		return -EOPNOTSUPP;
+		if (req->cache_id)
+			return -EINVAL;
+		if (!req->policy || req->policy > BS_FIT_NR_POLICIES)
+			return -EINVAL;
+		alloc->mem = bs_fit_alloc(&bs->fit, req->size, 0,
+					  bs_chardev_fit_policies[req->policy - 1],
+					  &granted);
+		if (!alloc->mem)
+			return -ENOMEM;
+		alloc->granted = granted;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -267,6 +290,29 @@ static void bs_chardev_slab_cache_stats(struct bs_slab_walker *walker,
 	c->bytes_granted = stats->counters[BS_SLAB_BYTES_GRANTED];
 }
 
+static void bs_chardev_fit_stats(struct bs_fit *fit,
+				 struct buddyslab_fit_stats *out)
+{
+	struct bs_fit_stats stats;
+	unsigned int p;
+
+	bs_fit_stats(fit, &stats);
+	out->arenas = stats.nr_arenas;
+	out->free_blocks = stats.nr_free;
+	out->free_bytes = stats.free_bytes;
+	out->largest_free = stats.largest_free;
+	out->used_bytes = stats.used_bytes;
+	out->requested_bytes = stats.requested_bytes;
+	out->frees = stats.counters[BS_FIT_FREES];
+	out->frees_refused = stats.counters[BS_FIT_FREES_REFUSED];
+	out->merges = stats.counters[BS_FIT_MERGES];
+	out->extfrag = stats.extfrag;
+	for (p = 0; p < BS_FIT_NR_POLICIES; p++) {
+		out->allocs[p] = stats.policy_counters[bs_chardev_fit_policies[p]][BS_FIT_ALLOCS];
+		out->fails[p] = stats.policy_counters[bs_chardev_fit_policies[p]][BS_FIT_FAILS];
+	}
+}
+
 static int bs_chardev_stats(struct bs_chardev_file *bf,
 			    struct buddyslab_stats *out)
 {
@@ -306,6 +352,7 @@ static int bs_chardev_stats(struct bs_chardev_file *bf,
 			bs_buddy_extfrag_index(stats->nr_free, order);
 	}
 	kfree(stats);
+	bs_chardev_fit_stats(&bf->bs->fit, &out->fit);
 	BUILD_BUG_ON(BS_SLAB_NR_CLASSES != BUDDYSLAB_SLAB_CLASSES);
 	return bs_slab_walk_caches(&bf->bs->slab, &walker.walker);
 }

@@ -9,6 +9,8 @@
  *   extfrag_index	free space and fragmentation indices, printed as
  *			/sys/kernel/debug/extfrag/ prints them
  *   slabinfo		the slab caches, in /proc/slabinfo's format 2.1
+ *   fitinfo		the fit allocators' free blocks, free bytes, largest
+ *			free block and external fragmentation
  *   stats		every counter and figure, "name value" per line
  *   map		one character per page, one line per arena
  *   validate		write 1 to check every allocator's invariants; read
@@ -152,6 +154,41 @@ static int bs_debugfs_slabinfo_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(bs_debugfs_slabinfo);
 
+static void bs_debugfs_fit_stats(struct seq_file *m, struct bs_fit *fit)
+{
+	struct bs_fit_stats stats;
+	unsigned int p, c;
+
+	bs_fit_stats(fit, &stats);
+	for (p = 0; p < BS_FIT_NR_POLICIES; p++)
+		for (c = 0; c < BS_FIT_NR_POLICY_COUNTERS; c++)
+			seq_printf(m, "fit_%s_%s %lu\n", bs_fit_policy_names[p],
+				   bs_fit_policy_counter_names[c],
+				   stats.policy_counters[p][c]);
+	for (c = 0; c < BS_FIT_NR_COUNTERS; c++)
+		seq_printf(m, "fit_%s %lu\n", bs_fit_counter_names[c],
+			   stats.counters[c]);
+}
+
+/* The fit allocators' free space, one "name value" per line. */
+static int bs_debugfs_fitinfo_show(struct seq_file *m, void *unused)
+{
+	struct buddyslab *bs = m->private;
+	struct bs_fit_stats stats;
+
+	bs_fit_stats(&bs->fit, &stats);
+	seq_printf(m, "arenas %lu\n", stats.nr_arenas);
+	seq_printf(m, "free_blocks %lu\n", stats.nr_free);
+	seq_printf(m, "free_bytes %lu\n", stats.free_bytes);
+	seq_printf(m, "largest_free %lu\n", stats.largest_free);
+	seq_printf(m, "used_bytes %lu\n", stats.used_bytes);
+	seq_printf(m, "requested_bytes %lu\n", stats.requested_bytes);
+	seq_printf(m, "external_fragmentation %u.%03u\n", stats.extfrag / 1000,
+		   stats.extfrag % 1000);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bs_debugfs_fitinfo);
+
 static int bs_debugfs_stats_show(struct seq_file *m, void *unused)
 {
 	struct bs_debugfs_slab_walker walker = {
@@ -180,6 +217,7 @@ static int bs_debugfs_stats_show(struct seq_file *m, void *unused)
 				   bs_buddy_order_counter_names[c], order,
 				   stats->counters.order[c][order]);
 	kfree(stats);
+	bs_debugfs_fit_stats(m, &bs->fit);
 	return bs_slab_walk_caches(&bs->slab, &walker.walker);
 }
 DEFINE_SHOW_ATTRIBUTE(bs_debugfs_stats);
@@ -191,7 +229,7 @@ static const char bs_debugfs_map_chars[BS_BUDDY_NR_PAGE_KINDS] = {
 	[BS_BUDDY_PAGE_USED + BS_BUDDY_TAG_DIRECT]	= 'B',
 	[BS_BUDDY_PAGE_USED + BS_SLAB_BUDDY_TAG]	= 'S',
 	[BS_BUDDY_PAGE_USED + BS_SLAB_LARGE_TAG]	= 'S',
-	[BS_BUDDY_PAGE_USED + 2]			= '?',
+	[BS_BUDDY_PAGE_USED + BS_FIT_BUDDY_TAG]		= 'F',
 };
 
 static int bs_debugfs_map_show(struct seq_file *m, void *unused)
@@ -220,6 +258,7 @@ DEFINE_SHOW_ATTRIBUTE(bs_debugfs_map);
 static const char *const bs_debugfs_allocator_names[] = {
 	[BS_ALLOCATOR_BUDDY]	= "buddy",
 	[BS_ALLOCATOR_SLAB]	= "slab",
+	[BS_ALLOCATOR_FIT]	= "fit",
 };
 static_assert(ARRAY_SIZE(bs_debugfs_allocator_names) == BS_NR_ALLOCATORS);
 
@@ -265,6 +304,7 @@ static ssize_t bs_debugfs_validate_write(struct file *file,
 	/* The slab first: its drained magazines and slabs go to the buddy. */
 	mutex_lock(&bs->validate_lock);
 	bs->validate_result[BS_ALLOCATOR_SLAB] = bs_slab_validate(&bs->slab);
+	bs->validate_result[BS_ALLOCATOR_FIT] = bs_fit_validate(&bs->fit);
 	bs->validate_result[BS_ALLOCATOR_BUDDY] = bs_buddy_validate(&bs->buddy);
 	bs->validated = true;
 	mutex_unlock(&bs->validate_lock);
@@ -296,6 +336,8 @@ void bs_debugfs_init(struct buddyslab *bs)
 			    &bs_debugfs_extfrag_index_fops);
 	debugfs_create_file("slabinfo", 0444, bs->debugfs, bs,
 			    &bs_debugfs_slabinfo_fops);
+	debugfs_create_file("fitinfo", 0444, bs->debugfs, bs,
+			    &bs_debugfs_fitinfo_fops);
 	debugfs_create_file("stats", 0444, bs->debugfs, bs,
 			    &bs_debugfs_stats_fops);
 	debugfs_create_file("map", 0444, bs->debugfs, bs,

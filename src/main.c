@@ -3,7 +3,8 @@
  * buddyslab: an allocator laboratory on real physical memory.
  *
  * Module entry and exit. Loading takes the region from the page allocator,
- * sets up the buddy allocator over it and the slab allocator over the buddy,
+ * sets up the buddy allocator over it and the slab and fit allocators over
+ * the buddy,
  * then publishes the debugfs views and,
  * last, /dev/buddyslab, so nothing can reach an instance that is not whole.
  * Unloading goes in reverse; the module cannot be unloaded while the device
@@ -44,6 +45,7 @@ static int __init buddyslab_init(void)
 			   slab_debug ? BS_SLAB_REDZONE | BS_SLAB_POISON : 0);
 	if (ret)
 		goto err_buddy;
+	bs_fit_init(&bs->fit, &bs->buddy);
 	mutex_init(&bs->validate_lock);
 	bs_debugfs_init(bs);
 	ret = bs_chardev_register(bs);
@@ -56,6 +58,7 @@ static int __init buddyslab_init(void)
 
 err_debugfs:
 	bs_debugfs_fini(bs);
+	bs_fit_fini(&bs->fit);
 	bs_slab_fini(&bs->slab);
 err_buddy:
 	bs_buddy_fini(&bs->buddy);
@@ -70,6 +73,7 @@ static void __exit buddyslab_exit(void)
 
 	bs_chardev_unregister(bs);
 	bs_debugfs_fini(bs);
+	bs_fit_fini(&bs->fit);
 	bs_slab_fini(&bs->slab);
 	bs_buddy_fini(&bs->buddy);
 	bs_region_fini(&bs->region);

@@ -39,10 +39,14 @@ static void usage(FILE *out)
 		"  alloc buddy SIZE   allocate SIZE bytes from the buddy allocator\n"
 		"                     (suffix K or M allowed)\n"
 		"  alloc slab SIZE    allocate SIZE bytes from the slab size classes\n"
+		"  alloc fit POLICY SIZE\n"
+		"                     allocate SIZE bytes with a sequential fit:\n"
+		"                     POLICY is first, next, best or worst\n"
 		"  free HANDLE        free an allocation of this shell\n"
 		"  info               as above\n"
 		"  buddyinfo          free blocks per order and arena (debugfs)\n"
 		"  slabinfo           the slab caches, as /proc/slabinfo (debugfs)\n"
+		"  fitinfo            the fit allocators' free space (debugfs)\n"
 		"  validate           run the allocators' consistency checks\n"
 		"  help, quit\n"
 		"\n"
@@ -104,16 +108,38 @@ static int parse_size(const char *s, __u64 *size)
 	return 0;
 }
 
-static int cmd_alloc(int fd, const char *allocator, const char *size_arg)
+static const char *const fit_policies[] = {
+	[BUDDYSLAB_FIT_FIRST] = "first",
+	[BUDDYSLAB_FIT_NEXT] = "next",
+	[BUDDYSLAB_FIT_BEST] = "best",
+	[BUDDYSLAB_FIT_WORST] = "worst",
+};
+
+/* alloc buddy SIZE | alloc slab SIZE | alloc fit POLICY SIZE */
+static int cmd_alloc(int fd, char **argv)
 {
 	struct buddyslab_alloc req = { 0 };
+	const char *allocator = argv[1];
+	const char *size_arg = argv[2];
+	unsigned int p;
 
 	if (allocator && !strcmp(allocator, "buddy")) {
 		req.allocator = BUDDYSLAB_ALLOC_BUDDY;
 	} else if (allocator && !strcmp(allocator, "slab")) {
 		req.allocator = BUDDYSLAB_ALLOC_SLAB;
+	} else if (allocator && !strcmp(allocator, "fit")) {
+		req.allocator = BUDDYSLAB_ALLOC_FIT;
+		for (p = BUDDYSLAB_FIT_FIRST; p <= BUDDYSLAB_FIT_WORST; p++)
+			if (argv[2] && !strcmp(argv[2], fit_policies[p]))
+				req.policy = p;
+		if (!req.policy) {
+			fprintf(stderr, "%s: alloc fit: policy must be first, next, best or worst\n",
+				progname);
+			return -1;
+		}
+		size_arg = argv[3];
 	} else {
-		fprintf(stderr, "%s: alloc: allocator must be 'buddy' or 'slab'\n",
+		fprintf(stderr, "%s: alloc: allocator must be 'buddy', 'slab' or 'fit'\n",
 			progname);
 		return -1;
 	}
@@ -188,7 +214,7 @@ static int cmd_validate(void)
 
 static int run_line(int fd, char *line, int *quit)
 {
-	char *argv[4] = { NULL };
+	char *argv[5] = { NULL };
 	char *save = NULL;
 	int argc = 0;
 	char *tok;
@@ -200,7 +226,7 @@ static int run_line(int fd, char *line, int *quit)
 		return 0;
 
 	if (!strcmp(argv[0], "alloc"))
-		return cmd_alloc(fd, argv[1], argv[2]);
+		return cmd_alloc(fd, argv);
 	if (!strcmp(argv[0], "free"))
 		return cmd_free(fd, argv[1]);
 	if (!strcmp(argv[0], "info"))
@@ -209,6 +235,8 @@ static int run_line(int fd, char *line, int *quit)
 		return cat_file(DEBUGFS_DIR "/buddyinfo");
 	if (!strcmp(argv[0], "slabinfo"))
 		return cat_file(DEBUGFS_DIR "/slabinfo");
+	if (!strcmp(argv[0], "fitinfo"))
+		return cat_file(DEBUGFS_DIR "/fitinfo");
 	if (!strcmp(argv[0], "validate"))
 		return cmd_validate();
 	if (!strcmp(argv[0], "help")) {

@@ -189,14 +189,52 @@ struct buddyslab_slab_stats {
 	struct buddyslab_slab_cache_stats classes[BUDDYSLAB_SLAB_CLASSES];
 };
 
+/* The sequential-fit policies, indexed by BUDDYSLAB_FIT_* - 1. */
+#define BUDDYSLAB_FIT_POLICIES	4
+
+/**
+ * struct buddyslab_fit_stats - the fit allocators' part of the statistics
+ * @arenas:		arenas taken from the buddy allocator and in use
+ * @free_blocks:	free blocks in them
+ * @free_bytes:		bytes in free blocks
+ * @largest_free:	bytes in the largest free block
+ * @used_bytes:		bytes in allocated blocks
+ * @requested_bytes:	bytes their users asked for
+ * @frees:		frees
+ * @frees_refused:	frees of no allocation, refused
+ * @merges:		free neighbours merged
+ * @extfrag:		external fragmentation, 1 - largest_free / free_bytes,
+ *			in thousandths
+ * @__pad:		zero
+ * @allocs:		allocations per policy
+ * @fails:		allocations refused for lack of memory, per policy
+ */
+struct buddyslab_fit_stats {
+	__u64 arenas;
+	__u64 free_blocks;
+	__u64 free_bytes;
+	__u64 largest_free;
+	__u64 used_bytes;
+	__u64 requested_bytes;
+	__u64 frees;
+	__u64 frees_refused;
+	__u64 merges;
+	__u32 extfrag;
+	__u32 __pad;
+	__u64 allocs[BUDDYSLAB_FIT_POLICIES];
+	__u64 fails[BUDDYSLAB_FIT_POLICIES];
+};
+
 /**
  * struct buddyslab_stats - what BUDDYSLAB_IOC_STATS returns: one snapshot
  * @buddy:	the buddy allocator
  * @slab:	the slab allocator
+ * @fit:	the sequential-fit allocators
  */
 struct buddyslab_stats {
 	struct buddyslab_buddy_stats buddy;
 	struct buddyslab_slab_stats slab;
+	struct buddyslab_fit_stats fit;
 };
 
 #define BUDDYSLAB_IOC_MAGIC	0xB9

@@ -142,8 +142,17 @@ TEST_F(dev, bad_alloc_requests)
 	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
 	req.size = 4096;
 	req.allocator = BUDDYSLAB_ALLOC_FIT;
+	req.policy = 0;
+	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
+	req.policy = BUDDYSLAB_FIT_WORST + 1;
+	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
 	req.policy = BUDDYSLAB_FIT_FIRST;
-	EXPECT_EQ(-EOPNOTSUPP, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
+	req.cache_id = 1;
+	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
+	req.cache_id = 0;
+	req.size = self->info.arena_bytes + 1;
+	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, BUDDYSLAB_IOC_ALLOC, &req));
+	req.size = 4096;
 
 	req.allocator = BUDDYSLAB_ALLOC_BUDDY;
 	req.policy = BUDDYSLAB_FIT_FIRST;
@@ -384,7 +393,7 @@ TEST_F(dev, debugfs_validate)
 	EXPECT_EQ(1, write(fd, "1", 1));
 	close(fd);
 	ASSERT_LT(0, bs_read_file(path, buf, sizeof(buf)));
-	EXPECT_STREQ("buddy: ok\nslab: ok\n", buf);
+	EXPECT_STREQ("buddy: ok\nslab: ok\nfit: ok\n", buf);
 	EXPECT_EQ(0, bs_free(self->fd, req.handle));
 }
 
@@ -529,14 +538,14 @@ TEST_F(dev, stats_short_struct_refused)
 	EXPECT_EQ(-EFAULT, bs_ioctl(self->fd, BUDDYSLAB_IOC_STATS, NULL));
 }
 
-/* The value of "name value" line @name in debugfs stats, or -1. */
-static long long debugfs_stat(const char *name)
+/* The value of "name value" line @name in a debugfs file, or -1. */
+static long long debugfs_value(const char *file, const char *name)
 {
 	char buf[16384], *p;
 	size_t len = strlen(name);
 	long long v;
 
-	if (bs_read_file(BS_DEBUGFS "/stats", buf, sizeof(buf)) < 0)
+	if (bs_read_file(file, buf, sizeof(buf)) < 0)
 		return -1;
 	for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
 		if (!strncmp(p, name, len) && p[len] == ' ' &&
@@ -552,13 +561,13 @@ TEST_F(dev, debugfs_stats_match_ioctl)
 
 	ASSERT_EQ(0, bs_alloc_buddy(self->fd, 3 * 4096, &req));
 	ASSERT_EQ(0, bs_stats(self->fd, &stats));
-	EXPECT_EQ(4, debugfs_stat("buddy_used_pages"));
-	EXPECT_EQ((long long)stats.buddy.free_pages, debugfs_stat("buddy_free_pages"));
-	EXPECT_EQ((long long)stats.buddy.cached_pages, debugfs_stat("buddy_cached_pages"));
-	EXPECT_EQ((long long)stats.buddy.allocs[2], debugfs_stat("buddy_allocs_order2"));
-	EXPECT_EQ((long long)stats.buddy.splits, debugfs_stat("buddy_splits"));
+	EXPECT_EQ(4, debugfs_value(BS_DEBUGFS "/stats", "buddy_used_pages"));
+	EXPECT_EQ((long long)stats.buddy.free_pages, debugfs_value(BS_DEBUGFS "/stats", "buddy_free_pages"));
+	EXPECT_EQ((long long)stats.buddy.cached_pages, debugfs_value(BS_DEBUGFS "/stats", "buddy_cached_pages"));
+	EXPECT_EQ((long long)stats.buddy.allocs[2], debugfs_value(BS_DEBUGFS "/stats", "buddy_allocs_order2"));
+	EXPECT_EQ((long long)stats.buddy.splits, debugfs_value(BS_DEBUGFS "/stats", "buddy_splits"));
 	EXPECT_EQ((long long)stats.buddy.metadata_bytes,
-		  debugfs_stat("buddy_metadata_bytes"));
+		  debugfs_value(BS_DEBUGFS "/stats", "buddy_metadata_bytes"));
 	EXPECT_EQ(0, bs_free(self->fd, req.handle));
 }
 
@@ -760,6 +769,100 @@ TEST_F(dev, debugfs_map_shows_slab_pages)
 		line = strchr(line, '\n') + 1;
 	EXPECT_EQ('S', line[5 + page % per_arena]);
 	EXPECT_EQ(0, bs_free(self->fd, req.handle));
+}
+
+static int alloc_fit(int fd, uint64_t size, uint32_t policy,
+		     struct buddyslab_alloc *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->size = size;
+	req->allocator = BUDDYSLAB_ALLOC_FIT;
+	req->policy = policy;
+	return bs_ioctl(fd, BUDDYSLAB_IOC_ALLOC, req);
+}
+
+/*
+ * Holes of 256, 128 and 128 bytes between allocations at the start of a
+ * fresh fit arena; each policy takes the block the textbook says.
+ */
+TEST_F(dev, fit_policies)
+{
+	const uint64_t sizes[] = { 64, 256, 64, 128, 64, 128, 64 };
+	struct buddyslab_alloc req[7], got;
+	uint64_t base;
+	unsigned int i;
+
+	for (i = 0; i < 7; i++)
+		ASSERT_EQ(0, alloc_fit(self->fd, sizes[i], BUDDYSLAB_FIT_FIRST, &req[i]));
+	base = req[0].offset;
+	EXPECT_EQ(0, base % self->info.arena_bytes);
+	for (i = 1; i < 7; i++)
+		EXPECT_EQ(req[i - 1].offset + sizes[i - 1], req[i].offset);
+	/* Free blocks: 256 at 64, 128 at 384, 128 at 576, then the rest. */
+	EXPECT_EQ(0, bs_free(self->fd, req[1].handle));
+	EXPECT_EQ(0, bs_free(self->fd, req[3].handle));
+	EXPECT_EQ(0, bs_free(self->fd, req[5].handle));
+
+	ASSERT_EQ(0, alloc_fit(self->fd, 100, BUDDYSLAB_FIT_BEST, &got));
+	EXPECT_EQ(base + 384, got.offset);
+	EXPECT_EQ(112, got.granted);
+	EXPECT_EQ(0, bs_free(self->fd, got.handle));
+	ASSERT_EQ(0, alloc_fit(self->fd, 100, BUDDYSLAB_FIT_FIRST, &got));
+	EXPECT_EQ(base + 64, got.offset);
+	EXPECT_EQ(0, bs_free(self->fd, got.handle));
+	ASSERT_EQ(0, alloc_fit(self->fd, 100, BUDDYSLAB_FIT_WORST, &got));
+	EXPECT_EQ(base + 768, got.offset);
+	EXPECT_EQ(0, bs_free(self->fd, got.handle));
+
+	for (i = 0; i < 7; i += 2)
+		EXPECT_EQ(0, bs_free(self->fd, req[i].handle));
+}
+
+TEST_F(dev, fitinfo_and_stats)
+{
+	struct buddyslab_stats before, stats;
+	struct buddyslab_alloc a, b, c;
+	char buf[4096];
+
+	ASSERT_EQ(0, bs_stats(self->fd, &before));
+	ASSERT_EQ(0, alloc_fit(self->fd, 1000, BUDDYSLAB_FIT_FIRST, &a));
+	ASSERT_EQ(0, alloc_fit(self->fd, 2000, BUDDYSLAB_FIT_NEXT, &b));
+	ASSERT_EQ(0, alloc_fit(self->fd, 3000, BUDDYSLAB_FIT_WORST, &c));
+	EXPECT_EQ(0, bs_free(self->fd, b.handle));
+	ASSERT_EQ(0, bs_stats(self->fd, &stats));
+	EXPECT_EQ(1, stats.fit.arenas);
+	EXPECT_EQ(2, stats.fit.free_blocks);
+	EXPECT_EQ(1008 + 3008, stats.fit.used_bytes);
+	EXPECT_EQ(4000, stats.fit.requested_bytes);
+	EXPECT_EQ(self->info.arena_bytes - 1008 - 3008, stats.fit.free_bytes);
+	EXPECT_EQ(stats.fit.free_bytes - 2000, stats.fit.largest_free);
+	EXPECT_EQ(1000 - stats.fit.largest_free * 1000 / stats.fit.free_bytes,
+		  stats.fit.extfrag);
+	EXPECT_EQ(before.fit.allocs[BUDDYSLAB_FIT_FIRST - 1] + 1,
+		  stats.fit.allocs[BUDDYSLAB_FIT_FIRST - 1]);
+	EXPECT_EQ(before.fit.allocs[BUDDYSLAB_FIT_NEXT - 1] + 1,
+		  stats.fit.allocs[BUDDYSLAB_FIT_NEXT - 1]);
+	EXPECT_EQ(before.fit.allocs[BUDDYSLAB_FIT_WORST - 1] + 1,
+		  stats.fit.allocs[BUDDYSLAB_FIT_WORST - 1]);
+	EXPECT_EQ(before.fit.frees + 1, stats.fit.frees);
+
+	EXPECT_EQ(1, debugfs_value(BS_DEBUGFS "/fitinfo", "arenas"));
+	EXPECT_EQ(2, debugfs_value(BS_DEBUGFS "/fitinfo", "free_blocks"));
+	EXPECT_EQ((long long)stats.fit.free_bytes,
+		  debugfs_value(BS_DEBUGFS "/fitinfo", "free_bytes"));
+	EXPECT_EQ((long long)stats.fit.largest_free,
+		  debugfs_value(BS_DEBUGFS "/fitinfo", "largest_free"));
+	EXPECT_EQ((long long)stats.fit.allocs[BUDDYSLAB_FIT_WORST - 1],
+		  debugfs_value(BS_DEBUGFS "/stats", "fit_worst_allocs"));
+	ASSERT_LT(0, bs_read_file(BS_DEBUGFS "/fitinfo", buf, sizeof(buf)));
+	EXPECT_NE(NULL, strstr(buf, "external_fragmentation 0.00"));
+
+	EXPECT_EQ(0, bs_free(self->fd, a.handle));
+	EXPECT_EQ(0, bs_free(self->fd, c.handle));
+	/* The arena is entirely free: back to the buddy. */
+	ASSERT_EQ(0, bs_stats(self->fd, &stats));
+	EXPECT_EQ(0, stats.fit.arenas);
+	EXPECT_EQ(0, stats.fit.free_bytes);
 }
 
 TEST_HARNESS_MAIN
