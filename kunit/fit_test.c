@@ -418,13 +418,15 @@ static bool bs_stress_intact(const struct bs_stress_slot *s)
 /*
  * A seeded random mix of allocations (16 B to 64 KiB, log-uniform, one in
  * eight with an alignment of 64 B to 4 KiB) and frees with one policy;
- * every block stamped at both ends and checked; the invariants checked
- * every BS_STRESS_CHECK_EVERY operations and at the end.
+ * every block stamped at both ends and checked; the invariants of the fit
+ * and buddy allocators checked every BS_STRESS_CHECK_EVERY operations and
+ * at the end.
  */
 static void bs_fit_test_random_stress(struct kunit *test)
 {
 	const enum bs_fit_policy policy =
 		((const struct bs_test_pick *)test->param_value)->policy;
+	struct bs_buddy *buddy = &((struct bs_fit_test *)test->priv)->buddy;
 	struct bs_fit *fit = bs_test_fit(test);
 	unsigned long op, nr_alloc = 0, nr_nomem = 0;
 	struct bs_stress_slot *slots, *s;
@@ -468,7 +470,8 @@ static void bs_fit_test_random_stress(struct kunit *test)
 			       sizeof(s->tag));
 			nr_alloc++;
 		}
-		if ((op + 1) % BS_STRESS_CHECK_EVERY == 0 && bs_fit_validate(fit)) {
+		if ((op + 1) % BS_STRESS_CHECK_EVERY == 0 &&
+		    (bs_fit_validate(fit) || bs_buddy_validate(buddy))) {
 			KUNIT_FAIL(test, "invariants broken after op %lu", op);
 			break;
 		}

@@ -90,6 +90,18 @@ alloc slab 100
 slabinfo
 free 4
 free 5
+# the sequential fits work in bytes, inside a 4 MiB arena taken from the buddy
+alloc fit first 1000
+alloc fit first 3000
+alloc fit first 500
+free 7
+alloc fit best 400
+alloc fit worst 400
+fitinfo
+free 6
+free 8
+free 9
+free 10
 # validate drains the per-CPU caches back into the free lists, then checks
 validate
 buddyinfo

@@ -878,7 +878,8 @@ static int bs_buddy_arena_validate(struct bs_buddy *buddy,
 		order = state & BS_BUDDY_ORDER_MASK;
 		if (order > BS_BUDDY_MAX_ORDER)
 			return bs_buddy_corrupt("arena", a, pgoff, "order too large");
-		if (state & BS_BUDDY_CACHED && order > BS_BUDDY_PCP_MAX_ORDER)
+		if (!(state & BS_BUDDY_USED) && state & BS_BUDDY_CACHED &&
+		    order > BS_BUDDY_PCP_MAX_ORDER)
 			return bs_buddy_corrupt("arena", a, pgoff, "cached block of an order caches do not hold");
 		if (pgoff & ((1UL << order) - 1))
 			return bs_buddy_corrupt("arena", a, pgoff, "block not aligned to its order");

@@ -376,14 +376,27 @@ TEST_F(dev, debugfs_buddyinfo_follows_allocations)
 		EXPECT_EQ(o == orders - 1, nr_free[o]);
 }
 
+static int alloc_fit(int fd, uint64_t size, uint32_t policy,
+		     struct buddyslab_alloc *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->size = size;
+	req->allocator = BUDDYSLAB_ALLOC_FIT;
+	req->policy = policy;
+	return bs_ioctl(fd, BUDDYSLAB_IOC_ALLOC, req);
+}
+
+/* Checked with memory held by every allocator. */
 TEST_F(dev, debugfs_validate)
 {
 	const char *path = BS_DEBUGFS "/validate";
-	struct buddyslab_alloc req;
+	struct buddyslab_alloc req, slab, fit;
 	char buf[256];
 	int fd;
 
 	ASSERT_EQ(0, bs_alloc_buddy(self->fd, 3 * 4096, &req));
+	ASSERT_EQ(0, bs_alloc_slab(self->fd, 100, &slab));
+	ASSERT_EQ(0, alloc_fit(self->fd, 1000, BUDDYSLAB_FIT_BEST, &fit));
 	fd = open(path, O_WRONLY);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-1, write(fd, "0", 1));
@@ -395,6 +408,8 @@ TEST_F(dev, debugfs_validate)
 	ASSERT_LT(0, bs_read_file(path, buf, sizeof(buf)));
 	EXPECT_STREQ("buddy: ok\nslab: ok\nfit: ok\n", buf);
 	EXPECT_EQ(0, bs_free(self->fd, req.handle));
+	EXPECT_EQ(0, bs_free(self->fd, slab.handle));
+	EXPECT_EQ(0, bs_free(self->fd, fit.handle));
 }
 
 TEST_F(dev, stats_follow_allocations)
@@ -769,16 +784,6 @@ TEST_F(dev, debugfs_map_shows_slab_pages)
 		line = strchr(line, '\n') + 1;
 	EXPECT_EQ('S', line[5 + page % per_arena]);
 	EXPECT_EQ(0, bs_free(self->fd, req.handle));
-}
-
-static int alloc_fit(int fd, uint64_t size, uint32_t policy,
-		     struct buddyslab_alloc *req)
-{
-	memset(req, 0, sizeof(*req));
-	req->size = size;
-	req->allocator = BUDDYSLAB_ALLOC_FIT;
-	req->policy = policy;
-	return bs_ioctl(fd, BUDDYSLAB_IOC_ALLOC, req);
 }
 
 /*
