@@ -55,7 +55,8 @@ if [ "$mode" = test ]; then
 echo "@@@ selftest module_test"
 BUDDYSLAB_KO=/lib/buddyslab.ko /selftests/module_test
 echo "@@@ exit $?"
-insmod /lib/buddyslab.ko region_mb=16 || echo "@@@ failed: insmod"
+insmod /lib/buddyslab.ko region_mb=16 max_bytes_per_file=16777216 ||
+	echo "@@@ failed: insmod"
 echo "@@@ selftest device_test"
 /selftests/device_test
 echo "@@@ exit $?"

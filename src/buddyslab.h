@@ -25,6 +25,8 @@ enum bs_allocator {
  * @slab:		the slab allocator over @buddy; locks of its own
  * @fit:		the sequential-fit allocators over @buddy; a lock of
  *			their own
+ * @dev_mode:		permissions of /dev/buddyslab; immutable
+ * @max_bytes_per_file:	quota of one open file; immutable
  * @misc:		/dev/buddyslab
  * @debugfs:		/sys/kernel/debug/buddyslab
  * @validate_lock:	protects @validated and @validate_result
@@ -36,6 +38,8 @@ struct buddyslab {
 	struct bs_buddy buddy;
 	struct bs_slab slab;
 	struct bs_fit fit;
+	umode_t dev_mode;
+	u64 max_bytes_per_file;
 	struct miscdevice misc;
 	struct dentry *debugfs;
 	struct mutex validate_lock;

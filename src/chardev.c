@@ -2,11 +2,20 @@
 /*
  * buddyslab chardev: /dev/buddyslab, the allocators' door to userspace.
  *
- * Each open file has its own table of allocations, an xarray from handle to
- * record. Handles are small integers handed out cyclically from 1, so a
- * stale handle is not soon reused: a double free finds nothing and gets
- * -ENOENT, and a handle of another open file is simply not in this file's
- * table. Closing the file frees everything it still holds.
+ * Each open file has its own allocations and slab caches. Allocations are
+ * in an xarray from handle to record, and in an rbtree by their offset in
+ * the device's linear space (for pread, pwrite and mmap); caches in an
+ * xarray from cache id to cache. Handles and cache ids are small integers
+ * handed out cyclically from 1, so a stale one is not soon reused: a double
+ * free finds nothing and gets -ENOENT, and another file's handle or cache
+ * is simply not in this file's tables. Closing the file frees everything
+ * it still holds, allocations first, then caches. Every file may hold at
+ * most max_bytes_per_file bytes (-EDQUOT beyond) and BS_CHARDEV_MAX_CACHES
+ * caches.
+ *
+ * A request is checked in full, quota included, before any allocator is
+ * asked, so a bad one leaves no trace. Memory handed to a client is always
+ * cleared first, so no client ever sees what another one left behind.
  *
  * ioctls are dispatched on _IOC_NR through a table, as dma-heap does. The
  * argument is copied into a kernel buffer of the driver's structure size:
@@ -15,17 +24,22 @@
  * accepted only if every byte past the driver's size is zero (-E2BIG
  * otherwise), so a client never silently loses a field it set.
  *
- * Memory handed to a client is always cleared first, so no client ever sees
- * what another one left behind.
+ * mmap maps a page-aligned, page-sized allocation of this file, shared,
+ * from its start and no longer than it; each mapping counts on its
+ * allocation, which cannot be freed (-EBUSY) while one remains. Since every
+ * mapping holds the file, closing it comes after the last is gone.
  *
- * Locking: a file's xarray has its own lock, and a record is owned by
- * whoever removed it from the xarray, so concurrent frees of one handle
- * free it once. The allocators do their own locking.
+ * Locking: a file's mutex covers its tables, its quota and its allocations'
+ * records; the allocators do their own locking underneath. Many processes
+ * and threads may use the device, and one file, at once.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ctype.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/nospec.h>
+#include <linux/rbtree.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
@@ -34,30 +48,51 @@
 
 #include "buddyslab.h"
 
+#define BS_CHARDEV_MAX_CACHES	64
+
 /**
  * struct bs_chardev_file - what one open file of /dev/buddyslab holds
- * @bs:		the instance the file belongs to
- * @allocs:	handle -> struct bs_chardev_alloc; its own lock
- * @next_handle: cursor of the cyclic handle allocation; under @allocs' lock
+ * @bs:		the instance the file belongs to; immutable
+ * @lock:	protects everything below
+ * @allocs:	handle -> struct bs_chardev_alloc
+ * @next_handle: cursor of the cyclic handle allocation
+ * @by_offset:	the allocations by offset
+ * @caches:	cache id -> struct bs_slab_cache this file created
+ * @next_cache_id: cursor of the cyclic cache id allocation
+ * @nr_caches:	caches in @caches
+ * @bytes:	bytes granted to the allocations, against the quota
  */
 struct bs_chardev_file {
 	struct buddyslab *bs;
+	struct mutex lock;
 	struct xarray allocs;
 	u32 next_handle;
+	struct rb_root by_offset;
+	struct xarray caches;
+	u32 next_cache_id;
+	unsigned int nr_caches;
+	u64 bytes;
 };
 
 /**
  * struct bs_chardev_alloc - one allocation made through the device
+ * @node:	in the file's by_offset
  * @allocator:	BUDDYSLAB_ALLOC_*
+ * @cache:	for a slab allocation from a cache of the file, the cache
  * @mem:	its kernel address; never shown to userspace
  * @offset:	its offset in the device's linear space
  * @granted:	bytes reserved
+ * @mapped:	live mappings of it; changed by mmap under the file's lock
+ *		and by its mappings' open and close
  */
 struct bs_chardev_alloc {
+	struct rb_node node;
 	u32 allocator;
+	struct bs_slab_cache *cache;
 	void *mem;
 	u64 offset;
 	u64 granted;
+	atomic_t mapped;
 };
 
 static int bs_chardev_open(struct inode *inode, struct file *file)
@@ -70,9 +105,50 @@ static int bs_chardev_open(struct inode *inode, struct file *file)
 	if (!bf)
 		return -ENOMEM;
 	bf->bs = bs;
+	mutex_init(&bf->lock);
 	xa_init_flags(&bf->allocs, XA_FLAGS_ALLOC1);
+	xa_init_flags(&bf->caches, XA_FLAGS_ALLOC1);
+	bf->by_offset = RB_ROOT;
 	file->private_data = bf;
 	return 0;
+}
+
+/* The allocation of the file that holds byte @offset, or NULL. */
+static struct bs_chardev_alloc *bs_chardev_find(struct bs_chardev_file *bf,
+						u64 offset)
+{
+	struct rb_node *node = bf->by_offset.rb_node;
+	struct bs_chardev_alloc *alloc;
+
+	lockdep_assert_held(&bf->lock);
+
+	while (node) {
+		alloc = rb_entry(node, struct bs_chardev_alloc, node);
+		if (offset < alloc->offset)
+			node = node->rb_left;
+		else if (offset - alloc->offset >= alloc->granted)
+			node = node->rb_right;
+		else
+			return alloc;
+	}
+	return NULL;
+}
+
+static void bs_chardev_index(struct bs_chardev_file *bf,
+			     struct bs_chardev_alloc *alloc)
+{
+	struct rb_node **link = &bf->by_offset.rb_node, *parent = NULL;
+
+	lockdep_assert_held(&bf->lock);
+
+	while (*link) {
+		parent = *link;
+		link = alloc->offset < rb_entry(parent, struct bs_chardev_alloc,
+						node)->offset ?
+		       &parent->rb_left : &parent->rb_right;
+	}
+	rb_link_node(&alloc->node, parent, link);
+	rb_insert_color(&alloc->node, &bf->by_offset);
 }
 
 /* Give an allocation's memory back to its allocator. */
@@ -86,7 +162,8 @@ static void bs_chardev_unreserve(struct bs_chardev_file *bf,
 		WARN_ON(bs_buddy_free(&bs->buddy, alloc->offset >> PAGE_SHIFT));
 		break;
 	case BUDDYSLAB_ALLOC_SLAB:
-		WARN_ON(bs_slab_kfree(&bs->slab, alloc->mem));
+		WARN_ON(alloc->cache ? bs_slab_cache_free(alloc->cache, alloc->mem) :
+			bs_slab_kfree(&bs->slab, alloc->mem));
 		break;
 	case BUDDYSLAB_ALLOC_FIT:
 		WARN_ON(bs_fit_free(&bs->fit, alloc->mem));
@@ -94,9 +171,14 @@ static void bs_chardev_unreserve(struct bs_chardev_file *bf,
 	}
 }
 
+/* Drop a record the file's tables no longer hold, and its memory. */
 static void bs_chardev_release_alloc(struct bs_chardev_file *bf,
 				     struct bs_chardev_alloc *alloc)
 {
+	lockdep_assert_held(&bf->lock);
+
+	rb_erase(&alloc->node, &bf->by_offset);
+	bf->bytes -= alloc->granted;
 	bs_chardev_unreserve(bf, alloc);
 	kfree(alloc);
 }
@@ -105,13 +187,22 @@ static int bs_chardev_release(struct inode *inode, struct file *file)
 {
 	struct bs_chardev_file *bf = file->private_data;
 	struct bs_chardev_alloc *alloc;
-	unsigned long handle;
+	struct bs_slab_cache *cache;
+	unsigned long id;
 
-	xa_for_each(&bf->allocs, handle, alloc) {
-		xa_erase(&bf->allocs, handle);
+	mutex_lock(&bf->lock);
+	xa_for_each(&bf->allocs, id, alloc) {
+		xa_erase(&bf->allocs, id);
 		bs_chardev_release_alloc(bf, alloc);
 	}
+	xa_for_each(&bf->caches, id, cache) {
+		xa_erase(&bf->caches, id);
+		WARN_ON(bs_slab_cache_destroy(cache));
+	}
+	mutex_unlock(&bf->lock);
 	xa_destroy(&bf->allocs);
+	xa_destroy(&bf->caches);
+	mutex_destroy(&bf->lock);
 	kfree(bf);
 	return 0;
 }
@@ -142,58 +233,87 @@ static_assert(ARRAY_SIZE(bs_chardev_fit_policies) == BS_FIT_NR_POLICIES);
 static_assert(BS_FIT_NR_POLICIES == BUDDYSLAB_FIT_POLICIES);
 
 /*
- * Reserve the memory a request asks for from the allocator it names.
- * Returns 0, -EINVAL for a request that allocator cannot take, -ENOENT for
- * an unknown cache, -ENOMEM.
+ * Check a request in full and work out what it would reserve, asking no
+ * allocator anything. Returns 0, -EINVAL for a request its allocator cannot
+ * take, -ENOENT for an unknown cache, -EDQUOT beyond the file's quota.
  */
+static int bs_chardev_check(struct bs_chardev_file *bf,
+			    const struct buddyslab_alloc *req,
+			    struct bs_chardev_alloc *alloc)
+{
+	struct buddyslab *bs = bf->bs;
+
+	lockdep_assert_held(&bf->lock);
+
+	if (req->flags & ~BUDDYSLAB_F_ALL)
+		return -EINVAL;
+	if (!req->size || req->size > BS_REGION_CHUNK_BYTES)
+		return -EINVAL;
+	alloc->allocator = req->allocator;
+	alloc->cache = NULL;
+
+	switch (req->allocator) {
+	case BUDDYSLAB_ALLOC_BUDDY:
+		if (req->cache_id || req->policy)
+			return -EINVAL;
+		alloc->granted = PAGE_SIZE << get_order(req->size);
+		break;
+	case BUDDYSLAB_ALLOC_SLAB:
+		if (req->policy)
+			return -EINVAL;
+		if (!req->cache_id) {
+			alloc->granted = bs_slab_kmalloc_granted(&bs->slab, req->size);
+			break;
+		}
+		alloc->cache = xa_load(&bf->caches, req->cache_id);
+		if (!alloc->cache)
+			return -ENOENT;
+		if (req->size > alloc->cache->object_size)
+			return -EINVAL;
+		alloc->granted = alloc->cache->object_size;
+		break;
+	case BUDDYSLAB_ALLOC_FIT:
+		if (req->cache_id || !req->policy ||
+		    req->policy > BS_FIT_NR_POLICIES)
+			return -EINVAL;
+		alloc->granted = bs_fit_granted(req->size);
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (bf->bytes + alloc->granted > bs->max_bytes_per_file)
+		return -EDQUOT;
+	return 0;
+}
+
+/* Reserve what a checked request asks for. */
 static int bs_chardev_reserve(struct bs_chardev_file *bf,
 			      const struct buddyslab_alloc *req,
 			      struct bs_chardev_alloc *alloc)
 {
 	struct buddyslab *bs = bf->bs;
 	unsigned long pgoff;
-	unsigned int order;
 	size_t granted;
-
-	if (!req->size || req->size > BS_REGION_CHUNK_BYTES)
-		return -EINVAL;
-	alloc->allocator = req->allocator;
 
 	switch (req->allocator) {
 	case BUDDYSLAB_ALLOC_BUDDY:
-		if (req->cache_id || req->policy)
-			return -EINVAL;
-		order = get_order(req->size);
-		if (bs_buddy_alloc(&bs->buddy, order, BS_BUDDY_TAG_DIRECT, &pgoff))
+		if (bs_buddy_alloc(&bs->buddy, get_order(req->size),
+				   BS_BUDDY_TAG_DIRECT, &pgoff))
 			return -ENOMEM;
 		alloc->mem = bs_buddy_addr(&bs->buddy, pgoff);
-		alloc->granted = PAGE_SIZE << order;
 		break;
 	case BUDDYSLAB_ALLOC_SLAB:
-		if (req->policy)
-			return -EINVAL;
-		if (req->cache_id)
-			return -ENOENT;
-		alloc->mem = bs_slab_kmalloc(&bs->slab, req->size, &granted);
-		if (!alloc->mem)
-			return -ENOMEM;
-		alloc->granted = granted;
+		alloc->mem = alloc->cache ? bs_slab_cache_alloc(alloc->cache) :
+			     bs_slab_kmalloc(&bs->slab, req->size, &granted);
 		break;
 	case BUDDYSLAB_ALLOC_FIT:
-		if (req->cache_id)
-			return -EINVAL;
-		if (!req->policy || req->policy > BS_FIT_NR_POLICIES)
-			return -EINVAL;
 		alloc->mem = bs_fit_alloc(&bs->fit, req->size, 0,
 					  bs_chardev_fit_policies[req->policy - 1],
 					  &granted);
-		if (!alloc->mem)
-			return -ENOMEM;
-		alloc->granted = granted;
 		break;
-	default:
-		return -EINVAL;
 	}
+	if (!alloc->mem)
+		return -ENOMEM;
 	WARN_ON(bs_buddy_pgoff_of(&bs->buddy, alloc->mem, &pgoff));
 	alloc->offset = ((u64)pgoff << PAGE_SHIFT) + offset_in_page(alloc->mem);
 	return 0;
@@ -206,20 +326,24 @@ static int bs_chardev_alloc(struct bs_chardev_file *bf,
 	u32 handle;
 	int ret;
 
-	if (req->flags & ~BUDDYSLAB_F_ALL)
-		return -EINVAL;
-
-	alloc = kmalloc(sizeof(*alloc), GFP_KERNEL);
+	alloc = kzalloc(sizeof(*alloc), GFP_KERNEL);
 	if (!alloc)
 		return -ENOMEM;
+	mutex_lock(&bf->lock);
+	ret = bs_chardev_check(bf, req, alloc);
+	if (ret)
+		goto err_unlock;
 	ret = bs_chardev_reserve(bf, req, alloc);
 	if (ret)
-		goto err_free_record;
+		goto err_unlock;
 	memset(alloc->mem, 0, alloc->granted);
 	ret = xa_alloc_cyclic(&bf->allocs, &handle, alloc, xa_limit_32b,
 			      &bf->next_handle, GFP_KERNEL);
 	if (ret < 0)
 		goto err_unreserve;
+	bs_chardev_index(bf, alloc);
+	bf->bytes += alloc->granted;
+	mutex_unlock(&bf->lock);
 
 	req->handle = handle;
 	req->offset = alloc->offset;
@@ -228,7 +352,8 @@ static int bs_chardev_alloc(struct bs_chardev_file *bf,
 
 err_unreserve:
 	bs_chardev_unreserve(bf, alloc);
-err_free_record:
+err_unlock:
+	mutex_unlock(&bf->lock);
 	kfree(alloc);
 	return ret;
 }
@@ -236,14 +361,141 @@ err_free_record:
 static int bs_chardev_free(struct bs_chardev_file *bf, u64 handle)
 {
 	struct bs_chardev_alloc *alloc;
+	int ret = 0;
 
 	if (!handle || handle > U32_MAX)
 		return -ENOENT;
-	alloc = xa_erase(&bf->allocs, handle);
+	mutex_lock(&bf->lock);
+	alloc = xa_load(&bf->allocs, handle);
 	if (!alloc)
+		ret = -ENOENT;
+	else if (atomic_read(&alloc->mapped))
+		ret = -EBUSY;
+	if (!ret) {
+		xa_erase(&bf->allocs, handle);
+		bs_chardev_release_alloc(bf, alloc);
+	}
+	mutex_unlock(&bf->lock);
+	return ret;
+}
+
+/* A name for slabinfo: printable, no spaces, NUL-terminated, not empty. */
+static bool bs_chardev_cache_name_ok(const char *name)
+{
+	size_t len = strnlen(name, BUDDYSLAB_CACHE_NAME_LEN);
+	size_t i;
+
+	if (!len || len == BUDDYSLAB_CACHE_NAME_LEN)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isgraph(name[i]))
+			return false;
+	return true;
+}
+
+static int bs_chardev_cache_create(struct bs_chardev_file *bf,
+				   struct buddyslab_cache_create *req)
+{
+	unsigned int flags = 0;
+	struct bs_slab_cache *cache;
+	u32 id;
+	int ret;
+
+	BUILD_BUG_ON(BUDDYSLAB_CACHE_NAME_LEN != BS_SLAB_NAME_LEN);
+
+	if (!bs_chardev_cache_name_ok(req->name) ||
+	    req->flags & ~BUDDYSLAB_CACHE_ALL || req->align > PAGE_SIZE)
+		return -EINVAL;
+	if (req->flags & BUDDYSLAB_CACHE_REDZONE)
+		flags |= BS_SLAB_REDZONE;
+	if (req->flags & BUDDYSLAB_CACHE_POISON)
+		flags |= BS_SLAB_POISON;
+
+	mutex_lock(&bf->lock);
+	ret = -EDQUOT;
+	if (bf->nr_caches >= BS_CHARDEV_MAX_CACHES)
+		goto out;
+	cache = bs_slab_cache_create(&bf->bs->slab, req->name, req->object_size,
+				     req->align, flags, NULL);
+	ret = PTR_ERR_OR_ZERO(cache);
+	if (ret)
+		goto out;
+	ret = xa_alloc_cyclic(&bf->caches, &id, cache, xa_limit_32b,
+			      &bf->next_cache_id, GFP_KERNEL);
+	if (ret < 0) {
+		bs_slab_cache_destroy(cache);
+		goto out;
+	}
+	req->cache_id = id;
+	bf->nr_caches++;
+	ret = 0;
+out:
+	mutex_unlock(&bf->lock);
+	return ret;
+}
+
+static int bs_chardev_cache_destroy(struct bs_chardev_file *bf,
+				    const struct buddyslab_cache_destroy *req)
+{
+	struct bs_slab_cache *cache;
+	int ret;
+
+	if (req->__pad)
+		return -EINVAL;
+	if (!req->cache_id)
 		return -ENOENT;
-	bs_chardev_release_alloc(bf, alloc);
-	return 0;
+	mutex_lock(&bf->lock);
+	cache = xa_load(&bf->caches, req->cache_id);
+	ret = cache ? bs_slab_cache_destroy(cache) : -ENOENT;
+	if (!ret) {
+		xa_erase(&bf->caches, req->cache_id);
+		bf->nr_caches--;
+	}
+	mutex_unlock(&bf->lock);
+	return ret;
+}
+
+/*
+ * Run a batch's operations in order until one fails. Returns 0 if all were
+ * done, else that one's error; @req->nr_done counts those done.
+ */
+static int bs_chardev_batch(struct bs_chardev_file *bf,
+			    struct buddyslab_batch *req)
+{
+	struct buddyslab_batch_op __user *uops = u64_to_user_ptr(req->ops);
+	struct buddyslab_batch_op op;
+	int ret = 0;
+
+	req->nr_done = 0;
+	if (!req->nr_ops || req->nr_ops > BUDDYSLAB_BATCH_MAX)
+		return -EINVAL;
+
+	for (; req->nr_done < req->nr_ops; req->nr_done++) {
+		if (copy_from_user(&op, &uops[req->nr_done], sizeof(op)))
+			return -EFAULT;
+		switch (op.op) {
+		case BUDDYSLAB_BATCH_ALLOC:
+			op.result = bs_chardev_alloc(bf, &op.alloc);
+			break;
+		case BUDDYSLAB_BATCH_FREE:
+			op.result = bs_chardev_free(bf, op.free.handle);
+			break;
+		default:
+			op.result = -EINVAL;
+			break;
+		}
+		if (copy_to_user(&uops[req->nr_done], &op, sizeof(op))) {
+			/* The client cannot learn the handle: undo. */
+			if (op.op == BUDDYSLAB_BATCH_ALLOC && !op.result)
+				bs_chardev_free(bf, op.alloc.handle);
+			return op.result ?: -EFAULT;
+		}
+		if (op.result) {
+			ret = op.result;
+			break;
+		}
+	}
+	return ret;
 }
 
 struct bs_chardev_slab_walker {
@@ -361,6 +613,9 @@ union bs_chardev_arg {
 	struct buddyslab_info info;
 	struct buddyslab_alloc alloc;
 	struct buddyslab_free free;
+	struct buddyslab_cache_create cache_create;
+	struct buddyslab_cache_destroy cache_destroy;
+	struct buddyslab_batch batch;
 	struct buddyslab_stats stats;
 };
 
@@ -378,6 +633,15 @@ static const struct {
 	[_IOC_NR(BUDDYSLAB_IOC_FREE)] = {
 		BUDDYSLAB_IOC_FREE,
 		offsetofend(struct buddyslab_free, handle) },
+	[_IOC_NR(BUDDYSLAB_IOC_CACHE_CREATE)] = {
+		BUDDYSLAB_IOC_CACHE_CREATE,
+		offsetofend(struct buddyslab_cache_create, cache_id) },
+	[_IOC_NR(BUDDYSLAB_IOC_CACHE_DESTROY)] = {
+		BUDDYSLAB_IOC_CACHE_DESTROY,
+		offsetofend(struct buddyslab_cache_destroy, __pad) },
+	[_IOC_NR(BUDDYSLAB_IOC_BATCH)] = {
+		BUDDYSLAB_IOC_BATCH,
+		offsetofend(struct buddyslab_batch, nr_done) },
 	[_IOC_NR(BUDDYSLAB_IOC_STATS)] = {
 		BUDDYSLAB_IOC_STATS,
 		offsetofend(struct buddyslab_stats, buddy) },
@@ -434,6 +698,18 @@ static long bs_chardev_ioctl(struct file *file, unsigned int ucmd,
 	case BUDDYSLAB_IOC_FREE:
 		ret = bs_chardev_free(bf, karg->free.handle);
 		break;
+	case BUDDYSLAB_IOC_CACHE_CREATE:
+		ret = bs_chardev_cache_create(bf, &karg->cache_create);
+		break;
+	case BUDDYSLAB_IOC_CACHE_DESTROY:
+		ret = bs_chardev_cache_destroy(bf, &karg->cache_destroy);
+		break;
+	case BUDDYSLAB_IOC_BATCH:
+		ret = bs_chardev_batch(bf, &karg->batch);
+		/* How far it got is news even when it stopped short. */
+		if (copy_to_user(uarg, karg, min(usize, ksize)))
+			ret = -EFAULT;
+		goto out;
 	case BUDDYSLAB_IOC_STATS:
 		ret = bs_chardev_stats(bf, &karg->stats);
 		break;
@@ -443,9 +719,14 @@ static long bs_chardev_ioctl(struct file *file, unsigned int ucmd,
 
 	if ((_IOC_DIR(kcmd) & _IOC_READ) &&
 	    copy_to_user(uarg, karg, min(usize, ksize))) {
-		/* The client cannot learn the handle: undo the allocation. */
+		/* The client cannot learn the handle or id: undo. */
 		if (kcmd == BUDDYSLAB_IOC_ALLOC)
 			bs_chardev_free(bf, karg->alloc.handle);
+		if (kcmd == BUDDYSLAB_IOC_CACHE_CREATE) {
+			karg->cache_destroy.cache_id = karg->cache_create.cache_id;
+			karg->cache_destroy.__pad = 0;
+			bs_chardev_cache_destroy(bf, &karg->cache_destroy);
+		}
 		ret = -EFAULT;
 	}
 out:
@@ -454,10 +735,124 @@ out:
 	return ret;
 }
 
+/*
+ * The allocation the byte range [@pos, @pos + @count) lies in: -EFAULT if
+ * @pos is in none of this file's, -EINVAL if the range runs past its end.
+ */
+static struct bs_chardev_alloc *bs_chardev_range(struct bs_chardev_file *bf,
+						 loff_t pos, size_t count)
+{
+	struct bs_chardev_alloc *alloc;
+
+	lockdep_assert_held(&bf->lock);
+
+	if (pos < 0)
+		return ERR_PTR(-EINVAL);
+	alloc = bs_chardev_find(bf, pos);
+	if (!alloc)
+		return ERR_PTR(-EFAULT);
+	if (count > alloc->offset + alloc->granted - pos)
+		return ERR_PTR(-EINVAL);
+	return alloc;
+}
+
+static ssize_t bs_chardev_read(struct file *file, char __user *buf,
+			       size_t count, loff_t *ppos)
+{
+	struct bs_chardev_file *bf = file->private_data;
+	struct bs_chardev_alloc *alloc;
+	ssize_t ret = count;
+
+	if (!count)
+		return 0;
+	mutex_lock(&bf->lock);
+	alloc = bs_chardev_range(bf, *ppos, count);
+	if (IS_ERR(alloc))
+		ret = PTR_ERR(alloc);
+	else if (copy_to_user(buf, alloc->mem + (*ppos - alloc->offset), count))
+		ret = -EFAULT;
+	mutex_unlock(&bf->lock);
+	if (ret > 0)
+		*ppos += ret;
+	return ret;
+}
+
+static ssize_t bs_chardev_write(struct file *file, const char __user *buf,
+				size_t count, loff_t *ppos)
+{
+	struct bs_chardev_file *bf = file->private_data;
+	struct bs_chardev_alloc *alloc;
+	ssize_t ret = count;
+
+	if (!count)
+		return 0;
+	mutex_lock(&bf->lock);
+	alloc = bs_chardev_range(bf, *ppos, count);
+	if (IS_ERR(alloc))
+		ret = PTR_ERR(alloc);
+	else if (copy_from_user(alloc->mem + (*ppos - alloc->offset), buf, count))
+		ret = -EFAULT;
+	mutex_unlock(&bf->lock);
+	if (ret > 0)
+		*ppos += ret;
+	return ret;
+}
+
+/* A mapping split or copied (fork) maps its allocation once more. */
+static void bs_chardev_vm_open(struct vm_area_struct *vma)
+{
+	struct bs_chardev_alloc *alloc = vma->vm_private_data;
+
+	atomic_inc(&alloc->mapped);
+}
+
+static void bs_chardev_vm_close(struct vm_area_struct *vma)
+{
+	struct bs_chardev_alloc *alloc = vma->vm_private_data;
+
+	atomic_dec(&alloc->mapped);
+}
+
+static const struct vm_operations_struct bs_chardev_vm_ops = {
+	.open	= bs_chardev_vm_open,
+	.close	= bs_chardev_vm_close,
+};
+
+static int bs_chardev_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct bs_chardev_file *bf = file->private_data;
+	const u64 offset = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	const unsigned long len = vma->vm_end - vma->vm_start;
+	struct bs_chardev_alloc *alloc;
+	int ret = -EINVAL;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	mutex_lock(&bf->lock);
+	alloc = bs_chardev_find(bf, offset);
+	/* From its start, page-aligned and page-sized, and no further. */
+	if (!alloc || alloc->offset != offset ||
+	    !PAGE_ALIGNED(alloc->granted) || len > alloc->granted)
+		goto out;
+	vma->vm_ops = &bs_chardev_vm_ops;
+	vma->vm_private_data = alloc;
+	ret = remap_pfn_range(vma, vma->vm_start,
+			      page_to_pfn(virt_to_page(alloc->mem)), len,
+			      vma->vm_page_prot);
+	if (!ret)
+		atomic_inc(&alloc->mapped);
+out:
+	mutex_unlock(&bf->lock);
+	return ret;
+}
+
 static const struct file_operations bs_chardev_fops = {
 	.owner		= THIS_MODULE,
 	.open		= bs_chardev_open,
 	.release	= bs_chardev_release,
+	.read		= bs_chardev_read,
+	.write		= bs_chardev_write,
+	.mmap		= bs_chardev_mmap,
 	.unlocked_ioctl	= bs_chardev_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };
@@ -473,7 +868,7 @@ int bs_chardev_register(struct buddyslab *bs)
 	bs->misc.minor = MISC_DYNAMIC_MINOR;
 	bs->misc.name = KBUILD_MODNAME;
 	bs->misc.fops = &bs_chardev_fops;
-	bs->misc.mode = 0600;
+	bs->misc.mode = bs->dev_mode;
 	return misc_register(&bs->misc);
 }
 

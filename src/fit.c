@@ -416,7 +416,7 @@ void *bs_fit_alloc(struct bs_fit *fit, size_t size, size_t align,
 	if (!size || size > BS_FIT_ARENA_BYTES || policy >= BS_FIT_NR_POLICIES ||
 	    (align && (!is_power_of_2(align) || align > BS_FIT_ARENA_BYTES)))
 		return NULL;
-	size = ALIGN(size, BS_FIT_GRAIN);
+	size = bs_fit_granted(size);
 	align = max_t(size_t, align, BS_FIT_GRAIN);
 
 	/* Up to two free pieces, and one block for a new arena. */

@@ -17,6 +17,17 @@
 #define BS_FIT_GRAIN		16
 #define BS_FIT_ARENA_BYTES	(BS_BUDDY_ARENA_PAGES * PAGE_SIZE)
 
+/**
+ * bs_fit_granted() - what an allocation of some size really reserves
+ * @size:	bytes asked for
+ *
+ * Return: @size rounded up to BS_FIT_GRAIN.
+ */
+static inline size_t bs_fit_granted(size_t size)
+{
+	return ALIGN(size, BS_FIT_GRAIN);
+}
+
 enum bs_fit_policy {
 	BS_FIT_FIRST,		/* lowest address that fits */
 	BS_FIT_NEXT,		/* first that fits from where the last ended */

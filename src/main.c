@@ -23,6 +23,15 @@ module_param(region_mb, uint, 0444);
 MODULE_PARM_DESC(region_mb,
 		 "Size of the managed region in MiB: a multiple of the largest page block (4 MiB on x86-64), at most half of RAM (default 16)");
 
+static ushort dev_mode = 0600;
+module_param(dev_mode, ushort, 0444);
+MODULE_PARM_DESC(dev_mode, "Permissions of /dev/buddyslab, 0 to 0777 (default 0600)");
+
+static ulong max_bytes_per_file;
+module_param(max_bytes_per_file, ulong, 0444);
+MODULE_PARM_DESC(max_bytes_per_file,
+		 "Most bytes one open file of /dev/buddyslab may hold, at most the region (default half of it)");
+
 static bool slab_debug;
 module_param(slab_debug, bool, 0444);
 MODULE_PARM_DESC(slab_debug,
@@ -35,9 +44,22 @@ static int __init buddyslab_init(void)
 	struct buddyslab *bs = &buddyslab;
 	int ret;
 
+	if (dev_mode & ~0777) {
+		pr_err("dev_mode=%#o refused: permission bits 0 to 0777 only\n",
+		       dev_mode);
+		return -EINVAL;
+	}
+	if (max_bytes_per_file > (u64)region_mb * SZ_1M) {
+		pr_err("max_bytes_per_file=%lu refused: at most the region, %llu bytes (0 for half of it)\n",
+		       max_bytes_per_file, (u64)region_mb * SZ_1M);
+		return -EINVAL;
+	}
 	ret = bs_region_init(&bs->region, (u64)region_mb * SZ_1M);
 	if (ret)
 		return ret;
+	bs->dev_mode = dev_mode;
+	bs->max_bytes_per_file = max_bytes_per_file ?:
+				 bs_region_bytes(&bs->region) / 2;
 	ret = bs_buddy_init(&bs->buddy, &bs->region);
 	if (ret)
 		goto err_region;

@@ -962,6 +962,31 @@ unsigned long bs_slab_cache_shrink(struct bs_slab_cache *cache)
 
 /* ---- Size classes ------------------------------------------------------- */
 
+/* The smallest size class that holds @size bytes, or NULL. */
+static struct bs_slab_cache *bs_slab_class_of(struct bs_slab *slab, size_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < BS_SLAB_NR_CLASSES; i++)
+		if (size <= slab->classes[i]->object_size)
+			return slab->classes[i];
+	return NULL;
+}
+
+/**
+ * bs_slab_kmalloc_granted() - what bs_slab_kmalloc() would reserve
+ * @slab:	the slab allocator
+ * @size:	bytes, 1 to an arena's bytes
+ *
+ * Return: the bytes an allocation of @size takes.
+ */
+size_t bs_slab_kmalloc_granted(struct bs_slab *slab, size_t size)
+{
+	struct bs_slab_cache *cache = bs_slab_class_of(slab, size);
+
+	return cache ? cache->object_size : PAGE_SIZE << get_order(size);
+}
+
 /**
  * bs_slab_kmalloc() - allocate memory of any size, as kmalloc() does
  * @slab:	the slab allocator
@@ -977,17 +1002,14 @@ unsigned long bs_slab_cache_shrink(struct bs_slab_cache *cache)
  */
 void *bs_slab_kmalloc(struct bs_slab *slab, size_t size, size_t *granted)
 {
+	struct bs_slab_cache *cache;
 	unsigned long pgoff;
-	unsigned int i;
 	void *obj;
 
 	if (!size || size > BS_BUDDY_ARENA_PAGES * PAGE_SIZE)
 		return NULL;
-	for (i = 0; i < BS_SLAB_NR_CLASSES; i++) {
-		struct bs_slab_cache *cache = slab->classes[i];
-
-		if (size > cache->object_size)
-			continue;
+	cache = bs_slab_class_of(slab, size);
+	if (cache) {
 		obj = bs_slab_alloc(cache, size);
 		if (obj)
 			*granted = cache->object_size;

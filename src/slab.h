@@ -217,6 +217,7 @@ void bs_slab_cache_stats(struct bs_slab_cache *cache,
 			 struct bs_slab_cache_stats *stats);
 int bs_slab_walk_caches(struct bs_slab *slab, struct bs_slab_walker *walker);
 void *bs_slab_kmalloc(struct bs_slab *slab, size_t size, size_t *granted);
+size_t bs_slab_kmalloc_granted(struct bs_slab *slab, size_t size);
 int bs_slab_kfree(struct bs_slab *slab, void *obj);
 unsigned long bs_slab_shrink(struct bs_slab *slab);
 int bs_slab_validate(struct bs_slab *slab);

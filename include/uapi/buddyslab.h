@@ -23,9 +23,26 @@
 #define BUDDYSLAB_ALLOC_SLAB	2
 #define BUDDYSLAB_ALLOC_FIT	3
 
-/* Flags, for buddyslab_alloc.flags. */
-#define BUDDYSLAB_F_ZERO	(1U << 0)	/* memory reads as zero */
+/*
+ * Flags, for buddyslab_alloc.flags. Memory handed out through the device
+ * always reads as zero; BUDDYSLAB_F_ZERO asks for it explicitly.
+ */
+#define BUDDYSLAB_F_ZERO	(1U << 0)
 #define BUDDYSLAB_F_ALL		(BUDDYSLAB_F_ZERO)
+
+/* Cache flags, for buddyslab_cache_create.flags. */
+#define BUDDYSLAB_CACHE_REDZONE	(1U << 0)	/* red zones around objects */
+#define BUDDYSLAB_CACHE_POISON	(1U << 1)	/* poison free objects */
+#define BUDDYSLAB_CACHE_ALL	(BUDDYSLAB_CACHE_REDZONE | BUDDYSLAB_CACHE_POISON)
+
+/* Operations of a batch, for buddyslab_batch_op.op. */
+#define BUDDYSLAB_BATCH_ALLOC	1
+#define BUDDYSLAB_BATCH_FREE	2
+
+/* The most operations one BUDDYSLAB_IOC_BATCH takes. */
+#define BUDDYSLAB_BATCH_MAX	256
+
+#define BUDDYSLAB_CACHE_NAME_LEN	32
 
 /* Sequential-fit policies, for buddyslab_alloc.policy. */
 #define BUDDYSLAB_FIT_FIRST	1
@@ -58,7 +75,8 @@ struct buddyslab_info {
  * @size:	in: bytes wanted, at least 1
  * @allocator:	in: BUDDYSLAB_ALLOC_*
  * @flags:	in: BUDDYSLAB_F_*
- * @cache_id:	in: slab cache, 0 for the size classes; 0 for other allocators
+ * @cache_id:	in: slab cache from BUDDYSLAB_IOC_CACHE_CREATE, 0 for the size
+ *		classes; 0 for other allocators
  * @policy:	in: BUDDYSLAB_FIT_* for the fit allocator; 0 for the others
  * @handle:	out: identifies the allocation in this open file
  * @offset:	out: byte offset of the allocation in the device
@@ -82,6 +100,68 @@ struct buddyslab_alloc {
  */
 struct buddyslab_free {
 	__u64 handle;
+};
+
+/**
+ * struct buddyslab_cache_create - argument of BUDDYSLAB_IOC_CACHE_CREATE
+ * @name:	in: shown in slabinfo; 1 to 31 printable characters without
+ *		spaces, NUL-terminated
+ * @object_size: in: bytes per object, 1 to arena_bytes / 8
+ * @align:	in: 0 for the default (8), or a power of two up to the page
+ *		size
+ * @flags:	in: BUDDYSLAB_CACHE_*
+ * @cache_id:	out: for buddyslab_alloc.cache_id and CACHE_DESTROY; the
+ *		cache belongs to this open file and goes away when it closes
+ */
+struct buddyslab_cache_create {
+	char name[BUDDYSLAB_CACHE_NAME_LEN];
+	__u32 object_size;
+	__u32 align;
+	__u32 flags;
+	__u32 cache_id;
+};
+
+/**
+ * struct buddyslab_cache_destroy - argument of BUDDYSLAB_IOC_CACHE_DESTROY
+ * @cache_id:	in: a cache this open file created
+ * @__pad:	zero
+ */
+struct buddyslab_cache_destroy {
+	__u32 cache_id;
+	__u32 __pad;
+};
+
+/**
+ * struct buddyslab_batch_op - one operation of a batch
+ * @op:		in: BUDDYSLAB_BATCH_ALLOC or BUDDYSLAB_BATCH_FREE
+ * @result:	out: 0, or what the operation alone would have failed with
+ * @alloc:	for BUDDYSLAB_BATCH_ALLOC: as BUDDYSLAB_IOC_ALLOC takes it
+ * @free:	for BUDDYSLAB_BATCH_FREE: as BUDDYSLAB_IOC_FREE takes it
+ */
+struct buddyslab_batch_op {
+	__u32 op;
+	__s32 result;
+	union {
+		struct buddyslab_alloc alloc;
+		struct buddyslab_free free;
+	};
+};
+
+/**
+ * struct buddyslab_batch - argument of BUDDYSLAB_IOC_BATCH
+ * @ops:	in: user pointer to @nr_ops struct buddyslab_batch_op
+ * @nr_ops:	in: 1 to BUDDYSLAB_BATCH_MAX
+ * @nr_done:	out: operations done, in order, before the first that failed
+ *
+ * The operations run in order and stop at the first that fails; those done
+ * stay done. The ioctl returns 0 if all were done, otherwise the error of
+ * the one that failed (its @result) or -EFAULT if it could not be read or
+ * its result not written back; @nr_done is written back in every case.
+ */
+struct buddyslab_batch {
+	__u64 ops;
+	__u32 nr_ops;
+	__u32 nr_done;
 };
 
 /* Room for every buddy order in the statistics (max_order is below it). */
@@ -242,6 +322,9 @@ struct buddyslab_stats {
 #define BUDDYSLAB_IOC_INFO	_IOR(BUDDYSLAB_IOC_MAGIC, 0x0, struct buddyslab_info)
 #define BUDDYSLAB_IOC_ALLOC	_IOWR(BUDDYSLAB_IOC_MAGIC, 0x1, struct buddyslab_alloc)
 #define BUDDYSLAB_IOC_FREE	_IOW(BUDDYSLAB_IOC_MAGIC, 0x2, struct buddyslab_free)
+#define BUDDYSLAB_IOC_CACHE_CREATE _IOWR(BUDDYSLAB_IOC_MAGIC, 0x3, struct buddyslab_cache_create)
+#define BUDDYSLAB_IOC_CACHE_DESTROY _IOW(BUDDYSLAB_IOC_MAGIC, 0x4, struct buddyslab_cache_destroy)
+#define BUDDYSLAB_IOC_BATCH	_IOWR(BUDDYSLAB_IOC_MAGIC, 0x5, struct buddyslab_batch)
 #define BUDDYSLAB_IOC_STATS	_IOR(BUDDYSLAB_IOC_MAGIC, 0x6, struct buddyslab_stats)
 
 #endif /* _UAPI_LINUX_BUDDYSLAB_H */

@@ -81,22 +81,42 @@ TEST_F(dev, alloc_rounds_to_power_of_two_pages)
 	}
 }
 
-TEST_F(dev, alloc_until_exhausted)
+/*
+ * The region whole, as arenas, the last taken by a second file so that
+ * this one stays within its quota: then nothing is left for anyone.
+ */
+static int fill_region(int fd, int other, const struct buddyslab_info *info,
+		       uint64_t *handles)
 {
-	uint64_t handles[64];
 	struct buddyslab_alloc req;
-	unsigned int i, n = self->info.nr_arenas;
+	unsigned int i;
+	int ret;
 
-	ASSERT_GE(64, n);
-	for (i = 0; i < n; i++) {
-		ASSERT_EQ(0, bs_alloc_buddy(self->fd, self->info.arena_bytes, &req));
+	for (i = 0; i < info->nr_arenas; i++) {
+		ret = bs_alloc_buddy(i ? fd : other, info->arena_bytes, &req);
+		if (ret)
+			return ret;
 		handles[i] = req.handle;
 	}
+	return 0;
+}
+
+TEST_F(dev, alloc_until_exhausted)
+{
+	int other = open(BS_DEVICE, O_RDWR);
+	struct buddyslab_alloc req;
+	uint64_t handles[64];
+	unsigned int i;
+
+	ASSERT_LE(0, other);
+	ASSERT_GE(64, self->info.nr_arenas);
+	ASSERT_EQ(0, fill_region(self->fd, other, &self->info, handles));
 	EXPECT_EQ(0, bs_free_bytes(self->fd));
 	EXPECT_EQ(-ENOMEM, bs_alloc_buddy(self->fd, 1, &req));
 	EXPECT_EQ(0, bs_free_bytes(self->fd));
-	for (i = 0; i < n; i++)
+	for (i = 1; i < self->info.nr_arenas; i++)
 		EXPECT_EQ(0, bs_free(self->fd, handles[i]));
+	close(other);
 }
 
 TEST_F(dev, handles_are_distinct_and_blocks_disjoint)
@@ -456,24 +476,24 @@ TEST_F(dev, stats_unchanged_by_bad_requests)
 
 TEST_F(dev, stats_count_exhaustion)
 {
+	int other = open(BS_DEVICE, O_RDWR);
 	struct buddyslab_stats before, after;
 	struct buddyslab_alloc req;
 	uint64_t handles[64];
-	unsigned int i, n = self->info.nr_arenas;
 
-	ASSERT_GE(64, n);
+	ASSERT_LE(0, other);
+	ASSERT_GE(64, self->info.nr_arenas);
 	ASSERT_EQ(0, bs_stats(self->fd, &before));
-	for (i = 0; i < n; i++) {
-		ASSERT_EQ(0, bs_alloc_buddy(self->fd, self->info.arena_bytes, &req));
-		handles[i] = req.handle;
-	}
+	ASSERT_EQ(0, fill_region(self->fd, other, &self->info, handles));
 	EXPECT_EQ(-ENOMEM, bs_alloc_buddy(self->fd, 1, &req));
 	ASSERT_EQ(0, bs_stats(self->fd, &after));
 	EXPECT_EQ(before.buddy.alloc_fails + 1, after.buddy.alloc_fails);
 	EXPECT_EQ(self->info.region_bytes / self->info.page_size,
 		  after.buddy.used_pages);
-	for (i = 0; i < n; i++)
-		EXPECT_EQ(0, bs_free(self->fd, handles[i]));
+	close(other);
+	close(self->fd);
+	self->fd = open(BS_DEVICE, O_RDWR);
+	ASSERT_LE(0, self->fd);
 }
 
 /* mm/vmstat.c's formulas, to check the figures the driver reports. */
