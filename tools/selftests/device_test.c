@@ -11,32 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "kselftest_harness.h"
-#include "buddyslab_util.h"
-
-FIXTURE(dev) {
-	int fd;
-	struct buddyslab_info info;
-};
-
-/* Every test starts with the whole region free, no cache holding any. */
-FIXTURE_SETUP(dev)
-{
-	self->fd = open(BS_DEVICE, O_RDWR);
-	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", BS_DEVICE, strerror(errno));
-	ASSERT_EQ(0, bs_info(self->fd, &self->info));
-	ASSERT_EQ(0, bs_reclaim(self->fd, &self->info));
-	ASSERT_EQ(0, bs_info(self->fd, &self->info));
-	ASSERT_EQ(self->info.region_bytes, self->info.free_bytes);
-}
-
-/* ... and must leave it so: nothing a test did, right or wrong, leaks. */
-FIXTURE_TEARDOWN(dev)
-{
-	EXPECT_EQ(0, bs_reclaim(self->fd, &self->info));
-	EXPECT_EQ(self->info.region_bytes, bs_free_bytes(self->fd));
-	close(self->fd);
-}
+#include "dev_fixture.h"
 
 TEST_F(dev, info)
 {

@@ -105,9 +105,60 @@ TEST(load_takes_and_unload_returns_memory)
 	       (unsigned long long)before >> 10,
 	       (unsigned long long)during >> 10,
 	       (unsigned long long)after >> 10);
-	EXPECT_GE(before - region + slack, during);
+	/* What unloading gave back is the region, and nothing is missing. */
+	EXPECT_LE(region - slack, after - during);
 	EXPECT_LE(before - slack, after);
 	EXPECT_FALSE(loaded());
+}
+
+TEST(bad_parameters_refused)
+{
+	const char *bad[] = { "dev_mode=01000", "dev_mode=04600",
+			      "max_bytes_per_file=17825792" };
+	unsigned int i;
+
+	ASSERT_FALSE(loaded());
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(-EINVAL, load(bad[i])) TH_LOG("%s", bad[i]);
+		EXPECT_FALSE(loaded());
+	}
+}
+
+TEST(dev_mode)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, load("dev_mode=0660"));
+	ASSERT_EQ(0, stat(BS_DEVICE, &st));
+	EXPECT_EQ(0660, st.st_mode & 07777);
+	EXPECT_EQ(0, unload());
+}
+
+/* One open file may hold max_bytes_per_file and no more. */
+TEST(quota)
+{
+	struct buddyslab_stats before, after;
+	struct buddyslab_alloc req, more;
+	int fd, other;
+
+	ASSERT_EQ(0, load("region_mb=16 max_bytes_per_file=4194304"));
+	fd = open(BS_DEVICE, O_RDWR);
+	other = open(BS_DEVICE, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, bs_alloc_buddy(fd, 4 << 20, &req));
+	ASSERT_EQ(0, bs_stats(fd, &before));
+	EXPECT_EQ(-EDQUOT, bs_alloc_buddy(fd, 1, &more));
+	EXPECT_EQ(-EDQUOT, bs_alloc_slab(fd, 8, &more));
+	ASSERT_EQ(0, bs_stats(fd, &after));
+	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));
+	/* The quota is per file. */
+	EXPECT_EQ(0, bs_alloc_buddy(other, 4 << 20, &more));
+	EXPECT_EQ(0, bs_free(fd, req.handle));
+	EXPECT_EQ(0, bs_alloc_buddy(fd, 4096, &req));
+	close(fd);
+	close(other);
+	EXPECT_EQ(0, unload());
 }
 
 TEST(unload_refused_while_open)
