@@ -57,7 +57,7 @@ BUDDYSLAB_KO=/lib/buddyslab.ko /selftests/module_test
 echo "@@@ exit $?"
 insmod /lib/buddyslab.ko region_mb=16 max_bytes_per_file=16777216 ||
 	echo "@@@ failed: insmod"
-for test in device_test memory_test; do
+for test in device_test memory_test client_test; do
 	echo "@@@ selftest $test"
 	/selftests/$test
 	echo "@@@ exit $?"
@@ -149,7 +149,7 @@ fi
 
 sed -n '/^@@@ selftest/,/^@@@ dmesg$/p' "$log"
 passed=0 failed=0 skipped=0
-for test in module_test device_test memory_test; do
+for test in module_test device_test memory_test client_test; do
 	totals=$(sed -n "/^@@@ selftest $test\$/,/^@@@ exit/p" "$log" |
 		grep -E '^# Totals: ' || true)
 	if [ -z "$totals" ]; then
