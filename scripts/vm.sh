@@ -78,10 +78,12 @@ echo "# buddyslabctl shell"
 buddyslabctl shell <<'SHELL'
 # 40000 bytes round up to 16 pages (order 4): order 10 splits down to 4
 alloc buddy 40000
+write 1 hello
+read 1 8
 buddyinfo
 alloc buddy 1M
 buddyinfo
-# one page comes through this CPU's cache, which takes a batch of 16 pages
+# one page comes through this CPU's cache, which takes a batch of 64 pages
 alloc buddy 4096
 buddyinfo
 free 1
