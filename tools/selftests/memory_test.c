@@ -7,6 +7,7 @@
  * Every bad input must give its documented error and leave the statistics
  * exactly as they were.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,8 +84,10 @@ static void expect_stats_unchanged(struct __test_metadata *_metadata, int fd,
 TEST_F(dev, cache_lifecycle)
 {
 	struct buddyslab_alloc a, b;
+	char buf[100], back[100];
 	uint32_t id;
 
+	memset(buf, 'c', sizeof(buf));
 	ASSERT_EQ(0, cache_create(self->fd, "selftest-objs", 100, 32,
 				  BUDDYSLAB_CACHE_REDZONE, &id));
 	EXPECT_NE(0, id);
@@ -93,6 +96,9 @@ TEST_F(dev, cache_lifecycle)
 	ASSERT_EQ(0, alloc_from(self->fd, id, 100, &a));
 	EXPECT_EQ(100, a.granted);
 	EXPECT_EQ(0, a.offset % 32);
+	ASSERT_EQ(100, pwrite(self->fd, buf, 100, a.offset));
+	ASSERT_EQ(100, pread(self->fd, back, 100, a.offset));
+	EXPECT_EQ(0, memcmp(buf, back, 100));
 	ASSERT_EQ(0, alloc_from(self->fd, id, 1, &b));
 	EXPECT_EQ(100, b.granted);
 	EXPECT_TRUE(a.offset + 128 <= b.offset || b.offset + 128 <= a.offset);
@@ -419,20 +425,18 @@ TEST_F(dev, killed_process_leaves_nothing)
 #define WORKERS		4
 #define WORK_SECONDS	2
 
-/* Allocate, write, check and free at random until time is up. */
-static int worker(unsigned int seed)
+/* Allocate, write, check and free at random on @fd until time is up. */
+static int worker(int fd, unsigned int seed)
 {
 	struct buddyslab_alloc held[16] = { { 0 } };
 	unsigned char pattern[2048], back[2048];
 	time_t end = time(NULL) + WORK_SECONDS;
-	int fd = open(BS_DEVICE, O_RDWR);
 	unsigned int i, n = 0;
 
 	if (fd < 0)
 		return 1;
-	srand(seed);
 	while (time(NULL) < end) {
-		struct buddyslab_alloc *req = &held[rand() % 16];
+		struct buddyslab_alloc *req = &held[rand_r(&seed) % 16];
 		size_t len;
 
 		if (req->handle) {
@@ -445,9 +449,10 @@ static int worker(unsigned int seed)
 			continue;
 		}
 		memset(req, 0, sizeof(*req));
-		req->size = 1 + rand() % 20000;
-		req->allocator = 1 + rand() % 3;
-		req->policy = req->allocator == BUDDYSLAB_ALLOC_FIT ? 1 + rand() % 4 : 0;
+		req->size = 1 + rand_r(&seed) % 20000;
+		req->allocator = 1 + rand_r(&seed) % 3;
+		req->policy = req->allocator == BUDDYSLAB_ALLOC_FIT ?
+			      1 + rand_r(&seed) % 4 : 0;
 		if (bs_ioctl(fd, BUDDYSLAB_IOC_ALLOC, req)) {
 			req->handle = 0;
 			continue;
@@ -461,8 +466,20 @@ static int worker(unsigned int seed)
 	for (i = 0; i < 16; i++)
 		if (held[i].handle && bs_free(fd, held[i].handle))
 			return 4;
-	close(fd);
 	return n ? 0 : 5;
+}
+
+static void expect_valid(struct __test_metadata *_metadata)
+{
+	char buf[128];
+	int fd;
+
+	fd = open(BS_DEBUGFS "/validate", O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, write(fd, "1", 1));
+	close(fd);
+	ASSERT_LT(0, bs_read_file(BS_DEBUGFS "/validate", buf, sizeof(buf)));
+	EXPECT_STREQ("buddy: ok\nslab: ok\nfit: ok\n", buf);
 }
 
 TEST_F(dev, many_processes_at_once)
@@ -470,26 +487,51 @@ TEST_F(dev, many_processes_at_once)
 	pid_t pids[WORKERS];
 	unsigned int i;
 	int status;
-	char buf[128];
-	int fd;
 
 	for (i = 0; i < WORKERS; i++) {
 		pids[i] = fork();
 		ASSERT_LE(0, pids[i]);
 		if (!pids[i])
-			_exit(worker(i + 1));
+			_exit(worker(open(BS_DEVICE, O_RDWR), i + 1));
 	}
 	for (i = 0; i < WORKERS; i++) {
 		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
 		EXPECT_TRUE(WIFEXITED(status));
 		EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("worker %u", i);
 	}
-	fd = open(BS_DEBUGFS "/validate", O_WRONLY);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(1, write(fd, "1", 1));
-	close(fd);
-	ASSERT_LT(0, bs_read_file(BS_DEBUGFS "/validate", buf, sizeof(buf)));
-	EXPECT_STREQ("buddy: ok\nslab: ok\nfit: ok\n", buf);
+	expect_valid(_metadata);
+}
+
+struct thread_work {
+	int fd;
+	unsigned int seed;
+	int result;
+};
+
+static void *thread_worker(void *arg)
+{
+	struct thread_work *work = arg;
+
+	work->result = worker(work->fd, work->seed);
+	return NULL;
+}
+
+/* Threads sharing one open file: its handles, quota and records. */
+TEST_F(dev, threads_share_a_file)
+{
+	struct thread_work work[WORKERS];
+	pthread_t threads[WORKERS];
+	unsigned int i;
+
+	for (i = 0; i < WORKERS; i++) {
+		work[i] = (struct thread_work){ .fd = self->fd, .seed = 100 + i };
+		ASSERT_EQ(0, pthread_create(&threads[i], NULL, thread_worker, &work[i]));
+	}
+	for (i = 0; i < WORKERS; i++) {
+		ASSERT_EQ(0, pthread_join(threads[i], NULL));
+		EXPECT_EQ(0, work[i].result) TH_LOG("thread %u", i);
+	}
+	expect_valid(_metadata);
 }
 
 TEST_HARNESS_MAIN
