@@ -756,46 +756,43 @@ static struct bs_chardev_alloc *bs_chardev_range(struct bs_chardev_file *bf,
 	return alloc;
 }
 
-static ssize_t bs_chardev_read(struct file *file, char __user *buf,
-			       size_t count, loff_t *ppos)
+/* pread and pwrite: copy between @buf and an allocation of the file. */
+static ssize_t bs_chardev_access(struct file *file, void __user *buf,
+				 size_t count, loff_t *ppos, bool write)
 {
 	struct bs_chardev_file *bf = file->private_data;
 	struct bs_chardev_alloc *alloc;
 	ssize_t ret = count;
+	void *mem;
 
 	if (!count)
 		return 0;
 	mutex_lock(&bf->lock);
 	alloc = bs_chardev_range(bf, *ppos, count);
-	if (IS_ERR(alloc))
+	if (IS_ERR(alloc)) {
 		ret = PTR_ERR(alloc);
-	else if (copy_to_user(buf, alloc->mem + (*ppos - alloc->offset), count))
-		ret = -EFAULT;
+	} else {
+		mem = alloc->mem + (*ppos - alloc->offset);
+		if (write ? copy_from_user(mem, buf, count) :
+			    copy_to_user(buf, mem, count))
+			ret = -EFAULT;
+	}
 	mutex_unlock(&bf->lock);
 	if (ret > 0)
 		*ppos += ret;
 	return ret;
 }
 
+static ssize_t bs_chardev_read(struct file *file, char __user *buf,
+			       size_t count, loff_t *ppos)
+{
+	return bs_chardev_access(file, buf, count, ppos, false);
+}
+
 static ssize_t bs_chardev_write(struct file *file, const char __user *buf,
 				size_t count, loff_t *ppos)
 {
-	struct bs_chardev_file *bf = file->private_data;
-	struct bs_chardev_alloc *alloc;
-	ssize_t ret = count;
-
-	if (!count)
-		return 0;
-	mutex_lock(&bf->lock);
-	alloc = bs_chardev_range(bf, *ppos, count);
-	if (IS_ERR(alloc))
-		ret = PTR_ERR(alloc);
-	else if (copy_from_user(alloc->mem + (*ppos - alloc->offset), buf, count))
-		ret = -EFAULT;
-	mutex_unlock(&bf->lock);
-	if (ret > 0)
-		*ppos += ret;
-	return ret;
+	return bs_chardev_access(file, (void __user *)buf, count, ppos, true);
 }
 
 /* A mapping split or copied (fork) maps its allocation once more. */

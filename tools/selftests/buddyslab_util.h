@@ -36,22 +36,35 @@ static inline uint64_t bs_free_bytes(int fd)
 	return bs_info(fd, &info) ? UINT64_MAX : info.free_bytes;
 }
 
-static inline int bs_alloc_buddy(int fd, uint64_t size,
-				 struct buddyslab_alloc *req)
+static inline int bs_alloc(int fd, uint32_t allocator, uint64_t size,
+			   uint32_t cache_id, uint32_t policy,
+			   struct buddyslab_alloc *req)
 {
 	memset(req, 0, sizeof(*req));
 	req->size = size;
-	req->allocator = BUDDYSLAB_ALLOC_BUDDY;
+	req->allocator = allocator;
+	req->cache_id = cache_id;
+	req->policy = policy;
 	return bs_ioctl(fd, BUDDYSLAB_IOC_ALLOC, req);
 }
 
+static inline int bs_alloc_buddy(int fd, uint64_t size,
+				 struct buddyslab_alloc *req)
+{
+	return bs_alloc(fd, BUDDYSLAB_ALLOC_BUDDY, size, 0, 0, req);
+}
+
+/* From the slab size classes. */
 static inline int bs_alloc_slab(int fd, uint64_t size,
 				struct buddyslab_alloc *req)
 {
-	memset(req, 0, sizeof(*req));
-	req->size = size;
-	req->allocator = BUDDYSLAB_ALLOC_SLAB;
-	return bs_ioctl(fd, BUDDYSLAB_IOC_ALLOC, req);
+	return bs_alloc(fd, BUDDYSLAB_ALLOC_SLAB, size, 0, 0, req);
+}
+
+static inline int bs_alloc_fit(int fd, uint64_t size, uint32_t policy,
+			       struct buddyslab_alloc *req)
+{
+	return bs_alloc(fd, BUDDYSLAB_ALLOC_FIT, size, 0, policy, req);
 }
 
 static inline int bs_free(int fd, uint64_t handle)

@@ -371,16 +371,6 @@ TEST_F(dev, debugfs_buddyinfo_follows_allocations)
 		EXPECT_EQ(o == orders - 1, nr_free[o]);
 }
 
-static int alloc_fit(int fd, uint64_t size, uint32_t policy,
-		     struct buddyslab_alloc *req)
-{
-	memset(req, 0, sizeof(*req));
-	req->size = size;
-	req->allocator = BUDDYSLAB_ALLOC_FIT;
-	req->policy = policy;
-	return bs_ioctl(fd, BUDDYSLAB_IOC_ALLOC, req);
-}
-
 /* Checked with memory held by every allocator. */
 TEST_F(dev, debugfs_validate)
 {
@@ -391,7 +381,7 @@ TEST_F(dev, debugfs_validate)
 
 	ASSERT_EQ(0, bs_alloc_buddy(self->fd, 3 * 4096, &req));
 	ASSERT_EQ(0, bs_alloc_slab(self->fd, 100, &slab));
-	ASSERT_EQ(0, alloc_fit(self->fd, 1000, BUDDYSLAB_FIT_BEST, &fit));
+	ASSERT_EQ(0, bs_alloc_fit(self->fd, 1000, BUDDYSLAB_FIT_BEST, &fit));
 	fd = open(path, O_WRONLY);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-1, write(fd, "0", 1));
@@ -793,7 +783,7 @@ TEST_F(dev, fit_policies)
 	unsigned int i;
 
 	for (i = 0; i < 7; i++)
-		ASSERT_EQ(0, alloc_fit(self->fd, sizes[i], BUDDYSLAB_FIT_FIRST, &req[i]));
+		ASSERT_EQ(0, bs_alloc_fit(self->fd, sizes[i], BUDDYSLAB_FIT_FIRST, &req[i]));
 	base = req[0].offset;
 	EXPECT_EQ(0, base % self->info.arena_bytes);
 	for (i = 1; i < 7; i++)
@@ -803,14 +793,14 @@ TEST_F(dev, fit_policies)
 	EXPECT_EQ(0, bs_free(self->fd, req[3].handle));
 	EXPECT_EQ(0, bs_free(self->fd, req[5].handle));
 
-	ASSERT_EQ(0, alloc_fit(self->fd, 100, BUDDYSLAB_FIT_BEST, &got));
+	ASSERT_EQ(0, bs_alloc_fit(self->fd, 100, BUDDYSLAB_FIT_BEST, &got));
 	EXPECT_EQ(base + 384, got.offset);
 	EXPECT_EQ(112, got.granted);
 	EXPECT_EQ(0, bs_free(self->fd, got.handle));
-	ASSERT_EQ(0, alloc_fit(self->fd, 100, BUDDYSLAB_FIT_FIRST, &got));
+	ASSERT_EQ(0, bs_alloc_fit(self->fd, 100, BUDDYSLAB_FIT_FIRST, &got));
 	EXPECT_EQ(base + 64, got.offset);
 	EXPECT_EQ(0, bs_free(self->fd, got.handle));
-	ASSERT_EQ(0, alloc_fit(self->fd, 100, BUDDYSLAB_FIT_WORST, &got));
+	ASSERT_EQ(0, bs_alloc_fit(self->fd, 100, BUDDYSLAB_FIT_WORST, &got));
 	EXPECT_EQ(base + 768, got.offset);
 	EXPECT_EQ(0, bs_free(self->fd, got.handle));
 
@@ -825,9 +815,9 @@ TEST_F(dev, fitinfo_and_stats)
 	char buf[4096];
 
 	ASSERT_EQ(0, bs_stats(self->fd, &before));
-	ASSERT_EQ(0, alloc_fit(self->fd, 1000, BUDDYSLAB_FIT_FIRST, &a));
-	ASSERT_EQ(0, alloc_fit(self->fd, 2000, BUDDYSLAB_FIT_NEXT, &b));
-	ASSERT_EQ(0, alloc_fit(self->fd, 3000, BUDDYSLAB_FIT_WORST, &c));
+	ASSERT_EQ(0, bs_alloc_fit(self->fd, 1000, BUDDYSLAB_FIT_FIRST, &a));
+	ASSERT_EQ(0, bs_alloc_fit(self->fd, 2000, BUDDYSLAB_FIT_NEXT, &b));
+	ASSERT_EQ(0, bs_alloc_fit(self->fd, 3000, BUDDYSLAB_FIT_WORST, &c));
 	EXPECT_EQ(0, bs_free(self->fd, b.handle));
 	ASSERT_EQ(0, bs_stats(self->fd, &stats));
 	EXPECT_EQ(1, stats.fit.arenas);

@@ -41,26 +41,6 @@ static int cache_destroy(int fd, uint32_t id)
 	return bs_ioctl(fd, BUDDYSLAB_IOC_CACHE_DESTROY, &req);
 }
 
-static int alloc_from(int fd, uint32_t cache_id, uint64_t size,
-		      struct buddyslab_alloc *req)
-{
-	memset(req, 0, sizeof(*req));
-	req->size = size;
-	req->allocator = BUDDYSLAB_ALLOC_SLAB;
-	req->cache_id = cache_id;
-	return bs_ioctl(fd, BUDDYSLAB_IOC_ALLOC, req);
-}
-
-static int alloc_fit(int fd, uint64_t size, uint32_t policy,
-		     struct buddyslab_alloc *req)
-{
-	memset(req, 0, sizeof(*req));
-	req->size = size;
-	req->allocator = BUDDYSLAB_ALLOC_FIT;
-	req->policy = policy;
-	return bs_ioctl(fd, BUDDYSLAB_IOC_ALLOC, req);
-}
-
 /* Whether debugfs slabinfo has a line for cache @name. */
 static int slabinfo_has(const char *name)
 {
@@ -93,13 +73,13 @@ TEST_F(dev, cache_lifecycle)
 	EXPECT_NE(0, id);
 	EXPECT_EQ(1, slabinfo_has("selftest-objs"));
 
-	ASSERT_EQ(0, alloc_from(self->fd, id, 100, &a));
+	ASSERT_EQ(0, bs_alloc(self->fd, BUDDYSLAB_ALLOC_SLAB, 100, id, 0, &a));
 	EXPECT_EQ(100, a.granted);
 	EXPECT_EQ(0, a.offset % 32);
 	ASSERT_EQ(100, pwrite(self->fd, buf, 100, a.offset));
 	ASSERT_EQ(100, pread(self->fd, back, 100, a.offset));
 	EXPECT_EQ(0, memcmp(buf, back, 100));
-	ASSERT_EQ(0, alloc_from(self->fd, id, 1, &b));
+	ASSERT_EQ(0, bs_alloc(self->fd, BUDDYSLAB_ALLOC_SLAB, 1, id, 0, &b));
 	EXPECT_EQ(100, b.granted);
 	EXPECT_TRUE(a.offset + 128 <= b.offset || b.offset + 128 <= a.offset);
 
@@ -110,7 +90,7 @@ TEST_F(dev, cache_lifecycle)
 	EXPECT_EQ(0, cache_destroy(self->fd, id));
 	EXPECT_EQ(0, slabinfo_has("selftest-objs"));
 	EXPECT_EQ(-ENOENT, cache_destroy(self->fd, id));
-	EXPECT_EQ(-ENOENT, alloc_from(self->fd, id, 8, &a));
+	EXPECT_EQ(-ENOENT, bs_alloc(self->fd, BUDDYSLAB_ALLOC_SLAB, 8, id, 0, &a));
 }
 
 TEST_F(dev, cache_bad_requests)
@@ -142,11 +122,11 @@ TEST_F(dev, cache_bad_requests)
 
 	/* Another file's cache is not ours to use or destroy. */
 	if (theirs != id) {
-		EXPECT_EQ(-ENOENT, alloc_from(self->fd, theirs, 8, &req));
+		EXPECT_EQ(-ENOENT, bs_alloc(self->fd, BUDDYSLAB_ALLOC_SLAB, 8, theirs, 0, &req));
 		EXPECT_EQ(-ENOENT, cache_destroy(self->fd, theirs));
 	}
-	EXPECT_EQ(-EINVAL, alloc_from(self->fd, id, 65, &req));
-	EXPECT_EQ(-EINVAL, alloc_from(self->fd, id, 0, &req));
+	EXPECT_EQ(-EINVAL, bs_alloc(self->fd, BUDDYSLAB_ALLOC_SLAB, 65, id, 0, &req));
+	EXPECT_EQ(-EINVAL, bs_alloc(self->fd, BUDDYSLAB_ALLOC_SLAB, 0, id, 0, &req));
 	expect_stats_unchanged(_metadata, self->fd, &before);
 
 	/* Closing a file destroys its caches. */
@@ -165,7 +145,7 @@ TEST_F(dev, mmap_and_pread_pwrite)
 
 	ASSERT_EQ(0, bs_alloc_buddy(self->fd, 8192, &req[0]));
 	ASSERT_EQ(0, bs_alloc_slab(self->fd, 4096, &req[1]));
-	ASSERT_EQ(0, alloc_fit(self->fd, 8192, BUDDYSLAB_FIT_FIRST, &req[2]));
+	ASSERT_EQ(0, bs_alloc_fit(self->fd, 8192, BUDDYSLAB_FIT_FIRST, &req[2]));
 	for (k = 0; k < 3; k++) {
 		size_t len = req[k].granted;
 
@@ -396,9 +376,9 @@ TEST_F(dev, killed_process_leaves_nothing)
 		map = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 			   req.offset);
 		if (map == MAP_FAILED || bs_alloc_slab(fd, 300, &req) ||
-		    alloc_fit(fd, 5000, BUDDYSLAB_FIT_BEST, &req) ||
+		    bs_alloc_fit(fd, 5000, BUDDYSLAB_FIT_BEST, &req) ||
 		    cache_create(fd, "selftest-killed", 48, 0, 0, &id) ||
-		    alloc_from(fd, id, 48, &req))
+		    bs_alloc(fd, BUDDYSLAB_ALLOC_SLAB, 48, id, 0, &req))
 			_exit(1);
 		memset(map, 1, 65536);
 		if (write(sync[1], "r", 1) != 1)
