@@ -13,20 +13,13 @@
 #include <linux/prandom.h>
 #include <linux/slab.h>
 
-#include "buddy.h"
-
-#define BS_TEST_ARENAS	2
-
-struct bs_buddy_test {
-	struct bs_region region;
-	struct bs_buddy buddy;
-};
+#include "memory.h"
 
 static struct bs_buddy *bs_test_buddy(struct kunit *test)
 {
-	struct bs_buddy_test *t = test->priv;
+	struct bs_test_memory *mem = test->priv;
 
-	return &t->buddy;
+	return &mem->buddy;
 }
 
 /* Free blocks of each order in @arena's free lists must be @expected. */
@@ -112,35 +105,22 @@ static bool bs_test_stamp_intact(struct kunit *test, unsigned long pgoff,
 
 static int bs_buddy_test_init(struct kunit *test)
 {
-	struct bs_buddy_test *t;
+	struct bs_test_memory *mem;
 	int ret;
 
-	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
-	if (!t)
+	mem = kunit_kzalloc(test, sizeof(*mem), GFP_KERNEL);
+	if (!mem)
 		return -ENOMEM;
-	ret = bs_region_init(&t->region, BS_TEST_ARENAS * BS_REGION_CHUNK_BYTES);
-	if (ret)
-		return ret;
-	ret = bs_buddy_init(&t->buddy, &t->region);
-	if (ret) {
-		bs_region_fini(&t->region);
-		return ret;
-	}
-	test->priv = t;
-	return 0;
+	ret = bs_test_memory_init(mem);
+	if (!ret)
+		test->priv = mem;
+	return ret;
 }
 
 static void bs_buddy_test_exit(struct kunit *test)
 {
-	struct bs_buddy_test *t = test->priv;
-
-	if (!t)
-		return;
-	KUNIT_EXPECT_EQ(test, bs_buddy_validate(&t->buddy), 0);
-	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(&t->buddy),
-			bs_buddy_total_pages(&t->buddy));
-	bs_buddy_fini(&t->buddy);
-	bs_region_fini(&t->region);
+	if (test->priv)
+		bs_test_memory_exit(test, test->priv);
 }
 
 struct bs_test_order {

@@ -11,12 +11,10 @@
 #include <linux/slab.h>
 
 #include "fit.h"
-
-#define BS_TEST_ARENAS	2
+#include "memory.h"
 
 struct bs_fit_test {
-	struct bs_region region;
-	struct bs_buddy buddy;
+	struct bs_test_memory mem;
 	struct bs_fit fit;
 };
 
@@ -35,15 +33,10 @@ static int bs_fit_test_init(struct kunit *test)
 	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 	if (!t)
 		return -ENOMEM;
-	ret = bs_region_init(&t->region, BS_TEST_ARENAS * BS_REGION_CHUNK_BYTES);
+	ret = bs_test_memory_init(&t->mem);
 	if (ret)
 		return ret;
-	ret = bs_buddy_init(&t->buddy, &t->region);
-	if (ret) {
-		bs_region_fini(&t->region);
-		return ret;
-	}
-	bs_fit_init(&t->fit, &t->buddy);
+	bs_fit_init(&t->fit, &t->mem.buddy);
 	test->priv = t;
 	return 0;
 }
@@ -59,11 +52,7 @@ static void bs_fit_test_exit(struct kunit *test)
 	bs_fit_stats(&t->fit, &stats);
 	KUNIT_EXPECT_EQ(test, stats.nr_arenas, 0);
 	bs_fit_fini(&t->fit);
-	KUNIT_EXPECT_EQ(test, bs_buddy_validate(&t->buddy), 0);
-	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(&t->buddy),
-			bs_buddy_total_pages(&t->buddy));
-	bs_buddy_fini(&t->buddy);
-	bs_region_fini(&t->region);
+	bs_test_memory_exit(test, &t->mem);
 }
 
 static u8 *bs_test_alloc(struct kunit *test, size_t size, size_t align,
@@ -241,7 +230,7 @@ static void bs_fit_test_merge_both(struct kunit *test)
 /* Arenas come from the buddy when needed and go back when empty. */
 static void bs_fit_test_arenas_come_and_go(struct kunit *test)
 {
-	struct bs_buddy *buddy = &((struct bs_fit_test *)test->priv)->buddy;
+	struct bs_buddy *buddy = &((struct bs_fit_test *)test->priv)->mem.buddy;
 	const unsigned long total = bs_buddy_total_pages(buddy);
 	struct bs_fit_stats stats;
 	u8 *a, *b, *c;
@@ -294,7 +283,7 @@ static void bs_fit_test_bad_requests(struct kunit *test)
 /* Only the start of an allocated block may be freed, once. */
 static void bs_fit_test_bad_frees(struct kunit *test)
 {
-	struct bs_buddy *buddy = &((struct bs_fit_test *)test->priv)->buddy;
+	struct bs_buddy *buddy = &((struct bs_fit_test *)test->priv)->mem.buddy;
 	struct bs_fit *fit = bs_test_fit(test);
 	struct bs_fit_stats before, after;
 	unsigned long pgoff;
@@ -426,7 +415,7 @@ static void bs_fit_test_random_stress(struct kunit *test)
 {
 	const enum bs_fit_policy policy =
 		((const struct bs_test_pick *)test->param_value)->policy;
-	struct bs_buddy *buddy = &((struct bs_fit_test *)test->priv)->buddy;
+	struct bs_buddy *buddy = &((struct bs_fit_test *)test->priv)->mem.buddy;
 	struct bs_fit *fit = bs_test_fit(test);
 	unsigned long op, nr_alloc = 0, nr_nomem = 0;
 	struct bs_stress_slot *slots, *s;

@@ -42,7 +42,7 @@ mkdir -p "$BS_CACHE"
 
 echo "=== checkpatch"
 if (cd "$BS_ROOT" && "$(bs_ksrc)/scripts/checkpatch.pl" --no-tree --quiet \
-	--show-types -f src/*.[ch] kunit/*.c include/uapi/*.h); then
+	--show-types -f src/*.[ch] kunit/*.[ch] include/uapi/*.h); then
 	echo "checkpatch: clean"
 else
 	broken="$broken checkpatch"
