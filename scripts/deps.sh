@@ -2,78 +2,76 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install what building and testing buddyslab needs, with apt only.
-# Idempotent: packages already present are not reinstalled and the stock
-# kernel images already unpacked into the cache are not fetched again.
+# Idempotent: when everything is there it only checks, and asks no server.
 #
 # Versions are whatever apt offers today: the newest 6.12 headers and image
-# behind Debian's linux-headers-6.12-amd64 meta-package, and the newest 6.1
-# behind linux-headers-amd64 (bookworm's default kernel).
+# behind Debian's linux-headers-6.12-amd64 and linux-image-6.12-amd64
+# meta-packages, and the newest 6.1 behind linux-headers-amd64 and
+# linux-image-amd64 (bookworm's default kernel). The images are downloaded
+# and unpacked into the cache, never installed.
 set -euo pipefail
 
 . "$(dirname "$0")/lib.sh"
-cache=$BS_CACHE
 export DEBIAN_FRONTEND=noninteractive
 
 tools=(build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio
        python3 qemu-system-x86 busybox-static linux-source-6.12 xz-utils)
 
-missing() {
-	local p
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
-			grep -q 'install ok installed' || echo "$p"
-	done
-}
-
-apt_updated=
-apt_update_once() {
-	[ -n "$apt_updated" ] && return
-	apt-get update -qq
-	apt_updated=1
-}
-
-# The concrete package a Debian meta-package points at, e.g.
+# The concrete package a meta-package points at, e.g.
 # linux-headers-6.12-amd64 -> linux-headers-6.12.117+deb12-amd64.
 resolve_meta() {
 	apt-cache depends "$1" 2>/dev/null |
 		awk '/Depends:/ { print $2; exit }'
 }
 
-# Cached list of what apt offers can be stale or absent on a new machine.
-if [ -z "$(resolve_meta linux-headers-6.12-amd64)" ]; then
-	apt_update_once
-fi
+installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
 
-want=("${tools[@]}")
-for meta in linux-headers-6.12-amd64 linux-headers-amd64; do
-	pkg=$(resolve_meta "$meta")
-	if [ -z "$pkg" ]; then
-		apt_update_once
+# Work out, from apt's lists as they are, what is missing: packages into
+# $packages, kernel images to fetch into $images. False if apt's lists do
+# not know the meta-packages.
+plan() {
+	local meta pkg
+
+	packages=()
+	images=()
+	for pkg in "${tools[@]}"; do
+		installed "$pkg" || packages+=("$pkg")
+	done
+	for meta in linux-headers-6.12-amd64 linux-headers-amd64; do
 		pkg=$(resolve_meta "$meta")
-	fi
-	[ -n "$pkg" ] || { echo "deps: apt offers no $meta" >&2; exit 1; }
-	want+=("$pkg")
-done
+		[ -n "$pkg" ] || return 1
+		installed "$pkg" || packages+=("$pkg")
+	done
+	for meta in linux-image-6.12-amd64 linux-image-amd64; do
+		pkg=$(resolve_meta "$meta")
+		[ -n "$pkg" ] || return 1
+		[ -e "$BS_CACHE/images/${pkg#linux-image-}/.unpacked" ] || images+=("$pkg")
+	done
+}
 
-todo=$(missing "${want[@]}")
-if [ -n "$todo" ]; then
-	apt_update_once
-	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $todo >/dev/null
+# Nothing to do: done without asking any server. Otherwise refresh the
+# lists first, so that what is fetched is what apt offers today.
+if plan && [ ${#packages[@]} -eq 0 ] && [ ${#images[@]} -eq 0 ]; then
+	echo "deps: ready (cache $BS_CACHE)"
+	exit 0
+fi
+apt-get update -qq
+plan || bs_die "apt offers no linux-headers-6.12-amd64 or linux-headers-amd64"
+
+if [ ${#packages[@]} -gt 0 ]; then
+	apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 fi
 
-# Stock kernel images for the VM: downloaded and unpacked, never installed.
-mkdir -p "$cache/images"
-for meta in linux-image-6.12-amd64 linux-image-amd64; do
-	pkg=$(resolve_meta "$meta")
-	[ -n "$pkg" ] || { echo "deps: apt offers no $meta" >&2; exit 1; }
-	dir="$cache/images/${pkg#linux-image-}"
-	[ -e "$dir/.unpacked" ] && continue
-	rm -rf "$dir" "$cache/images/download"
-	mkdir -p "$cache/images/download"
-	(cd "$cache/images/download" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" >/dev/null)
-	dpkg -x "$cache/images/download/${pkg}"_*.deb "$dir"
-	rm -rf "$cache/images/download"
+download=$BS_CACHE/images/download
+for pkg in "${images[@]}"; do
+	dir=$BS_CACHE/images/${pkg#linux-image-}
+	rm -rf "$dir" "$download"
+	mkdir -p "$download"
+	(cd "$download" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" >/dev/null)
+	dpkg -x "$download/${pkg}"_*.deb "$dir"
+	rm -rf "$download"
 	touch "$dir/.unpacked"
 done
-echo "deps: ready (cache $cache)"
+echo "deps: ready (cache $BS_CACHE)"

@@ -4,7 +4,7 @@
 # machine has, and the unpacked linux-source-6.12 tree. Source, do not run.
 
 BS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BS_CACHE=${BUDDYSLAB_CACHE:-$HOME/.cache/buddyslab}
+BS_CACHE=${BUDDYSLAB_CACHE:-${XDG_CACHE_HOME:-${HOME:-/var/tmp}/.cache}/buddyslab}
 
 bs_die() {
 	echo "buddyslab: $*" >&2
