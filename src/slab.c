@@ -320,11 +320,10 @@ static void bs_slab_retire(struct bs_slab_cache *cache,
 }
 
 /*
- * Take a free object out of a slab, leaving it in @state (cached or used).
- * Caller holds the cache lock. NULL if no slab has a free object.
+ * Take a free object out of a slab and mark it allocated. Caller holds the
+ * cache lock. NULL if no slab has a free object.
  */
-static void *bs_slab_take(struct bs_slab_cache *cache, u8 new_state,
-			  u8 **statep)
+static void *bs_slab_take(struct bs_slab_cache *cache)
 {
 	struct bs_slab_page *sp;
 	unsigned int idx;
@@ -345,8 +344,7 @@ static void *bs_slab_take(struct bs_slab_cache *cache, u8 new_state,
 	cache->nr_active++;
 	if (!sp->nr_free)
 		list_move(&sp->list, &cache->full_slabs);
-	bs_slab_set_state(&sp->state[idx], new_state);
-	*statep = &sp->state[idx];
+	bs_slab_set_state(&sp->state[idx], BS_SLAB_OBJ_USED);
 	return bs_slab_obj(sp, idx);
 }
 
@@ -617,12 +615,11 @@ static void bs_slab_drain(struct bs_slab_cache *cache, struct list_head *release
 static void *bs_slab_alloc_slow(struct bs_slab_cache *cache, size_t requested)
 {
 	bool failed = false;
-	u8 *state;
 	void *obj;
 
 	for (;;) {
 		spin_lock(&cache->lock);
-		obj = bs_slab_take(cache, BS_SLAB_OBJ_USED, &state);
+		obj = bs_slab_take(cache);
 		if (obj) {
 			cache->counters[BS_SLAB_MAG_MISSES]++;
 			bs_slab_count_alloc(cache, cache->counters, requested);
