@@ -106,6 +106,67 @@ static inline int bs_reclaim(int fd, const struct buddyslab_info *info)
 	return ret;
 }
 
+/* splitmix64's finaliser: a bijection of 64-bit words that mixes well. */
+static inline uint64_t bs_mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/*
+ * Stamps: what a test writes to memory to know, byte by byte, that it reads
+ * back what it wrote. The stamp byte at device offset @offset depends on
+ * @tag (put in it whatever must tell writers apart: a pid, a handle) and on
+ * the offset, so stamps of different writers, and of different places of
+ * one writer, differ; and it is never 0, so a stamp never reads as cleared
+ * memory, nor cleared memory as a stamp.
+ */
+static inline uint8_t bs_stamp_byte(uint64_t tag, uint64_t offset)
+{
+	uint8_t b = bs_mix64(bs_mix64(tag) + offset / 8) >> (offset % 8 * 8);
+
+	return b ? b : 0xa5;
+}
+
+/* Fill @buf with the stamp of @tag for device offsets @offset on. */
+static inline void bs_stamp(void *buf, size_t len, uint64_t tag,
+			    uint64_t offset)
+{
+	uint8_t *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = bs_stamp_byte(tag, offset + i);
+}
+
+/* Where @buf first differs from the stamp of @tag at @offset, or @len. */
+static inline size_t bs_stamp_check(const void *buf, size_t len, uint64_t tag,
+				    uint64_t offset)
+{
+	const uint8_t *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != bs_stamp_byte(tag, offset + i))
+			break;
+	return i;
+}
+
+/* Where @buf first holds a byte that is not 0, or @len. */
+static inline size_t bs_zero_check(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i])
+			break;
+	return i;
+}
+
 /* Read a whole (small) text file into @buf; returns its length or -errno. */
 static inline int bs_read_file(const char *path, char *buf, size_t size)
 {

@@ -2,7 +2,8 @@
 /*
  * Selftests of the memory side of /dev/buddyslab: slab caches of an open
  * file, batches, mmap, pread and pwrite, cleared memory, a process killed
- * while it holds memory and mappings, and many processes at once.
+ * while it holds memory and mappings, and many processes and threads at
+ * once.
  *
  * Every bad input must give its documented error and leave the statistics
  * exactly as they were.
@@ -404,32 +405,49 @@ TEST_F(dev, killed_process_leaves_nothing)
 
 #define WORKERS		4
 #define WORK_SECONDS	2
+#define WORK_MAX_SIZE	20000	/* bytes a worker asks for at most */
+#define WORK_MAX_GRANT	32768	/* ... and the most it may be granted */
 
-/* Allocate, write, check and free at random on @fd until time is up. */
+/* A worker's stamp of an allocation: its process's and its own. */
+static uint64_t worker_tag(const struct buddyslab_alloc *req)
+{
+	return (uint64_t)getpid() << 32 | (uint32_t)req->handle;
+}
+
+/*
+ * Allocate, check, stamp, check again and free at random on @fd until time
+ * is up, checking every byte granted: cleared when it comes, this process's
+ * and allocation's stamp until it goes, so that neither another process's
+ * bytes, nor another allocation's, nor cleared memory can pass. Returns 0,
+ * or what went wrong: 1 no file, 2 a stamp not read back, 3 a free
+ * refused, 4 new memory not cleared, 5 a stamp not written, 6 more than
+ * WORK_MAX_GRANT granted, 7 a free at the end refused, 8 nothing done.
+ */
 static int worker(int fd, unsigned int seed)
 {
 	struct buddyslab_alloc held[16] = { { 0 } };
-	unsigned char pattern[2048], back[2048];
 	time_t end = time(NULL) + WORK_SECONDS;
+	unsigned char buf[WORK_MAX_GRANT];
 	unsigned int i, n = 0;
 
 	if (fd < 0)
 		return 1;
 	while (time(NULL) < end) {
 		struct buddyslab_alloc *req = &held[rand_r(&seed) % 16];
-		size_t len;
+		size_t len = req->granted;
 
 		if (req->handle) {
-			len = req->size < sizeof(back) ? req->size : sizeof(back);
-			memset(pattern, (int)(req->handle & 0xff), len);
-			if (pread(fd, back, len, req->offset) != (ssize_t)len ||
-			    memcmp(pattern, back, len) || bs_free(fd, req->handle))
+			if (pread(fd, buf, len, req->offset) != (ssize_t)len ||
+			    bs_stamp_check(buf, len, worker_tag(req),
+					   req->offset) != len)
 				return 2;
+			if (bs_free(fd, req->handle))
+				return 3;
 			req->handle = 0;
 			continue;
 		}
 		memset(req, 0, sizeof(*req));
-		req->size = 1 + rand_r(&seed) % 20000;
+		req->size = 1 + rand_r(&seed) % WORK_MAX_SIZE;
 		req->allocator = 1 + rand_r(&seed) % 3;
 		req->policy = req->allocator == BUDDYSLAB_ALLOC_FIT ?
 			      1 + rand_r(&seed) % 4 : 0;
@@ -437,16 +455,22 @@ static int worker(int fd, unsigned int seed)
 			req->handle = 0;
 			continue;
 		}
-		len = req->size < sizeof(pattern) ? req->size : sizeof(pattern);
-		memset(pattern, (int)(req->handle & 0xff), len);
-		if (pwrite(fd, pattern, len, req->offset) != (ssize_t)len)
-			return 3;
+		len = req->granted;
+		if (len > sizeof(buf))
+			return 6;
+		memset(buf, 0xff, len);
+		if (pread(fd, buf, len, req->offset) != (ssize_t)len ||
+		    bs_zero_check(buf, len) != len)
+			return 4;
+		bs_stamp(buf, len, worker_tag(req), req->offset);
+		if (pwrite(fd, buf, len, req->offset) != (ssize_t)len)
+			return 5;
 		n++;
 	}
 	for (i = 0; i < 16; i++)
 		if (held[i].handle && bs_free(fd, held[i].handle))
-			return 4;
-	return n ? 0 : 5;
+			return 7;
+	return n ? 0 : 8;
 }
 
 static void expect_valid(struct __test_metadata *_metadata)
