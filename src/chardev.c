@@ -29,9 +29,21 @@
  * allocation, which cannot be freed (-EBUSY) while one remains. Since every
  * mapping holds the file, closing it comes after the last is gone.
  *
+ * pread and pwrite copy between user memory and an allocation that they
+ * pin first: FREE refuses a pinned allocation (-EBUSY), as it does a
+ * mapped one, so the memory stays the allocation's until the copy is done.
+ *
  * Locking: a file's mutex covers its tables, its quota and its allocations'
- * records; the allocators do their own locking underneath. Many processes
- * and threads may use the device, and one file, at once.
+ * records; the allocators do their own locking underneath, and take nothing
+ * of the device's. ->mmap takes the mutex under the mmap_lock, so nothing
+ * may touch user memory with the mutex held: a fault there may wait for the
+ * mmap_lock, and a thread of the same process waiting in ->mmap for the
+ * mutex would wait for good. So the ioctls copy their arguments and a
+ * batch's operations in and out with no lock held, and pread and pwrite
+ * take the mutex only to find and pin their allocation, and copy without
+ * it. A pin is dropped without the mutex; the file cannot be released
+ * meanwhile, since the syscall holds it. Many processes and threads may
+ * use the device, and one file, at once.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -76,14 +88,20 @@ struct bs_chardev_file {
 
 /**
  * struct bs_chardev_alloc - one allocation made through the device
- * @node:	in the file's by_offset
- * @allocator:	BUDDYSLAB_ALLOC_*
+ * @node:	in the file's by_offset; under the file's lock
+ * @allocator:	BUDDYSLAB_ALLOC_*; this and the fields up to @granted are
+ *		set before the record is in the file's tables, and immutable
  * @cache:	for a slab allocation from a cache of the file, the cache
  * @mem:	its kernel address; never shown to userspace
  * @offset:	its offset in the device's linear space
  * @granted:	bytes reserved
  * @mapped:	live mappings of it; changed by mmap under the file's lock
  *		and by its mappings' open and close
+ * @pinned:	pread and pwrite copies of it under way; taken under the
+ *		file's lock, dropped without it
+ *
+ * FREE frees it, under the file's lock, only while neither count is above
+ * 0; else it lives until the file is released.
  */
 struct bs_chardev_alloc {
 	struct rb_node node;
@@ -93,6 +111,7 @@ struct bs_chardev_alloc {
 	u64 offset;
 	u64 granted;
 	atomic_t mapped;
+	atomic_t pinned;
 };
 
 static int bs_chardev_open(struct inode *inode, struct file *file)
@@ -190,6 +209,7 @@ static int bs_chardev_release(struct inode *inode, struct file *file)
 	struct bs_slab_cache *cache;
 	unsigned long id;
 
+	/* No mapping and no syscall is left: nothing is mapped or pinned. */
 	mutex_lock(&bf->lock);
 	xa_for_each(&bf->allocs, id, alloc) {
 		xa_erase(&bf->allocs, id);
@@ -343,11 +363,11 @@ static int bs_chardev_alloc(struct bs_chardev_file *bf,
 		goto err_unreserve;
 	bs_chardev_index(bf, alloc);
 	bf->bytes += alloc->granted;
-	mutex_unlock(&bf->lock);
-
+	/* Once the lock is dropped, another thread may free it. */
 	req->handle = handle;
 	req->offset = alloc->offset;
 	req->granted = alloc->granted;
+	mutex_unlock(&bf->lock);
 	return 0;
 
 err_unreserve:
@@ -367,9 +387,14 @@ static int bs_chardev_free(struct bs_chardev_file *bf, u64 handle)
 		return -ENOENT;
 	mutex_lock(&bf->lock);
 	alloc = xa_load(&bf->allocs, handle);
+	/*
+	 * Mapped, or being copied: busy. The acquire pairs with the barrier
+	 * in bs_chardev_unpin(): the last copy is over before the free.
+	 */
 	if (!alloc)
 		ret = -ENOENT;
-	else if (atomic_read(&alloc->mapped))
+	else if (atomic_read(&alloc->mapped) ||
+		 atomic_read_acquire(&alloc->pinned))
 		ret = -EBUSY;
 	if (!ret) {
 		xa_erase(&bf->allocs, handle);
@@ -719,7 +744,11 @@ static long bs_chardev_ioctl(struct file *file, unsigned int ucmd,
 
 	if ((_IOC_DIR(kcmd) & _IOC_READ) &&
 	    copy_to_user(uarg, karg, min(usize, ksize))) {
-		/* The client cannot learn the handle or id: undo. */
+		/*
+		 * The client cannot learn the handle or id: undo. (Unless
+		 * another thread has mapped or is copying the allocation,
+		 * having guessed its offset: the file keeps it until close.)
+		 */
 		if (kcmd == BUDDYSLAB_IOC_ALLOC)
 			bs_chardev_free(bf, karg->alloc.handle);
 		if (kcmd == BUDDYSLAB_IOC_CACHE_CREATE) {
@@ -756,7 +785,50 @@ static struct bs_chardev_alloc *bs_chardev_range(struct bs_chardev_file *bf,
 	return alloc;
 }
 
-/* pread and pwrite: copy between @buf and an allocation of the file. */
+/**
+ * bs_chardev_pin() - find the allocation a copy is for, and pin it
+ * @bf:		the file
+ * @pos:	where the copy starts in the device's linear space
+ * @count:	bytes to copy
+ *
+ * Takes and drops the file's lock. FREE refuses a pinned allocation, and
+ * the file is not released while a syscall holds it, so its memory may be
+ * copied to and from with no lock held until bs_chardev_unpin().
+ *
+ * Return: the allocation, pinned; or an error pointer, as from
+ * bs_chardev_range().
+ */
+static struct bs_chardev_alloc *bs_chardev_pin(struct bs_chardev_file *bf,
+					       loff_t pos, size_t count)
+{
+	struct bs_chardev_alloc *alloc;
+
+	mutex_lock(&bf->lock);
+	alloc = bs_chardev_range(bf, pos, count);
+	if (!IS_ERR(alloc))
+		atomic_inc(&alloc->pinned);
+	mutex_unlock(&bf->lock);
+	return alloc;
+}
+
+/**
+ * bs_chardev_unpin() - end a copy of an allocation pinned for it
+ * @alloc:	the allocation, pinned by bs_chardev_pin()
+ *
+ * Needs no lock. Every access of the copy comes before the pin is dropped:
+ * once FREE sees the last one gone, the memory is no longer used.
+ */
+static void bs_chardev_unpin(struct bs_chardev_alloc *alloc)
+{
+	/* Pairs with the acquire in bs_chardev_free(). */
+	smp_mb__before_atomic();
+	atomic_dec(&alloc->pinned);
+}
+
+/*
+ * pread and pwrite: copy between @buf and an allocation of the file, with
+ * no lock held, for a fault in the copy may wait for the mmap_lock.
+ */
 static ssize_t bs_chardev_access(struct file *file, void __user *buf,
 				 size_t count, loff_t *ppos, bool write)
 {
@@ -767,17 +839,14 @@ static ssize_t bs_chardev_access(struct file *file, void __user *buf,
 
 	if (!count)
 		return 0;
-	mutex_lock(&bf->lock);
-	alloc = bs_chardev_range(bf, *ppos, count);
-	if (IS_ERR(alloc)) {
-		ret = PTR_ERR(alloc);
-	} else {
-		mem = alloc->mem + (*ppos - alloc->offset);
-		if (write ? copy_from_user(mem, buf, count) :
-			    copy_to_user(buf, mem, count))
-			ret = -EFAULT;
-	}
-	mutex_unlock(&bf->lock);
+	alloc = bs_chardev_pin(bf, *ppos, count);
+	if (IS_ERR(alloc))
+		return PTR_ERR(alloc);
+	mem = alloc->mem + (*ppos - alloc->offset);
+	if (write ? copy_from_user(mem, buf, count) :
+		    copy_to_user(buf, mem, count))
+		ret = -EFAULT;
+	bs_chardev_unpin(alloc);
 	if (ret > 0)
 		*ppos += ret;
 	return ret;
