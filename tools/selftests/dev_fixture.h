@@ -3,6 +3,8 @@
  * The fixture of the device selftests: an open file of /dev/buddyslab on a
  * region that is whole and free when a test starts, and must be so again,
  * once every cache has been made to give back what it holds, when it ends.
+ * Fixtures of their own (with variants, say) set up and tear down the same
+ * way with bs_dev_setup() and bs_dev_teardown().
  */
 #ifndef BUDDYSLAB_DEV_FIXTURE_H
 #define BUDDYSLAB_DEV_FIXTURE_H
@@ -10,28 +12,40 @@
 #include "kselftest_harness.h"
 #include "buddyslab_util.h"
 
+/* Open the device: the whole region free, no cache holding any of it. */
+static inline void bs_dev_setup(struct __test_metadata *_metadata, int *fd,
+				struct buddyslab_info *info)
+{
+	*fd = open(BS_DEVICE, O_RDWR);
+	ASSERT_LE(0, *fd) TH_LOG("open %s: %s", BS_DEVICE, strerror(errno));
+	ASSERT_EQ(0, bs_info(*fd, info));
+	ASSERT_EQ(0, bs_reclaim(*fd, info));
+	ASSERT_EQ(0, bs_info(*fd, info));
+	ASSERT_EQ(info->region_bytes, info->free_bytes);
+}
+
+/* ... and leave it so: nothing a test did, right or wrong, leaks. */
+static inline void bs_dev_teardown(struct __test_metadata *_metadata, int fd,
+				   const struct buddyslab_info *info)
+{
+	EXPECT_EQ(0, bs_reclaim(fd, info));
+	EXPECT_EQ(info->region_bytes, bs_free_bytes(fd));
+	close(fd);
+}
+
 FIXTURE(dev) {
 	int fd;
 	struct buddyslab_info info;
 };
 
-/* Every test starts with the whole region free, no cache holding any. */
 FIXTURE_SETUP(dev)
 {
-	self->fd = open(BS_DEVICE, O_RDWR);
-	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", BS_DEVICE, strerror(errno));
-	ASSERT_EQ(0, bs_info(self->fd, &self->info));
-	ASSERT_EQ(0, bs_reclaim(self->fd, &self->info));
-	ASSERT_EQ(0, bs_info(self->fd, &self->info));
-	ASSERT_EQ(self->info.region_bytes, self->info.free_bytes);
+	bs_dev_setup(_metadata, &self->fd, &self->info);
 }
 
-/* ... and must leave it so: nothing a test did, right or wrong, leaks. */
 FIXTURE_TEARDOWN(dev)
 {
-	EXPECT_EQ(0, bs_reclaim(self->fd, &self->info));
-	EXPECT_EQ(self->info.region_bytes, bs_free_bytes(self->fd));
-	close(self->fd);
+	bs_dev_teardown(_metadata, self->fd, &self->info);
 }
 
 #endif /* BUDDYSLAB_DEV_FIXTURE_H */

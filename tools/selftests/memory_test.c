@@ -2,13 +2,14 @@
 /*
  * Selftests of the memory side of /dev/buddyslab: slab caches of an open
  * file, batches, mmap, pread and pwrite, cleared memory, a process killed
- * while it holds memory and mappings, and many processes and threads at
- * once.
+ * while it holds memory and mappings, many processes and threads at once,
+ * and pread and pwrite racing mmap, munmap and FREE on one file.
  *
  * Every bad input must give its documented error and leave the statistics
  * exactly as they were.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -536,6 +537,390 @@ TEST_F(dev, threads_share_a_file)
 		EXPECT_EQ(0, work[i].result) TH_LOG("thread %u", i);
 	}
 	expect_valid(_metadata);
+}
+
+/*
+ * pread and pwrite racing the mm and FREE on one open file. A copy to or
+ * from user memory may fault, and a fault may wait for the mmap_lock that
+ * ->mmap is called with: a copy that held anything ->mmap waits for while
+ * it faulted would hang the process for good, and the harness's timeout
+ * would fail the test. Every copy must be whole with the right bytes, or
+ * fail with its documented error; every FREE must succeed or, while a copy
+ * of the allocation is under way, get -EBUSY.
+ */
+#define RACE_BYTES	(1U << 20)	/* the allocation copied */
+#define RACE_MAPPED	65536		/* the allocation mapped */
+#define RACE_SECONDS	2		/* each race runs this long ... */
+#define RACE_MIN	8		/* ... and each of its loops this often */
+#define RACE_COPIES	8		/* copies per round of the FREE race */
+#define RACE_TIMEOUT	20		/* seconds: a hang fails, under TCG too */
+
+FIXTURE(copy_race) {
+	int fd;
+	struct buddyslab_info info;
+	size_t page;
+	/* Tag 0's stamp on every byte: what pread must read. */
+	uint8_t *whole;
+	/*
+	 * Tags 1 and 2 on even pages, odd pages 0: what pwrite writes from
+	 * fresh memory whose odd pages are left alone, so that they fault
+	 * during the copy. Two, so that a pwrite that did nothing shows.
+	 */
+	uint8_t *half[2];
+	uint8_t *got;		/* faulted in: where copies are read back */
+};
+
+FIXTURE_VARIANT(copy_race) {
+	bool write;		/* pwrite, else pread */
+};
+
+FIXTURE_VARIANT_ADD(copy_race, pread) {
+	.write = false,
+};
+
+FIXTURE_VARIANT_ADD(copy_race, pwrite) {
+	.write = true,
+};
+
+FIXTURE_SETUP(copy_race)
+{
+	uint64_t tag = (uint64_t)getpid() << 32;
+	unsigned int k;
+	size_t i;
+
+	bs_dev_setup(_metadata, &self->fd, &self->info);
+	self->page = self->info.page_size;
+	self->whole = malloc(RACE_BYTES);
+	self->half[0] = malloc(RACE_BYTES);
+	self->half[1] = malloc(RACE_BYTES);
+	self->got = malloc(RACE_BYTES);
+	ASSERT_TRUE(self->whole && self->half[0] && self->half[1] && self->got);
+	memset(self->got, 0, RACE_BYTES);
+	bs_stamp(self->whole, RACE_BYTES, tag, 0);
+	for (k = 0; k < 2; k++) {
+		bs_stamp(self->half[k], RACE_BYTES, tag + 1 + k, 0);
+		for (i = self->page; i < RACE_BYTES; i += 2 * self->page)
+			memset(self->half[k] + i, 0, self->page);
+	}
+}
+
+FIXTURE_TEARDOWN(copy_race)
+{
+	free(self->whole);
+	free(self->half[0]);
+	free(self->half[1]);
+	free(self->got);
+	bs_dev_teardown(_metadata, self->fd, &self->info);
+}
+
+/* What the threads of a race share; the test checks it once they are done. */
+struct race {
+	FIXTURE_DATA(copy_race) *self;
+	bool write;
+	uint64_t offset;	/* the allocation copied */
+	uint64_t mapped;	/* the allocation mapped */
+	struct timespec end;
+	pthread_barrier_t start, done;
+	bool stop;		/* set before start: no more rounds */
+	int failed;		/* the first failure, once, and what it was */
+	const char *why;
+	int err;
+	long at;
+	unsigned long copies, maps, gone;
+};
+
+static void race_init(struct race *r, FIXTURE_DATA(copy_race) *self,
+		      bool write)
+{
+	memset(r, 0, sizeof(*r));
+	r->self = self;
+	r->write = write;
+	r->at = -1;
+	clock_gettime(CLOCK_MONOTONIC, &r->end);
+	r->end.tv_sec += RACE_SECONDS;
+}
+
+/* Record the first failure: @err an errno or 0, @at a byte or -1. */
+static void race_fail(struct race *r, const char *why, int err, long at)
+{
+	int none = 0;
+
+	if (!__atomic_compare_exchange_n(&r->failed, &none, 1, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	r->why = why;
+	r->err = err;
+	r->at = at;
+}
+
+/* Whether a loop that has run @n times is over: failed, or time up. */
+static bool race_over(struct race *r, unsigned long n)
+{
+	struct timespec now;
+
+	if (__atomic_load_n(&r->failed, __ATOMIC_ACQUIRE))
+		return true;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return n >= RACE_MIN && (now.tv_sec > r->end.tv_sec ||
+				 (now.tv_sec == r->end.tv_sec &&
+				  now.tv_nsec >= r->end.tv_nsec));
+}
+
+/* Where @got first differs from @want, or -1. */
+static long race_diff(const uint8_t *got, const uint8_t *want, size_t len)
+{
+	size_t i;
+
+	if (!memcmp(got, want, len))
+		return -1;
+	for (i = 0; got[i] == want[i]; i++)
+		;
+	return i;
+}
+
+/*
+ * Fresh anonymous memory: each of its pages faults when a copy first
+ * touches it, and a fault in the kernel's user copies takes the mmap_lock
+ * (x86 tries the per-VMA locks for faults from user mode only).
+ */
+static uint8_t *fresh_memory(void)
+{
+	uint8_t *p = mmap(NULL, RACE_BYTES, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * pread the allocation into @buf and check it against @want. Returns 0,
+ * the errno of a pread that failed, or -1 having recorded a failure.
+ */
+static int race_read(struct race *r, uint8_t *buf, const uint8_t *want)
+{
+	ssize_t n = pread(r->self->fd, buf, RACE_BYTES, r->offset);
+	long at;
+
+	if (n < 0)
+		return errno;
+	if (n != RACE_BYTES) {
+		race_fail(r, "a short pread", 0, n);
+		return -1;
+	}
+	at = race_diff(buf, want, RACE_BYTES);
+	if (at >= 0) {
+		race_fail(r, "a wrong byte read", 0, at);
+		return -1;
+	}
+	return 0;
+}
+
+/* pwrite @src to the allocation. Returns as race_read() does. */
+static int race_write(struct race *r, const uint8_t *src)
+{
+	ssize_t n = pwrite(r->self->fd, src, RACE_BYTES, r->offset);
+
+	if (n < 0)
+		return errno;
+	if (n != RACE_BYTES) {
+		race_fail(r, "a short pwrite", 0, n);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * One copy of the whole allocation, to or from fresh memory if @fresh: a
+ * pread checked, or a pwrite of half[@k & 1] read back and checked.
+ * Returns as race_read() does.
+ */
+static int race_copy(struct race *r, bool fresh, unsigned long k)
+{
+	FIXTURE_DATA(copy_race) *self = r->self;
+	const uint8_t *want = r->write ? self->half[k & 1] : self->whole;
+	uint8_t *mem = NULL;
+	size_t i;
+	int ret;
+
+	if (fresh) {
+		mem = fresh_memory();
+		if (!mem) {
+			race_fail(r, "no fresh memory", errno, -1);
+			return -1;
+		}
+	}
+	if (r->write) {
+		if (mem)
+			for (i = 0; i < RACE_BYTES; i += 2 * self->page)
+				memcpy(mem + i, want + i, self->page);
+		ret = race_write(r, mem ? mem : want);
+		if (!ret) {
+			memset(self->got, 0, RACE_BYTES);
+			ret = race_read(r, self->got, want);
+		}
+	} else {
+		if (!mem)
+			memset(self->got, 0, RACE_BYTES);
+		ret = race_read(r, mem ? mem : self->got, want);
+	}
+	if (mem)
+		munmap(mem, RACE_BYTES);
+	return ret;
+}
+
+/* Copy through fresh memory until the race is over; each copy must work. */
+static void *race_copier(void *arg)
+{
+	struct race *r = arg;
+	int ret;
+
+	while (!race_over(r, r->copies)) {
+		ret = race_copy(r, true, r->copies);
+		if (ret > 0)
+			race_fail(r, r->write ? "pwrite" : "pread", ret, -1);
+		if (ret)
+			break;
+		r->copies++;
+	}
+	return NULL;
+}
+
+/* Map, check and unmap the other allocation until the race is over. */
+static void *race_mapper(void *arg)
+{
+	struct race *r = arg;
+	uint8_t *map;
+	long at;
+
+	while (!race_over(r, r->maps)) {
+		map = mmap(NULL, RACE_MAPPED, PROT_READ, MAP_SHARED,
+			   r->self->fd, r->mapped);
+		if (map == MAP_FAILED) {
+			race_fail(r, "mmap", errno, -1);
+			break;
+		}
+		at = race_diff(map, r->self->whole, RACE_MAPPED);
+		munmap(map, RACE_MAPPED);
+		if (at >= 0) {
+			race_fail(r, "a wrong byte mapped", 0, at);
+			break;
+		}
+		r->maps++;
+	}
+	return NULL;
+}
+
+/*
+ * One thread preads or pwrites an allocation through fresh memory, which
+ * faults, while another maps and unmaps another allocation of the file.
+ */
+TEST_F_TIMEOUT(copy_race, mmap_munmap, RACE_TIMEOUT)
+{
+	struct buddyslab_alloc big, small;
+	pthread_t copier, mapper;
+	struct race r;
+
+	ASSERT_EQ(0, bs_alloc_buddy(self->fd, RACE_BYTES, &big));
+	ASSERT_EQ(0, bs_alloc_buddy(self->fd, RACE_MAPPED, &small));
+	ASSERT_EQ(RACE_BYTES, pwrite(self->fd, self->whole, RACE_BYTES, big.offset));
+	ASSERT_EQ(RACE_MAPPED, pwrite(self->fd, self->whole, RACE_MAPPED, small.offset));
+	race_init(&r, self, variant->write);
+	r.offset = big.offset;
+	r.mapped = small.offset;
+	ASSERT_EQ(0, pthread_create(&copier, NULL, race_copier, &r));
+	ASSERT_EQ(0, pthread_create(&mapper, NULL, race_mapper, &r));
+	ASSERT_EQ(0, pthread_join(copier, NULL));
+	ASSERT_EQ(0, pthread_join(mapper, NULL));
+	EXPECT_EQ(0, r.failed)
+		TH_LOG("%s: %s, at byte %ld", r.why, strerror(r.err), r.at);
+	TH_LOG("%lu copies, %lu mappings", r.copies, r.maps);
+	EXPECT_EQ(0, bs_free(self->fd, big.handle));
+	EXPECT_EQ(0, bs_free(self->fd, small.handle));
+}
+
+/*
+ * The copier of the FREE race: each round, up to RACE_COPIES copies of
+ * the round's allocation, until one finds it freed (-EFAULT).
+ */
+static void *race_free_copier(void *arg)
+{
+	struct race *r = arg;
+	unsigned int i;
+	int ret;
+
+	for (;;) {
+		pthread_barrier_wait(&r->start);
+		if (r->stop)
+			break;
+		for (i = 0; i < RACE_COPIES; i++) {
+			ret = race_copy(r, false, i);
+			if (ret == EFAULT)
+				r->gone++;
+			else if (ret > 0)
+				race_fail(r, r->write ? "pwrite" : "pread", ret, -1);
+			if (ret)
+				break;
+			r->copies++;
+		}
+		pthread_barrier_wait(&r->done);
+	}
+	return NULL;
+}
+
+/*
+ * Round after round, one thread preads or pwrites an allocation while
+ * another frees it, then gives its memory at once to another file and
+ * stamps it there: a copy that outlived the FREE would show as a wrong
+ * byte on one side or the other.
+ */
+TEST_F_TIMEOUT(copy_race, free_handle, RACE_TIMEOUT)
+{
+	/* The other file's stamp: what no copy of this one reads or writes. */
+	const uint8_t *theirs = variant->write ? self->whole : self->half[0];
+	unsigned long rounds = 0, busy = 0;
+	struct buddyslab_alloc mine, other;
+	pthread_t copier;
+	struct race r;
+	long at;
+	int fd, ret;
+
+	fd = open(BS_DEVICE, O_RDWR);
+	ASSERT_LE(0, fd);
+	race_init(&r, self, variant->write);
+	ASSERT_EQ(0, pthread_barrier_init(&r.start, NULL, 2));
+	ASSERT_EQ(0, pthread_barrier_init(&r.done, NULL, 2));
+	ASSERT_EQ(0, pthread_create(&copier, NULL, race_free_copier, &r));
+	while (!race_over(&r, rounds)) {
+		ASSERT_EQ(0, bs_alloc_buddy(self->fd, RACE_BYTES, &mine));
+		if (!variant->write)
+			ASSERT_EQ(RACE_BYTES, pwrite(self->fd, self->whole,
+						     RACE_BYTES, mine.offset));
+		r.offset = mine.offset;
+		pthread_barrier_wait(&r.start);
+
+		while ((ret = bs_free(self->fd, mine.handle)) == -EBUSY) {
+			busy++;
+			sched_yield();
+		}
+		EXPECT_EQ(0, ret);
+		EXPECT_EQ(-ENOENT, bs_free(self->fd, mine.handle));
+		ASSERT_EQ(0, bs_alloc_buddy(fd, RACE_BYTES, &other));
+		ASSERT_EQ(RACE_BYTES, pwrite(fd, theirs, RACE_BYTES, other.offset));
+		pthread_barrier_wait(&r.done);
+
+		ASSERT_EQ(RACE_BYTES, pread(fd, self->got, RACE_BYTES, other.offset));
+		at = race_diff(self->got, theirs, RACE_BYTES);
+		EXPECT_EQ(-1, at) TH_LOG("the other file's memory, byte %ld", at);
+		EXPECT_EQ(0, bs_free(fd, other.handle));
+		rounds++;
+	}
+	r.stop = true;
+	pthread_barrier_wait(&r.start);
+	ASSERT_EQ(0, pthread_join(copier, NULL));
+	EXPECT_EQ(0, r.failed)
+		TH_LOG("%s: %s, at byte %ld", r.why, strerror(r.err), r.at);
+	TH_LOG("%lu rounds: %lu copies, %lu FREEs refused as busy, %lu copies found it freed",
+	       rounds, r.copies, busy, r.gone);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
