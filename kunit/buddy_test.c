@@ -602,6 +602,78 @@ static void bs_buddy_test_validate_detects_corruption(struct kunit *test)
 	bs_test_expect_whole(test);
 }
 
+/*
+ * Validation changes nothing a user can see: not the caches, not the free
+ * lists, not a counter. It used to drain the caches, which moved blocks
+ * and counted drains.
+ */
+static void bs_buddy_test_validate_changes_nothing(struct kunit *test)
+{
+	struct bs_buddy *buddy = bs_test_buddy(test);
+	unsigned long blocks[BS_BUDDY_PCP_ORDERS + 1], nr_free[2][BS_BUDDY_NR_ORDERS];
+	struct bs_buddy_stats *before, *after;
+	unsigned int order;
+
+	before = kunit_kzalloc(test, sizeof(*before), GFP_KERNEL);
+	after = kunit_kzalloc(test, sizeof(*after), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, before);
+	KUNIT_ASSERT_NOT_NULL(test, after);
+	/* Blocks live and in the caches, of every cached order and above. */
+	for (order = 0; order < ARRAY_SIZE(blocks); order++)
+		blocks[order] = bs_test_alloc(test, order);
+	bs_test_free(test, bs_test_alloc(test, 0));
+
+	bs_test_stats(test, before);
+	bs_buddy_arena_nr_free(buddy, 0, nr_free[0]);
+	KUNIT_EXPECT_GT(test, before->cached_pages, 0);
+	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), 0);
+	bs_test_stats(test, after);
+	bs_buddy_arena_nr_free(buddy, 0, nr_free[1]);
+	KUNIT_EXPECT_MEMEQ(test, before, after, sizeof(*before));
+	KUNIT_EXPECT_MEMEQ(test, nr_free[0], nr_free[1], sizeof(nr_free[0]));
+
+	for (order = 0; order < ARRAY_SIZE(blocks); order++)
+		bs_test_free(test, blocks[order]);
+	bs_test_expect_whole(test);
+}
+
+/*
+ * A block marked cached but on no cache's list is memory lost for good:
+ * validation must see it, when no cache changes under it.
+ */
+static void bs_buddy_test_validate_sees_lost_cached_block(struct kunit *test)
+{
+	struct bs_buddy *buddy = bs_test_buddy(test);
+	struct bs_buddy_pcp *pcp = NULL;
+	struct list_head *lost = NULL;
+	int cpu;
+
+	bs_test_free(test, bs_test_alloc(test, 0));
+	/* The cache of whichever CPU the test ran on holds the batch. */
+	for_each_possible_cpu(cpu) {
+		pcp = per_cpu_ptr(buddy->pcp, cpu);
+		spin_lock(&pcp->lock);
+		if (pcp->count[0]) {
+			lost = pcp->list[0].next;
+			list_del(lost);
+			pcp->count[0]--;
+		}
+		spin_unlock(&pcp->lock);
+		if (lost)
+			break;
+	}
+	KUNIT_ASSERT_NOT_NULL(test, lost);
+
+	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), -EUCLEAN);
+
+	spin_lock(&pcp->lock);
+	list_add(lost, &pcp->list[0]);
+	pcp->count[0]++;
+	spin_unlock(&pcp->lock);
+	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), 0);
+	bs_test_expect_whole(test);
+}
+
 #define BS_STRESS_OPS		1000000
 #define BS_STRESS_SLOTS		128
 #define BS_STRESS_CHECK_EVERY	10000
@@ -701,6 +773,8 @@ static struct kunit_case bs_buddy_test_cases[] = {
 	KUNIT_CASE(bs_buddy_test_fragmentation_of_region),
 	KUNIT_CASE(bs_buddy_test_map),
 	KUNIT_CASE(bs_buddy_test_validate_detects_corruption),
+	KUNIT_CASE(bs_buddy_test_validate_changes_nothing),
+	KUNIT_CASE(bs_buddy_test_validate_sees_lost_cached_block),
 	KUNIT_CASE_SLOW(bs_buddy_test_random_stress),
 	{}
 };

@@ -17,9 +17,18 @@
  * BS_BUDDY_PCP_BATCH pages' worth of blocks, taken under one arena lock, and
  * a cache holding more than BS_BUDDY_PCP_HIGH pages of an order gives its
  * oldest batch back.
- * Caches never hide memory: when a request fails, every cache is drained
- * into the free lists and the request tried once more, so a region whose
- * allocations were all freed can always be allocated again whole.
+ * Caches never hide memory. When a request fails, it raises @reclaimers,
+ * drains every cache into the free lists, runs the shrinkers and tries once
+ * more. While @reclaimers is raised the caches take nothing in: a free goes
+ * straight to its arena and an empty cache serves one block from the arenas
+ * instead of a batch. Each cache checks under its lock, after the drain has
+ * emptied it under the same lock, so once the drain is done every cache is
+ * empty and stays so until the retry is over. A request therefore fails
+ * only if, at the retry, no arena had a block large enough while no cache
+ * held any: because of live allocations, never because of the caches. A
+ * region whose allocations were all freed can always be allocated again
+ * whole, and one where other tasks hold at most n blocks at any time gives
+ * at least (arenas - n) blocks of the largest order, whatever they do.
  *
  * All metadata is out of band, in arrays beside the managed memory:
  *
@@ -39,12 +48,20 @@
  * Locking. A block's state and link belong to the lock of whoever holds the
  * block: the arena lock for free blocks on its free lists, the cache lock
  * for blocks in a per-CPU cache. An allocated block's state changes only
- * when it is freed, with a cmpxchg, so that of two racing frees only one
- * wins. Only free-list blocks merge, and only under the arena lock, so
+ * when it is freed, with a cmpxchg (under the lock of the cache or arena it
+ * goes to), so that of two racing frees only one wins, whichever path each
+ * takes. Only free-list blocks merge, and only under the arena lock, so
  * reading a neighbour's state there is safe whatever a cache does with it.
  * Lock order: cache lock, then one arena lock; arena locks never nest.
  * Counters live beside what they count, under the same lock; only failures,
  * counted where no lock is held, are atomic.
+ *
+ * Validation changes nothing: it drains no cache and counts nothing. It
+ * checks each cache under its lock and each arena under its lock, so it may
+ * run at any time. That every cached block is on a cache list (and no block
+ * is lost from one) is a property of all caches and arenas at once: it is
+ * checked when no cache changed while the arenas were walked, which the
+ * caches' counters tell; under load that cross-check is skipped.
  *
  * Reclaim. Users that keep free memory of their own (a slab allocator's
  * empty slabs) register a shrinker. When a request fails, the per-CPU caches
@@ -338,9 +355,11 @@ static int bs_buddy_alloc_from_pcp(struct bs_buddy *buddy, unsigned int order,
 	spin_lock(&pcp->lock);
 	if (list_empty(&pcp->list[order])) {
 		pcp->counters.event[BS_BUDDY_PCP_MISSES]++;
-		if (!bs_buddy_pcp_refill(buddy, pcp, order)) {
+		/* While a request reclaims, the caches stay empty. */
+		if (atomic_read(&buddy->reclaimers) ||
+		    !bs_buddy_pcp_refill(buddy, pcp, order)) {
 			spin_unlock(&pcp->lock);
-			return -ENOMEM;
+			return bs_buddy_alloc_from_arenas(buddy, order, tag, pgoff);
 		}
 	} else {
 		pcp->counters.event[BS_BUDDY_PCP_HITS]++;
@@ -399,20 +418,25 @@ static int bs_buddy_alloc_once(struct bs_buddy *buddy, unsigned int order,
 }
 
 /*
- * Run the shrinkers, then drain the caches (where what the shrinkers freed
- * may have gone): true if anything came back.
+ * A request failed: keep the caches empty, empty them, ask the shrinkers
+ * for their free memory (which goes straight to the arenas now) and try
+ * once more. See "Caches never hide memory" above.
  */
-static bool bs_buddy_reclaim(struct bs_buddy *buddy)
+static int bs_buddy_alloc_reclaim(struct bs_buddy *buddy, unsigned int order,
+				  unsigned int tag, unsigned long *pgoff)
 {
 	struct bs_buddy_shrinker *shrinker;
-	bool reclaimed = false;
+	int ret;
 
+	atomic_inc(&buddy->reclaimers);
+	bs_buddy_drain(buddy);
 	mutex_lock(&buddy->shrinker_lock);
 	list_for_each_entry(shrinker, &buddy->shrinkers, list)
-		if (shrinker->shrink(shrinker))
-			reclaimed = true;
+		shrinker->shrink(shrinker);
 	mutex_unlock(&buddy->shrinker_lock);
-	return bs_buddy_drain(buddy) || reclaimed;
+	ret = bs_buddy_alloc_once(buddy, order, tag, pgoff);
+	atomic_dec(&buddy->reclaimers);
+	return ret;
 }
 
 /**
@@ -457,8 +481,8 @@ void bs_buddy_unregister_shrinker(struct bs_buddy *buddy,
  * @pgoff:	out: the block's first page, counted from the region's start
  *
  * Every arena is tried in turn, so one full arena does not fail a request
- * another can serve; if none can, the per-CPU caches are drained, the
- * shrinkers run, and the request tried once more.
+ * another can serve; if none can, the per-CPU caches are drained and kept
+ * empty, the shrinkers run, and the request is tried once more.
  *
  * Context: process context.
  * Return: 0 on success, -EINVAL for an order above BS_BUDDY_MAX_ORDER or a
@@ -474,8 +498,8 @@ int bs_buddy_alloc(struct bs_buddy *buddy, unsigned int order,
 	if (order > BS_BUDDY_MAX_ORDER || tag >= BS_BUDDY_NR_TAGS)
 		return -EINVAL;
 	ret = bs_buddy_alloc_once(buddy, order, tag, pgoff);
-	if (ret && bs_buddy_reclaim(buddy))
-		ret = bs_buddy_alloc_once(buddy, order, tag, pgoff);
+	if (ret)
+		ret = bs_buddy_alloc_reclaim(buddy, order, tag, pgoff);
 	if (ret)
 		bs_buddy_count_failure(buddy, BS_BUDDY_ALLOC_FAILS);
 	return ret;
@@ -513,6 +537,11 @@ int bs_buddy_free(struct bs_buddy *buddy, unsigned long pgoff)
 	if (order <= BS_BUDDY_PCP_MAX_ORDER) {
 		pcp = raw_cpu_ptr(buddy->pcp);
 		spin_lock(&pcp->lock);
+		/* While a request reclaims, the caches take nothing in. */
+		if (atomic_read(&buddy->reclaimers)) {
+			spin_unlock(&pcp->lock);
+			goto to_arena;
+		}
 		/* Of two racing frees of one block, one wins; one is refused. */
 		if (cmpxchg(&buddy->state[pgoff], state,
 			    bs_buddy_head(order, BS_BUDDY_CACHED)) != state) {
@@ -525,17 +554,20 @@ int bs_buddy_free(struct bs_buddy *buddy, unsigned long pgoff)
 			bs_buddy_pcp_drain(buddy, pcp, order,
 					   bs_buddy_pcp_batch(order));
 		spin_unlock(&pcp->lock);
-	} else {
-		arena = bs_buddy_arena_of(buddy, pgoff);
-		spin_lock(&arena->lock);
-		if (buddy->state[pgoff] != state) {
-			spin_unlock(&arena->lock);
-			goto refused;
-		}
-		bs_buddy_arena_put(buddy, arena, pgoff, order);
-		arena->counters.order[BS_BUDDY_FREES][order]++;
-		spin_unlock(&arena->lock);
+		return 0;
 	}
+
+to_arena:
+	arena = bs_buddy_arena_of(buddy, pgoff);
+	spin_lock(&arena->lock);
+	/* A racing free through a cache holds another lock: cmpxchg here too. */
+	if (cmpxchg(&buddy->state[pgoff], state, bs_buddy_head(order, 0)) != state) {
+		spin_unlock(&arena->lock);
+		goto refused;
+	}
+	bs_buddy_arena_put(buddy, arena, pgoff, order);
+	arena->counters.order[BS_BUDDY_FREES][order]++;
+	spin_unlock(&arena->lock);
 	return 0;
 
 refused:
@@ -853,8 +885,61 @@ static int bs_buddy_pcp_validate(struct bs_buddy *buddy,
 	return 0;
 }
 
+/*
+ * How often a cache's lists have changed: every change is an allocation
+ * or free through the cache, a refill or a drain, and each is counted.
+ */
+static unsigned long bs_buddy_pcp_changes(const struct bs_buddy_pcp *pcp)
+{
+	const struct bs_buddy_counters *c = &pcp->counters;
+	unsigned long changes = c->event[BS_BUDDY_PCP_MISSES] +
+				c->event[BS_BUDDY_PCP_DRAINS];
+	unsigned int order;
+
+	lockdep_assert_held(&pcp->lock);
+
+	for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++)
+		changes += c->order[BS_BUDDY_ALLOCS][order] +
+			   c->order[BS_BUDDY_FREES][order];
+	return changes;
+}
+
+/*
+ * Check every cache, one at a time under its lock; add up the blocks they
+ * hold per order in @cached and their changes in @changes. Two censuses
+ * with the same @changes bracket a time in which no cache changed.
+ */
+static int bs_buddy_pcp_census(struct bs_buddy *buddy,
+			       unsigned long cached[BS_BUDDY_PCP_ORDERS],
+			       unsigned long *changes)
+{
+	unsigned int order;
+	int cpu, err, ret = 0;
+
+	memset(cached, 0, BS_BUDDY_PCP_ORDERS * sizeof(*cached));
+	*changes = 0;
+	for_each_possible_cpu(cpu) {
+		struct bs_buddy_pcp *pcp = per_cpu_ptr(buddy->pcp, cpu);
+
+		spin_lock(&pcp->lock);
+		err = bs_buddy_pcp_validate(buddy, pcp, cpu);
+		if (err)
+			ret = err;
+		for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++)
+			cached[order] += pcp->count[order];
+		*changes += bs_buddy_pcp_changes(pcp);
+		spin_unlock(&pcp->lock);
+	}
+	return ret;
+}
+
+/*
+ * Check an arena; add the blocks its pages say are cached, per order, to
+ * @cached (read without the caches' locks: exact only while they are idle).
+ */
 static int bs_buddy_arena_validate(struct bs_buddy *buddy,
-				   struct bs_buddy_arena *arena, unsigned int a)
+				   struct bs_buddy_arena *arena, unsigned int a,
+				   unsigned long cached[BS_BUDDY_PCP_ORDERS])
 {
 	const unsigned long first = a * BS_BUDDY_ARENA_PAGES;
 	const unsigned long end = first + BS_BUDDY_ARENA_PAGES;
@@ -886,8 +971,12 @@ static int bs_buddy_arena_validate(struct bs_buddy *buddy,
 		for (i = 1; i < (1UL << order); i++)
 			if (buddy->state[pgoff + i])
 				return bs_buddy_corrupt("arena", a, pgoff + i, "page is in two blocks");
-		if (state & (BS_BUDDY_USED | BS_BUDDY_CACHED))
+		if (state & BS_BUDDY_USED)
 			continue;
+		if (state & BS_BUDDY_CACHED) {
+			cached[order]++;
+			continue;
+		}
 		nr_free[order]++;
 		free_pages += 1UL << order;
 		if (order < BS_BUDDY_MAX_ORDER &&
@@ -925,46 +1014,47 @@ static int bs_buddy_arena_validate(struct bs_buddy *buddy,
  * @buddy:	the allocator
  *
  * Checks each per-CPU cache (every block in it is a cached block of its
- * order, the counts agree, none is over its high mark) and drains it; then,
- * arena by arena under its lock, that every page is in exactly one block,
- * that blocks are aligned to their order, that no two free buddies of the
- * same order are left unmerged, and that the free lists, their counts and
- * the free page count agree with the per-page state. The first violation in
- * each cache and arena is reported with pr_err().
+ * order, the counts agree, none is over its high mark); then, arena by arena
+ * under its lock, that every page is in exactly one block, that blocks are
+ * aligned to their order, that no two free buddies of the same order are
+ * left unmerged, and that the free lists, their counts and the free page
+ * count agree with the per-page state. If no cache changed meanwhile, it
+ * also checks that the blocks the pages say are cached are exactly those
+ * on the caches' lists, so that a block lost from a cache is seen. The
+ * first violation in each cache and arena is reported with pr_err().
+ *
+ * Safe at any time, under any load: it changes no block, list or counter.
  *
  * Context: process context.
  * Return: 0 if all holds, -EUCLEAN otherwise.
  */
 int bs_buddy_validate(struct bs_buddy *buddy)
 {
-	unsigned int a, order;
-	int cpu, err, ret = 0;
+	unsigned long listed[BS_BUDDY_PCP_ORDERS], seen[BS_BUDDY_PCP_ORDERS] = {};
+	unsigned long before, after;
+	unsigned int a;
+	int err, ret;
 
 	might_sleep();
 
-	for_each_possible_cpu(cpu) {
-		struct bs_buddy_pcp *pcp = per_cpu_ptr(buddy->pcp, cpu);
-
-		spin_lock(&pcp->lock);
-		err = bs_buddy_pcp_validate(buddy, pcp, cpu);
-		if (err)
-			ret = err;
-		else
-			for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++)
-				bs_buddy_pcp_drain(buddy, pcp, order, UINT_MAX);
-		spin_unlock(&pcp->lock);
-	}
-
+	ret = bs_buddy_pcp_census(buddy, listed, &before);
 	for (a = 0; a < buddy->nr_arenas; a++) {
 		struct bs_buddy_arena *arena = &buddy->arenas[a];
 
 		spin_lock(&arena->lock);
-		err = bs_buddy_arena_validate(buddy, arena, a);
+		err = bs_buddy_arena_validate(buddy, arena, a, seen);
 		spin_unlock(&arena->lock);
 		if (err)
 			ret = err;
 	}
-	return ret;
+	if (ret)
+		return ret;
+	err = bs_buddy_pcp_census(buddy, listed, &after);
+	if (err)
+		return err;
+	if (before == after && memcmp(listed, seen, sizeof(seen)))
+		return bs_buddy_corrupt("cpu", 0, 0, "cached blocks differ from the caches' lists: a block is lost");
+	return 0;
 }
 
 /* ---- Setup and teardown ---------------------------------------------- */

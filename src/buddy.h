@@ -152,6 +152,9 @@ struct bs_buddy_shrinker {
  * @pcp:	the per-CPU caches
  * @failures:	per enum bs_buddy_counter, the failures, counted where no
  *		lock is held; atomic
+ * @reclaimers:	requests between their drain of the caches and their retry;
+ *		while non-zero the caches take in nothing (see buddy.c).
+ *		Changed by those requests, read under a cache lock; atomic
  * @shrinker_lock: protects @shrinkers, and is held while they run
  * @shrinkers:	struct bs_buddy_shrinker, asked in turn when memory runs out
  */
@@ -164,6 +167,7 @@ struct bs_buddy {
 	struct list_head *links;
 	struct bs_buddy_pcp __percpu *pcp;
 	atomic_long_t failures[BS_BUDDY_NR_COUNTERS];
+	atomic_t reclaimers;
 	struct mutex shrinker_lock;
 	struct list_head shrinkers;
 };
