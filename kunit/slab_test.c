@@ -359,16 +359,20 @@ static void bs_slab_test_double_free(struct kunit *test)
 {
 	struct bs_slab_cache *cache = bs_test_cache(test, 32, 0, 0);
 	void *obj = bs_slab_cache_alloc(cache);
+	void *keep = bs_slab_cache_alloc(cache);
 
 	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_ASSERT_NOT_NULL(test, keep);
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, obj), 0);
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, obj), -EINVAL);
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, obj), -EINVAL);
 	KUNIT_EXPECT_EQ(test, bs_test_counter(cache, BS_SLAB_DOUBLE_FREES), 2);
 	KUNIT_EXPECT_EQ(test, bs_test_counter(cache, BS_SLAB_FREES), 1);
-	/* Back in the slab, and still refused. */
-	KUNIT_EXPECT_EQ(test, bs_slab_validate(&bs_test(test)->slab), 0);
+	/* Back in its slab, which @keep keeps, and still refused. */
+	bs_slab_cache_shrink(cache);
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, obj), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bs_test_counter(cache, BS_SLAB_DOUBLE_FREES), 3);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, keep), 0);
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
 }
 
@@ -443,8 +447,8 @@ static void bs_slab_test_kmalloc(struct kunit *test)
 
 /*
  * Rounds of allocations then frees: once the magazines and the depot hold
- * a round's worth, no allocation misses them (Bonwick and Adams); the
- * magazines are emptied by validate.
+ * a round's worth, no allocation misses them (Bonwick and Adams). Validate
+ * leaves them as they are; shrinking empties them.
  */
 static void bs_slab_test_magazines(struct kunit *test)
 {
@@ -468,6 +472,9 @@ static void bs_slab_test_magazines(struct kunit *test)
 	KUNIT_EXPECT_GT(test, stats.magazine_objs, 0);
 
 	KUNIT_EXPECT_EQ(test, bs_slab_validate(&bs_test(test)->slab), 0);
+	bs_slab_cache_stats(cache, &stats);
+	KUNIT_EXPECT_EQ(test, stats.magazine_objs, ARRAY_SIZE(objs));
+	bs_slab_cache_shrink(cache);
 	bs_slab_cache_stats(cache, &stats);
 	KUNIT_EXPECT_EQ(test, stats.magazine_objs, 0);
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
@@ -520,6 +527,80 @@ static void bs_slab_test_validate_detects_corruption(struct kunit *test)
 	spin_unlock(&cache->lock);
 	KUNIT_EXPECT_EQ(test, bs_slab_validate(&bs_test(test)->slab), 0);
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, obj), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
+}
+
+/*
+ * Validation changes nothing a user can see: live objects keep their
+ * bytes, the magazines keep their objects, no counter moves. It used to
+ * drain the magazines and re-poison objects it took for free.
+ */
+static void bs_slab_test_validate_changes_nothing(struct kunit *test)
+{
+	struct bs_slab_cache *cache = bs_test_cache(test, 200, 0,
+						    BS_SLAB_POISON | BS_SLAB_REDZONE);
+	struct bs_slab_cache_stats *before, *after;
+	u8 *objs[2 * BS_SLAB_MAG_ROUNDS];
+	unsigned int i;
+
+	before = kunit_kzalloc(test, sizeof(*before), GFP_KERNEL);
+	after = kunit_kzalloc(test, sizeof(*after), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, before);
+	KUNIT_ASSERT_NOT_NULL(test, after);
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		objs[i] = bs_slab_cache_alloc(cache);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		memset(objs[i], i + 1, cache->object_size);
+	}
+	/* Every other object into the magazines. */
+	for (i = 0; i < ARRAY_SIZE(objs); i += 2)
+		KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, objs[i]), 0);
+
+	bs_slab_cache_stats(cache, before);
+	KUNIT_EXPECT_GT(test, before->magazine_objs, 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(&bs_test(test)->slab), 0);
+	bs_slab_cache_stats(cache, after);
+	KUNIT_EXPECT_MEMEQ(test, before, after, sizeof(*before));
+	for (i = 1; i < ARRAY_SIZE(objs); i += 2) {
+		KUNIT_EXPECT_NULL(test, memchr_inv(objs[i], i + 1, cache->object_size));
+		KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, objs[i]), 0);
+	}
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
+}
+
+/*
+ * An object marked cached but in no magazine is lost for good: validation
+ * must see it, when no magazine changes under it.
+ */
+static void bs_slab_test_validate_sees_lost_object(struct kunit *test)
+{
+	struct bs_slab_cache *cache = bs_test_cache(test, 64, 0, 0);
+	struct bs_slab_cpu *c = NULL;
+	void *obj = bs_slab_cache_alloc(cache);
+	int cpu;
+
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, obj), 0);
+	/* The magazine of whichever CPU the free ran on holds it. */
+	for_each_possible_cpu(cpu) {
+		c = per_cpu_ptr(cache->cpu, cpu);
+		spin_lock(&c->lock);
+		if (c->loaded->rounds == 1) {
+			c->loaded->rounds = 0;
+			spin_unlock(&c->lock);
+			break;
+		}
+		spin_unlock(&c->lock);
+		c = NULL;
+	}
+	KUNIT_ASSERT_NOT_NULL(test, c);
+
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(&bs_test(test)->slab), -EUCLEAN);
+
+	spin_lock(&c->lock);
+	c->loaded->rounds = 1;
+	spin_unlock(&c->lock);
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(&bs_test(test)->slab), 0);
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
 }
 
@@ -642,6 +723,8 @@ static struct kunit_case bs_slab_test_cases[] = {
 	KUNIT_CASE(bs_slab_test_magazines),
 	KUNIT_CASE(bs_slab_test_shrinker),
 	KUNIT_CASE(bs_slab_test_validate_detects_corruption),
+	KUNIT_CASE(bs_slab_test_validate_changes_nothing),
+	KUNIT_CASE(bs_slab_test_validate_sees_lost_object),
 	KUNIT_CASE_SLOW(bs_slab_test_random_stress),
 	{}
 };

@@ -22,8 +22,10 @@
  * object, into another cache's slab, or to an object that is not allocated
  * is refused and reported, and nothing changes. The allocated -> cached
  * transition is a cmpxchg, so of two racing frees of one object one wins.
- * Descriptors are freed after an RCU grace period, so a lookup racing with
- * the release of a slab reads a valid (if stale) descriptor.
+ * Descriptors and caches are freed after an RCU grace period, so a lookup
+ * racing with the release of a slab or the destruction of its cache (an
+ * erroneous free, which is what the lookup is for) reads valid, if stale,
+ * memory and refuses the free.
  *
  * Magazines. Each CPU has a loaded and a previous magazine of up to
  * BS_SLAB_MAG_ROUNDS objects; previous is always full or empty. An
@@ -33,8 +35,8 @@
  * magazines at most once per BS_SLAB_MAG_ROUNDS operations. Misses go to
  * the slab layer. The depot keeps at most BS_SLAB_DEPOT_MAX full magazines;
  * beyond that a full magazine is emptied into the slabs. Magazines are
- * drained into the slabs on shrink, validate, destroy and unload, and when
- * the buddy runs out of memory (a registered shrinker).
+ * drained into the slabs on shrink, destroy and unload, and when the buddy
+ * runs out of memory (a registered shrinker).
  *
  * Debugging, per cache. BS_SLAB_REDZONE puts BS_SLAB_RZ bytes of a known
  * pattern before and after each object, checked on every allocation, free
@@ -49,6 +51,17 @@
  * back to the buddy only after every spinlock is dropped, since the buddy
  * is for process context. The buddy may call the shrinker from
  * bs_buddy_alloc(), which the slab layer calls with no lock held.
+ * An object is marked cached in the same critical section, under the lock
+ * of the magazine's holder (a CPU or the depot), that puts it into a
+ * magazine, and it leaves the magazine in the one that marks it allocated
+ * or free: no magazine is ever emptied or filled outside its holder's lock.
+ * So "cached" means "in a magazine" whenever the locks are taken, and each
+ * holder counts its changes (@changes, @depot_changes) for validate to tell
+ * whether the magazines stood still while it walked the slabs.
+ *
+ * Validation changes nothing a user can see: it drains no magazine,
+ * repairs and counts nothing, and reads objects' memory only where the
+ * cache lock it holds keeps users out, in free objects.
  *
  * Context: process context.
  */
@@ -67,7 +80,6 @@
 #define BS_SLAB_OBJ_CACHED	1	/* in a magazine */
 #define BS_SLAB_OBJ_USED	2	/* allocated */
 #define BS_SLAB_OBJ_STATE	GENMASK(1, 0)
-#define BS_SLAB_OBJ_MARK	BIT(6)	/* seen by the validator */
 #define BS_SLAB_OBJ_REPORTED	BIT(7)	/* an error was reported for it */
 
 #define BS_SLAB_RZ		8	/* bytes of each red zone */
@@ -105,11 +117,12 @@ static const unsigned int bs_slab_class_sizes[BS_SLAB_NR_CLASSES] = {
  * @colour:	bytes between the slab's start and @base; immutable
  * @inuse:	objects not free in the slab; cache lock
  * @nr_free:	depth of @free_stack; cache lock
- * @free_stack:	indices of the free objects; cache lock
  * @rcu:	for freeing after lookups are done
- * @state:	one byte per object, BS_SLAB_OBJ_*; a free object's under the
- *		cache lock, a cached one's under its magazine's lock, an
- *		allocated one's left by cmpxchg when it is freed
+ * @state:	one byte per object, BS_SLAB_OBJ_*, right after @free_stack; a
+ *		free object's under the cache lock, a cached one's under its
+ *		magazine holder's lock, an allocated one's left by cmpxchg when
+ *		it is freed
+ * @free_stack:	indices of the free objects; cache lock
  */
 struct bs_slab_page {
 	struct list_head list;
@@ -119,9 +132,9 @@ struct bs_slab_page {
 	unsigned int colour;
 	unsigned int inuse;
 	unsigned int nr_free;
-	u16 *free_stack;
 	struct rcu_head rcu;
-	u8 state[];
+	u8 *state;
+	u16 free_stack[];
 };
 
 static inline u8 bs_slab_obj_state(u8 state)
@@ -129,6 +142,11 @@ static inline u8 bs_slab_obj_state(u8 state)
 	return state & BS_SLAB_OBJ_STATE;
 }
 
+/*
+ * Under the lock that owns the object in its present state. Only a report
+ * about a stray free (a cmpxchg of the REPORTED bit) can race with it, and
+ * all it can lose is that bit: a second report, never a state.
+ */
 static inline void bs_slab_set_state(u8 *state, u8 new)
 {
 	WRITE_ONCE(*state, (READ_ONCE(*state) & ~BS_SLAB_OBJ_STATE) | new);
@@ -194,32 +212,28 @@ static long bs_slab_first_not(const u8 *p, u8 c, size_t len)
 	return bad ? bad - p : -1;
 }
 
-/* Check both red zones of an object; repair them. True if intact. */
-static bool bs_slab_check_redzones(struct bs_slab_page *sp, unsigned int idx)
+static size_t bs_slab_right_rz(const struct bs_slab_cache *cache)
 {
-	struct bs_slab_cache *cache = sp->cache;
-	u8 *obj = bs_slab_obj(sp, idx);
-	u8 *left = obj - BS_SLAB_RZ;
-	u8 *right = obj + cache->object_size;
-	const size_t right_len = cache->size - cache->offset - cache->object_size;
+	return cache->size - cache->offset - cache->object_size;
+}
+
+/*
+ * The first overwritten byte of an object's red zones, as an offset from
+ * the object (negative in the left red zone), or BS_SLAB_NO_BYTE.
+ */
+static long bs_slab_redzone_damage(const struct bs_slab_page *sp,
+				   unsigned int idx)
+{
+	const struct bs_slab_cache *cache = sp->cache;
+	const u8 *obj = bs_slab_obj(sp, idx);
 	long bad;
 
-	/* @bad is relative to the object: negative in the left red zone. */
-	bad = bs_slab_first_not(left, BS_SLAB_RZ_BYTE, BS_SLAB_RZ);
-	if (bad >= 0) {
-		bad -= BS_SLAB_RZ;
-	} else {
-		bad = bs_slab_first_not(right, BS_SLAB_RZ_BYTE, right_len);
-		if (bad < 0)
-			return true;
-		bad += cache->object_size;
-	}
-
-	bs_slab_count_failure(cache, BS_SLAB_REDZONE_ERRORS);
-	bs_slab_report(sp, idx, "red zone overwritten", bad, obj[bad]);
-	memset(left, BS_SLAB_RZ_BYTE, BS_SLAB_RZ);
-	memset(right, BS_SLAB_RZ_BYTE, right_len);
-	return false;
+	bad = bs_slab_first_not(obj - BS_SLAB_RZ, BS_SLAB_RZ_BYTE, BS_SLAB_RZ);
+	if (bad >= 0)
+		return bad - BS_SLAB_RZ;
+	bad = bs_slab_first_not(obj + cache->object_size, BS_SLAB_RZ_BYTE,
+				bs_slab_right_rz(cache));
+	return bad >= 0 ? bad + cache->object_size : BS_SLAB_NO_BYTE;
 }
 
 static void bs_slab_poison(struct bs_slab_cache *cache, u8 *obj)
@@ -228,24 +242,49 @@ static void bs_slab_poison(struct bs_slab_cache *cache, u8 *obj)
 	obj[cache->object_size - 1] = POISON_END;
 }
 
-/* Check a free object's poison; re-poison it. True if intact. */
-static bool bs_slab_check_poison(struct bs_slab_page *sp, unsigned int idx)
+/* The first byte of a free object that is not its poison, or BS_SLAB_NO_BYTE. */
+static long bs_slab_poison_damage(const struct bs_slab_page *sp,
+				  unsigned int idx)
 {
-	struct bs_slab_cache *cache = sp->cache;
-	u8 *obj = bs_slab_obj(sp, idx);
+	const unsigned int size = sp->cache->object_size;
+	const u8 *obj = bs_slab_obj(sp, idx);
 	long bad;
 
-	bad = bs_slab_first_not(obj, POISON_FREE, cache->object_size - 1);
-	if (bad < 0 && obj[cache->object_size - 1] != POISON_END)
-		bad = cache->object_size - 1;
-	if (bad < 0)
-		return true;
+	bad = bs_slab_first_not(obj, POISON_FREE, size - 1);
+	if (bad >= 0)
+		return bad;
+	return obj[size - 1] != POISON_END ? size - 1 : BS_SLAB_NO_BYTE;
+}
 
-	bs_slab_count_failure(cache, BS_SLAB_POISON_ERRORS);
-	bs_slab_report(sp, idx, "written to while free (use after free)", bad,
-		       obj[bad]);
-	bs_slab_poison(cache, obj);
-	return false;
+static const char bs_slab_redzone_msg[] = "red zone overwritten";
+static const char bs_slab_poison_msg[] = "written to while free (use after free)";
+
+/* Check both red zones of an object; count, report and repair damage. */
+static void bs_slab_check_redzones(struct bs_slab_page *sp, unsigned int idx)
+{
+	struct bs_slab_cache *cache = sp->cache;
+	long bad = bs_slab_redzone_damage(sp, idx);
+	u8 *obj = bs_slab_obj(sp, idx);
+
+	if (bad == BS_SLAB_NO_BYTE)
+		return;
+	bs_slab_count_failure(cache, BS_SLAB_REDZONE_ERRORS);
+	bs_slab_report(sp, idx, bs_slab_redzone_msg, bad, obj[bad]);
+	memset(obj - BS_SLAB_RZ, BS_SLAB_RZ_BYTE, BS_SLAB_RZ);
+	memset(obj + cache->object_size, BS_SLAB_RZ_BYTE, bs_slab_right_rz(cache));
+}
+
+/* Check a free object's poison; count, report and repair damage. */
+static void bs_slab_check_poison(struct bs_slab_page *sp, unsigned int idx)
+{
+	long bad = bs_slab_poison_damage(sp, idx);
+	u8 *obj = bs_slab_obj(sp, idx);
+
+	if (bad == BS_SLAB_NO_BYTE)
+		return;
+	bs_slab_count_failure(sp->cache, BS_SLAB_POISON_ERRORS);
+	bs_slab_report(sp, idx, bs_slab_poison_msg, bad, obj[bad]);
+	bs_slab_poison(sp->cache, obj);
 }
 
 /* ---- Lookup ----------------------------------------------------------- */
@@ -394,8 +433,8 @@ static int bs_slab_grow(struct bs_slab_cache *cache)
 
 	might_sleep();
 
-	sp = kmalloc(struct_size(sp, state, cache->objects) +
-		     cache->objects * sizeof(*sp->free_stack), GFP_KERNEL);
+	sp = kmalloc(struct_size(sp, free_stack, cache->objects) +
+		     cache->objects * sizeof(*sp->state), GFP_KERNEL);
 	if (!sp)
 		return -ENOMEM;
 	ret = bs_buddy_alloc(slab->buddy, cache->order, BS_SLAB_BUDDY_TAG, &pgoff);
@@ -416,7 +455,7 @@ static int bs_slab_grow(struct bs_slab_cache *cache)
 	sp->base = start + sp->colour;
 	sp->inuse = 0;
 	sp->nr_free = cache->objects;
-	sp->free_stack = (u16 *)&sp->state[cache->objects];
+	sp->state = (u8 *)&sp->free_stack[cache->objects];
 	for (i = 0; i < cache->objects; i++) {
 		u8 *obj = bs_slab_obj(sp, i);
 
@@ -426,7 +465,7 @@ static int bs_slab_grow(struct bs_slab_cache *cache)
 		if (cache->flags & BS_SLAB_REDZONE) {
 			memset(obj - BS_SLAB_RZ, BS_SLAB_RZ_BYTE, BS_SLAB_RZ);
 			memset(obj + cache->object_size, BS_SLAB_RZ_BYTE,
-			       cache->size - cache->offset - cache->object_size);
+			       bs_slab_right_rz(cache));
 		}
 		if (cache->flags & BS_SLAB_POISON)
 			bs_slab_poison(cache, obj);
@@ -454,7 +493,10 @@ static void bs_slab_mag_push(struct bs_slab_magazine *mag, void *obj, u8 *state)
 	mag->rounds++;
 }
 
-/* Empty a magazine into the slabs. Caller holds no cache lock. */
+/*
+ * Empty a magazine into the slabs. Caller holds the lock of the magazine's
+ * holder, so that its objects are never cached outside a magazine.
+ */
 static void bs_slab_mag_unload(struct bs_slab_cache *cache,
 			       struct bs_slab_magazine *mag,
 			       struct list_head *release)
@@ -495,6 +537,7 @@ static void *bs_slab_mag_alloc(struct bs_slab_cache *cache, size_t requested)
 			if (mag) {
 				list_del(&mag->list);
 				cache->nr_full--;
+				cache->depot_changes++;
 				list_add(&cpu->previous->list, &cache->empty);
 				cache->nr_empty++;
 				cpu->previous = cpu->loaded;
@@ -508,6 +551,7 @@ static void *bs_slab_mag_alloc(struct bs_slab_cache *cache, size_t requested)
 		mag->rounds--;
 		obj = mag->obj[mag->rounds];
 		bs_slab_set_state(mag->state[mag->rounds], BS_SLAB_OBJ_USED);
+		cpu->changes++;
 		cpu->counters[BS_SLAB_MAG_HITS]++;
 		bs_slab_count_alloc(cache, cpu->counters, requested);
 	}
@@ -516,88 +560,104 @@ static void *bs_slab_mag_alloc(struct bs_slab_cache *cache, size_t requested)
 }
 
 /*
- * Push a claimed object into this CPU's magazines; false if they and the
- * depot are full and no empty magazine can be had. Slabs emptied on the way
- * go to @release.
+ * Make room for one more object in a CPU's loaded magazine; false if it
+ * is full and no empty magazine can be had. Caller holds the CPU's lock. A
+ * full magazine the depot has no room for is emptied into the slabs, and
+ * slabs emptied on the way go to @release.
  */
-static bool bs_slab_mag_free(struct bs_slab_cache *cache, void *obj, u8 *state,
-			     struct list_head *release)
+static bool bs_slab_mag_make_room(struct bs_slab_cache *cache,
+				  struct bs_slab_cpu *cpu,
+				  struct list_head *release)
 {
-	struct bs_slab_cpu *cpu = raw_cpu_ptr(cache->cpu);
 	struct bs_slab_magazine *mag, *spill = NULL;
-	bool done = true;
 
-	spin_lock(&cpu->lock);
-	if (cpu->loaded->rounds == BS_SLAB_MAG_ROUNDS) {
-		if (!cpu->previous->rounds) {
-			swap(cpu->loaded, cpu->previous);
+	lockdep_assert_held(&cpu->lock);
+
+	if (cpu->loaded->rounds < BS_SLAB_MAG_ROUNDS)
+		return true;
+	if (!cpu->previous->rounds) {
+		swap(cpu->loaded, cpu->previous);
+		return true;
+	}
+
+	spin_lock(&cache->depot_lock);
+	mag = list_first_entry_or_null(&cache->empty, struct bs_slab_magazine,
+				       list);
+	if (mag) {
+		list_del(&mag->list);
+		cache->nr_empty--;
+	} else {
+		mag = kmalloc(sizeof(*mag), GFP_NOWAIT | __GFP_NOWARN);
+	}
+	if (mag) {
+		mag->rounds = 0;
+		if (cache->nr_full < BS_SLAB_DEPOT_MAX) {
+			list_add(&cpu->previous->list, &cache->full);
+			cache->nr_full++;
+			cache->depot_changes++;
 		} else {
-			spin_lock(&cache->depot_lock);
-			mag = list_first_entry_or_null(&cache->empty,
-						       struct bs_slab_magazine, list);
-			if (mag) {
-				list_del(&mag->list);
-				cache->nr_empty--;
-			} else {
-				mag = kmalloc(sizeof(*mag), GFP_NOWAIT | __GFP_NOWARN);
-			}
-			if (mag) {
-				mag->rounds = 0;
-				if (cache->nr_full < BS_SLAB_DEPOT_MAX) {
-					list_add(&cpu->previous->list, &cache->full);
-					cache->nr_full++;
-				} else {
-					spill = cpu->previous;
-				}
-				cpu->previous = cpu->loaded;
-				cpu->loaded = mag;
-			}
-			spin_unlock(&cache->depot_lock);
-			done = mag != NULL;
+			spill = cpu->previous;
 		}
+		cpu->previous = cpu->loaded;
+		cpu->loaded = mag;
 	}
-	if (done) {
-		bs_slab_mag_push(cpu->loaded, obj, state);
-		cpu->counters[BS_SLAB_FREES]++;
-	}
-	spin_unlock(&cpu->lock);
+	spin_unlock(&cache->depot_lock);
 
 	/* The depot is full: this magazine's objects go back to the slabs. */
 	if (spill) {
+		cpu->changes += spill->rounds;
 		bs_slab_mag_unload(cache, spill, release);
 		spin_lock(&cache->depot_lock);
 		list_add(&spill->list, &cache->empty);
 		cache->nr_empty++;
 		spin_unlock(&cache->depot_lock);
 	}
-	return done;
+	return mag != NULL;
+}
+
+/*
+ * Put a claimed object into a CPU's loaded magazine, or back into its slab
+ * if no magazine can be had. Caller holds the CPU's lock.
+ */
+static void bs_slab_mag_free(struct bs_slab_cache *cache,
+			     struct bs_slab_cpu *cpu, void *obj, u8 *state,
+			     struct list_head *release)
+{
+	lockdep_assert_held(&cpu->lock);
+
+	if (bs_slab_mag_make_room(cache, cpu, release)) {
+		bs_slab_mag_push(cpu->loaded, obj, state);
+		cpu->changes++;
+		cpu->counters[BS_SLAB_FREES]++;
+		return;
+	}
+	spin_lock(&cache->lock);
+	bs_slab_put(cache, obj, release);
+	cache->counters[BS_SLAB_FREES]++;
+	spin_unlock(&cache->lock);
 }
 
 /* Empty every magazine of a cache into its slabs. */
 static void bs_slab_drain(struct bs_slab_cache *cache, struct list_head *release)
 {
 	struct bs_slab_magazine *mag, *next;
-	LIST_HEAD(full);
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
 		struct bs_slab_cpu *c = per_cpu_ptr(cache->cpu, cpu);
 
 		spin_lock(&c->lock);
+		c->changes += c->loaded->rounds + c->previous->rounds;
 		bs_slab_mag_unload(cache, c->loaded, release);
 		bs_slab_mag_unload(cache, c->previous, release);
 		spin_unlock(&c->lock);
 	}
 
 	spin_lock(&cache->depot_lock);
-	list_splice_init(&cache->full, &full);
-	cache->nr_full = 0;
-	spin_unlock(&cache->depot_lock);
-	list_for_each_entry(mag, &full, list)
+	list_for_each_entry_safe(mag, next, &cache->full, list) {
 		bs_slab_mag_unload(cache, mag, release);
-
-	spin_lock(&cache->depot_lock);
-	list_for_each_entry_safe(mag, next, &full, list) {
+		cache->nr_full--;
+		cache->depot_changes++;
 		if (cache->nr_empty < BS_SLAB_DEPOT_MAX) {
 			list_move(&mag->list, &cache->empty);
 			cache->nr_empty++;
@@ -684,21 +744,15 @@ void *bs_slab_cache_alloc(struct bs_slab_cache *cache)
 }
 
 /*
- * Claim an allocated object for freeing: check that @obj is one and belongs
- * to @cache, and move it to the cached state. On error it is reported,
- * counted against @cache, and left alone.
+ * Find @obj, which is to be an object of @cache. Caller holds the RCU read
+ * lock. If it is none, it is reported and counted against @cache.
  */
-static int bs_slab_claim(struct bs_slab_cache *cache, void *obj, u8 **statep)
+static int bs_slab_find(struct bs_slab_cache *cache, const void *obj,
+			struct bs_slab_page **spp, unsigned int *idx)
 {
-	struct bs_slab_page *sp;
-	unsigned int idx;
-	u8 *state, old;
-	int ret = 0;
+	struct bs_slab_page *sp = bs_slab_lookup(cache->slab, obj, idx);
 
-	rcu_read_lock();
-	sp = bs_slab_lookup(cache->slab, obj, &idx);
 	if (!sp) {
-		rcu_read_unlock();
 		bs_slab_count_failure(cache, BS_SLAB_INVALID_FREES);
 		pr_err_ratelimited("cache %s: free of an address that is no object of any cache\n",
 				   cache->name);
@@ -706,28 +760,42 @@ static int bs_slab_claim(struct bs_slab_cache *cache, void *obj, u8 **statep)
 	}
 	if (sp->cache != cache) {
 		bs_slab_count_failure(cache, BS_SLAB_INVALID_FREES);
-		bs_slab_report(sp, idx, "freed to the wrong cache", BS_SLAB_NO_BYTE,
+		bs_slab_report(sp, *idx, "freed to the wrong cache", BS_SLAB_NO_BYTE,
 			       0);
-		ret = -EINVAL;
-		goto out;
+		return -EINVAL;
 	}
-	state = &sp->state[idx];
-	old = READ_ONCE(*state);
+	*spp = sp;
+	return 0;
+}
+
+/*
+ * Claim an allocated object for freeing: move it to the cached state (of
+ * two racing frees, one wins), check its red zones and poison it. Caller
+ * holds the lock of the CPU whose magazine it goes to. A double free is
+ * reported, counted and refused.
+ */
+static int bs_slab_claim(struct bs_slab_cpu *cpu, struct bs_slab_page *sp,
+			 unsigned int idx)
+{
+	struct bs_slab_cache *cache = sp->cache;
+	u8 *state = &sp->state[idx];
+	u8 old = READ_ONCE(*state);
+
+	lockdep_assert_held(&cpu->lock);
+
 	do {
 		if (bs_slab_obj_state(old) != BS_SLAB_OBJ_USED) {
 			bs_slab_count_failure(cache, BS_SLAB_DOUBLE_FREES);
 			bs_slab_report(sp, idx, "double free", BS_SLAB_NO_BYTE, 0);
-			ret = -EINVAL;
-			goto out;
+			return -EINVAL;
 		}
 	} while (!try_cmpxchg(state, &old, (old & ~BS_SLAB_OBJ_STATE) |
 			      BS_SLAB_OBJ_CACHED));
-	*statep = state;
 	if (cache->flags & BS_SLAB_REDZONE)
 		bs_slab_check_redzones(sp, idx);
-out:
-	rcu_read_unlock();
-	return ret;
+	if (cache->flags & BS_SLAB_POISON)
+		bs_slab_poison(cache, bs_slab_obj(sp, idx));
+	return 0;
 }
 
 /**
@@ -744,27 +812,29 @@ out:
  */
 int bs_slab_cache_free(struct bs_slab_cache *cache, void *obj)
 {
+	struct bs_slab_page *sp;
+	struct bs_slab_cpu *cpu;
 	LIST_HEAD(release);
-	u8 *state;
+	unsigned int idx;
 	int ret;
 
 	might_sleep();
 
-	ret = bs_slab_claim(cache, obj, &state);
-	if (ret)
-		return ret;
-	if (cache->flags & BS_SLAB_POISON)
-		bs_slab_poison(cache, obj);
-	if (!bs_slab_mag_free(cache, obj, state, &release)) {
-		spin_lock(&cache->lock);
-		bs_slab_put(cache, obj, &release);
-		cache->counters[BS_SLAB_FREES]++;
-		spin_unlock(&cache->lock);
+	rcu_read_lock();
+	ret = bs_slab_find(cache, obj, &sp, &idx);
+	if (!ret) {
+		cpu = raw_cpu_ptr(cache->cpu);
+		spin_lock(&cpu->lock);
+		ret = bs_slab_claim(cpu, sp, idx);
+		if (!ret)
+			bs_slab_mag_free(cache, cpu, obj, &sp->state[idx],
+					 &release);
+		spin_unlock(&cpu->lock);
 	}
+	rcu_read_unlock();
 	bs_slab_release(cache->slab, &release);
-	return 0;
+	return ret;
 }
-
 
 /* ---- Caches ----------------------------------------------------------- */
 
@@ -933,7 +1003,8 @@ int bs_slab_cache_destroy(struct bs_slab_cache *cache)
 	if (ret)
 		return ret;
 	bs_slab_cache_free_magazines(cache);
-	kfree(cache);
+	/* A lookup may have reached it through a descriptor: see above. */
+	kfree_rcu(cache, rcu);
 	return 0;
 }
 
@@ -1022,11 +1093,11 @@ void *bs_slab_kmalloc(struct bs_slab *slab, size_t size, size_t *granted)
 /**
  * bs_slab_kfree() - free what bs_slab_kmalloc() returned
  * @slab:	the slab allocator
- * @obj:	the memory; an object of any cache is accepted too
+ * @obj:	the memory: an object of a size class, or a large allocation
  *
  * Context: process context.
- * Return: 0, or -EINVAL if @obj is neither an allocated object nor a large
- * allocation (reported; nothing changes).
+ * Return: 0, or -EINVAL if @obj is neither an allocated object of a size
+ * class nor a large allocation (reported; nothing changes).
  */
 int bs_slab_kfree(struct bs_slab *slab, void *obj)
 {
@@ -1035,9 +1106,13 @@ int bs_slab_kfree(struct bs_slab *slab, void *obj)
 	unsigned long pgoff;
 	unsigned int idx;
 
+	/*
+	 * Only a size class outlives the RCU read side here: another cache
+	 * may be destroyed as soon as it is left.
+	 */
 	rcu_read_lock();
 	sp = bs_slab_lookup(slab, obj, &idx);
-	if (sp)
+	if (sp && bs_slab_class_of(slab, sp->cache->object_size) == sp->cache)
 		cache = sp->cache;
 	rcu_read_unlock();
 	if (cache)
@@ -1145,13 +1220,116 @@ static int bs_slab_corrupt(struct bs_slab_cache *cache,
 	return -EUCLEAN;
 }
 
-/* Check one slab; caller holds the cache lock, the magazines are drained. */
+/*
+ * Check a magazine; caller holds the lock of its holder. Every round must
+ * be a cached object of @cache.
+ */
+static int bs_slab_mag_validate(struct bs_slab_cache *cache,
+				const struct bs_slab_magazine *mag)
+{
+	struct bs_slab_page *sp;
+	unsigned int i, idx;
+	int ret = 0;
+
+	if (mag->rounds > BS_SLAB_MAG_ROUNDS)
+		return bs_slab_corrupt(cache, NULL, "magazine holds more than its rounds");
+	rcu_read_lock();
+	for (i = 0; i < mag->rounds && !ret; i++) {
+		sp = bs_slab_lookup(cache->slab, mag->obj[i], &idx);
+		if (!sp || sp->cache != cache || mag->state[i] != &sp->state[idx] ||
+		    bs_slab_obj_state(READ_ONCE(*mag->state[i])) != BS_SLAB_OBJ_CACHED)
+			ret = bs_slab_corrupt(cache, sp, "magazine holds an object that is not a cached object of its cache");
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+/*
+ * Check every magazine of a cache, each under its holder's lock; count the
+ * objects they hold in @objs and their holders' changes in @changes. Two
+ * censuses with the same @changes bracket a time in which no magazine
+ * changed.
+ */
+static int bs_slab_mag_census(struct bs_slab_cache *cache, unsigned long *objs,
+			      unsigned long *changes)
+{
+	struct bs_slab_magazine *mag;
+	unsigned int nr_full = 0, nr_empty = 0;
+	int cpu, err, ret = 0;
+
+	*objs = 0;
+	*changes = 0;
+	for_each_possible_cpu(cpu) {
+		struct bs_slab_cpu *c = per_cpu_ptr(cache->cpu, cpu);
+
+		spin_lock(&c->lock);
+		err = bs_slab_mag_validate(cache, c->loaded) ?:
+		      bs_slab_mag_validate(cache, c->previous);
+		if (!err && c->previous->rounds &&
+		    c->previous->rounds != BS_SLAB_MAG_ROUNDS)
+			err = bs_slab_corrupt(cache, NULL, "previous magazine neither full nor empty");
+		if (err)
+			ret = err;
+		*objs += c->loaded->rounds + c->previous->rounds;
+		*changes += c->changes;
+		spin_unlock(&c->lock);
+	}
+
+	spin_lock(&cache->depot_lock);
+	list_for_each_entry(mag, &cache->full, list) {
+		err = bs_slab_mag_validate(cache, mag);
+		if (!err && mag->rounds != BS_SLAB_MAG_ROUNDS)
+			err = bs_slab_corrupt(cache, NULL, "depot holds a magazine that is not full among the full");
+		if (err)
+			ret = err;
+		*objs += mag->rounds;
+		nr_full++;
+	}
+	list_for_each_entry(mag, &cache->empty, list) {
+		if (mag->rounds)
+			ret = bs_slab_corrupt(cache, NULL, "depot holds a magazine that is not empty among the empty");
+		nr_empty++;
+	}
+	if (nr_full != cache->nr_full || nr_empty != cache->nr_empty)
+		ret = bs_slab_corrupt(cache, NULL, "depot counts differ from its lists");
+	*changes += cache->depot_changes;
+	spin_unlock(&cache->depot_lock);
+	return ret;
+}
+
+/*
+ * Report damage to a free object's red zones and poison, as an allocation
+ * would find it, but repair and count nothing: the allocation will.
+ */
+static void bs_slab_object_validate(struct bs_slab_page *sp, unsigned int idx)
+{
+	const unsigned int flags = sp->cache->flags;
+	const u8 *obj = bs_slab_obj(sp, idx);
+	long bad;
+
+	if (flags & BS_SLAB_REDZONE) {
+		bad = bs_slab_redzone_damage(sp, idx);
+		if (bad != BS_SLAB_NO_BYTE)
+			bs_slab_report(sp, idx, bs_slab_redzone_msg, bad, obj[bad]);
+	}
+	if (flags & BS_SLAB_POISON) {
+		bad = bs_slab_poison_damage(sp, idx);
+		if (bad != BS_SLAB_NO_BYTE)
+			bs_slab_report(sp, idx, bs_slab_poison_msg, bad, obj[bad]);
+	}
+}
+
+/*
+ * Check one slab; caller holds the cache lock. @seen is scratch space of
+ * a bit per object; the slab's cached objects are added to @cached.
+ */
 static int bs_slab_page_validate(struct bs_slab_cache *cache,
-				 struct bs_slab_page *sp)
+				 struct bs_slab_page *sp, unsigned long *seen,
+				 unsigned long *cached)
 {
 	struct bs_slab *slab = cache->slab;
 	unsigned int i, idx, nr_free = 0;
-	int ret = 0;
+	u8 state;
 
 	lockdep_assert_held(&cache->lock);
 
@@ -1169,34 +1347,29 @@ static int bs_slab_page_validate(struct bs_slab_cache *cache,
 		return bs_slab_corrupt(cache, sp, "free and used objects do not add up");
 
 	/* Every free-stack entry is a distinct free object, and no other is. */
-	for (i = 0; i < sp->nr_free && !ret; i++) {
+	bitmap_zero(seen, cache->objects);
+	for (i = 0; i < sp->nr_free; i++) {
 		idx = sp->free_stack[i];
 		if (idx >= cache->objects ||
-		    bs_slab_obj_state(sp->state[idx]) != BS_SLAB_OBJ_FREE ||
-		    sp->state[idx] & BS_SLAB_OBJ_MARK)
-			ret = bs_slab_corrupt(cache, sp, "free stack holds an object that is not free, or twice");
-		else
-			sp->state[idx] |= BS_SLAB_OBJ_MARK;
+		    bs_slab_obj_state(READ_ONCE(sp->state[idx])) != BS_SLAB_OBJ_FREE ||
+		    __test_and_set_bit(idx, seen))
+			return bs_slab_corrupt(cache, sp, "free stack holds an object that is not free, or twice");
 	}
 	for (idx = 0; idx < cache->objects; idx++) {
-		u8 state = READ_ONCE(sp->state[idx]);
-
-		if (bs_slab_obj_state(state) == BS_SLAB_OBJ_FREE) {
-			nr_free++;
-			if (!(state & BS_SLAB_OBJ_MARK) && !ret)
-				ret = bs_slab_corrupt(cache, sp, "free object missing from the free stack");
-		}
-		sp->state[idx] &= ~BS_SLAB_OBJ_MARK;
-		/* Damage by users is reported and repaired, not corruption. */
-		if (cache->flags & BS_SLAB_REDZONE)
-			bs_slab_check_redzones(sp, idx);
-		if (cache->flags & BS_SLAB_POISON &&
-		    bs_slab_obj_state(state) != BS_SLAB_OBJ_USED)
-			bs_slab_check_poison(sp, idx);
+		/* Cached and allocated objects change under other locks. */
+		state = bs_slab_obj_state(READ_ONCE(sp->state[idx]));
+		if (state == BS_SLAB_OBJ_CACHED)
+			(*cached)++;
+		if (state != BS_SLAB_OBJ_FREE)
+			continue;
+		if (!test_bit(idx, seen))
+			return bs_slab_corrupt(cache, sp, "free object missing from the free stack");
+		nr_free++;
+		bs_slab_object_validate(sp, idx);
 	}
-	if (!ret && nr_free != sp->nr_free)
-		ret = bs_slab_corrupt(cache, sp, "free objects differ from the free stack");
-	return ret;
+	if (nr_free != sp->nr_free)
+		return bs_slab_corrupt(cache, sp, "free objects differ from the free stack");
+	return 0;
 }
 
 static int bs_slab_cache_validate(struct bs_slab_cache *cache)
@@ -1204,19 +1377,21 @@ static int bs_slab_cache_validate(struct bs_slab_cache *cache)
 	struct list_head *lists[] = {
 		&cache->partial, &cache->full_slabs, &cache->empty_slabs,
 	};
-	unsigned long nr_slabs = 0, nr_empty = 0, nr_active = 0;
+	unsigned long nr_slabs = 0, nr_empty = 0, nr_active = 0, cached = 0;
+	unsigned long in_magazines, before, after, *seen;
 	struct bs_slab_page *sp;
-	LIST_HEAD(release);
 	unsigned int l;
-	int err, ret = 0;
+	int err, ret;
 
-	bs_slab_drain(cache, &release);
-	bs_slab_release(cache->slab, &release);
+	seen = bitmap_zalloc(cache->objects, GFP_KERNEL);
+	if (!seen)
+		return -ENOMEM;
+	ret = bs_slab_mag_census(cache, &in_magazines, &before);
 
 	spin_lock(&cache->lock);
 	for (l = 0; l < ARRAY_SIZE(lists); l++) {
 		list_for_each_entry(sp, lists[l], list) {
-			err = bs_slab_page_validate(cache, sp);
+			err = bs_slab_page_validate(cache, sp, seen, &cached);
 			if (!err && lists[l] == &cache->partial &&
 			    (!sp->inuse || !sp->nr_free))
 				err = bs_slab_corrupt(cache, sp, "full or empty slab on the partial list");
@@ -1236,21 +1411,33 @@ static int bs_slab_cache_validate(struct bs_slab_cache *cache)
 		     nr_active != cache->nr_active))
 		ret = bs_slab_corrupt(cache, NULL, "cache counts differ from its slabs");
 	spin_unlock(&cache->lock);
+	bitmap_free(seen);
+
+	if (!ret)
+		ret = bs_slab_mag_census(cache, &in_magazines, &after);
+	if (!ret && before == after && cached != in_magazines)
+		ret = bs_slab_corrupt(cache, NULL, "objects marked cached differ from the magazines' rounds: an object is lost");
 	return ret;
 }
 
 /**
- * bs_slab_validate() - check every slab of every cache
+ * bs_slab_validate() - check every slab and magazine of every cache
  * @slab:	the slab allocator
  *
- * Drains each cache's magazines, then checks each slab: its buddy block,
- * its pages' descriptor, colour, counts, free stack and object states, and
- * its list; red zones and poison are checked (and damage reported and
- * repaired) along the way. The first inconsistency in each cache is
- * reported with pr_err().
+ * Checks each cache's magazines (every round is a cached object of the
+ * cache, the depot's counts agree with its lists) and each slab: its buddy
+ * block, its pages' descriptor, colour, counts, free stack and object
+ * states, and its list. Free objects' red zones and poison are checked and
+ * damage reported as an allocation would report it. If no magazine changed
+ * meanwhile, the objects marked cached must be exactly those in magazines,
+ * so that an object lost from a magazine is seen. The first inconsistency
+ * in each cache is reported with pr_err().
+ *
+ * Safe at any time, under any load: it drains no magazine, and changes no
+ * object, list or counter.
  *
  * Context: process context.
- * Return: 0 if all holds, -EUCLEAN otherwise.
+ * Return: 0 if all holds, -EUCLEAN otherwise, -ENOMEM if it could not run.
  */
 int bs_slab_validate(struct bs_slab *slab)
 {

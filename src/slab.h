@@ -66,17 +66,20 @@ struct bs_slab_magazine {
 
 /**
  * struct bs_slab_cpu - one CPU's magazines for a cache
- * @lock:	protects every field; taken by its CPU on the fast path and by
- *		any CPU that drains the magazines
+ * @lock:	protects every field, and the states of the objects in the
+ *		magazines; taken by its CPU on the fast path and by any CPU
+ *		that drains or checks the magazines
  * @loaded:	the magazine allocations pop from and frees push to
  * @previous:	the one before, always full or empty, so that alternating
  *		allocations and frees never miss more than once per magazine
+ * @changes:	how often objects entered or left @loaded and @previous
  * @counters:	what happened on the fast path; enum bs_slab_counter
  */
 struct bs_slab_cpu {
 	spinlock_t lock;
 	struct bs_slab_magazine *loaded;
 	struct bs_slab_magazine *previous;
+	unsigned long changes;
 	unsigned long counters[BS_SLAB_NR_COUNTERS];
 };
 
@@ -101,11 +104,13 @@ struct bs_slab;
  * @colour_align:	step between colour offsets
  * @reciprocal_size:	for dividing by @size without a division
  * @cpu:		per-CPU magazines
- * @depot_lock:		protects @full, @empty, @nr_full and @nr_empty
+ * @depot_lock:		protects @full, @empty, @nr_full, @nr_empty and
+ *			@depot_changes, and the states of the objects in @full
  * @full:		full magazines
  * @empty:		empty magazines
  * @nr_full:		length of @full
  * @nr_empty:		length of @empty
+ * @depot_changes:	how often magazines entered or left @full
  * @lock:		protects everything below, and every slab descriptor's
  *			lists, counts, free stack and free objects' states
  * @partial:		slabs with free and allocated objects
@@ -118,6 +123,8 @@ struct bs_slab;
  * @colour_next:	colour index of the next slab
  * @counters:		what happened in the slab layer; enum bs_slab_counter
  * @failures:		errors and failures, counted where no lock is held
+ * @rcu:		for freeing after lookups that may have found the
+ *			cache through a slab descriptor are done
  */
 struct bs_slab_cache {
 	struct bs_slab *slab;
@@ -141,6 +148,7 @@ struct bs_slab_cache {
 	struct list_head empty;
 	unsigned int nr_full;
 	unsigned int nr_empty;
+	unsigned long depot_changes;
 
 	spinlock_t lock;
 	struct list_head partial;
@@ -152,6 +160,7 @@ struct bs_slab_cache {
 	unsigned int colour_next;
 	unsigned long counters[BS_SLAB_NR_COUNTERS];
 	atomic_long_t failures[BS_SLAB_NR_COUNTERS];
+	struct rcu_head rcu;
 };
 
 /**
