@@ -227,6 +227,40 @@ static void bs_fit_test_merge_both(struct kunit *test)
 	bs_test_free(test, blk[3]);
 }
 
+/*
+ * Next fit goes on from where its last allocation ended, even when that
+ * memory merges on free: holes of 256 bytes at 0 and 512 at 272; next fit
+ * of 300 takes 272 and leaves the rover on the 208 bytes after it; freed,
+ * it merges back into the 512, and the next search starts there, not at
+ * the block after it (which made next fit behave as first fit).
+ */
+static void bs_fit_test_next_fit_rover_survives_merge(struct kunit *test)
+{
+	static const unsigned int sizes[] = { 256, 16, 512, 64 };
+	u8 *blk[ARRAY_SIZE(sizes)], *mem;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+		blk[i] = bs_test_alloc(test, sizes[i], 0, BS_FIT_FIRST);
+	bs_test_free(test, blk[0]);
+	bs_test_free(test, blk[2]);
+
+	mem = bs_test_alloc(test, 300, 0, BS_FIT_NEXT);
+	KUNIT_EXPECT_EQ(test, mem - blk[0], 272);
+	bs_test_free(test, mem);
+	KUNIT_EXPECT_EQ(test, bs_fit_validate(bs_test_fit(test)), 0);
+	mem = bs_test_alloc(test, 64, 0, BS_FIT_NEXT);
+	KUNIT_EXPECT_EQ(test, mem - blk[0], 272);
+	/* First fit, for contrast, takes the hole at the start. */
+	blk[0] = bs_test_alloc(test, 64, 0, BS_FIT_FIRST);
+	KUNIT_EXPECT_EQ(test, blk[0] - blk[1], -256);
+
+	bs_test_free(test, mem);
+	bs_test_free(test, blk[0]);
+	bs_test_free(test, blk[1]);
+	bs_test_free(test, blk[3]);
+}
+
 /* Arenas come from the buddy when needed and go back when empty. */
 static void bs_fit_test_arenas_come_and_go(struct kunit *test)
 {
@@ -482,6 +516,7 @@ static struct kunit_case bs_fit_test_cases[] = {
 	KUNIT_CASE_PARAM(bs_fit_test_policy_picks, bs_test_pick_gen_params),
 	KUNIT_CASE(bs_fit_test_merge_left_and_right),
 	KUNIT_CASE(bs_fit_test_merge_both),
+	KUNIT_CASE(bs_fit_test_next_fit_rover_survives_merge),
 	KUNIT_CASE(bs_fit_test_arenas_come_and_go),
 	KUNIT_CASE(bs_fit_test_bad_requests),
 	KUNIT_CASE(bs_fit_test_bad_frees),

@@ -168,14 +168,24 @@ static void bs_fit_insert_free(struct bs_fit *fit, struct bs_fit_block *blk)
 	fit->free_bytes += blk->size;
 }
 
+/* The free block after @blk in address order, or NULL. */
+static struct bs_fit_block *bs_fit_next_free(struct bs_fit *fit,
+					     struct bs_fit_block *blk)
+{
+	lockdep_assert_held(&fit->lock);
+
+	return list_is_last(&blk->free_node, &fit->free_list) ? NULL :
+	       list_next_entry(blk, free_node);
+}
+
+/*
+ * Take a free block off the free structures. The caller moves the rover
+ * off it first: where to depends on why the block goes.
+ */
 static void bs_fit_remove_free(struct bs_fit *fit, struct bs_fit_block *blk)
 {
 	lockdep_assert_held(&fit->lock);
 
-	/* Next fit goes on from the next free block. */
-	if (fit->rover == blk)
-		fit->rover = list_is_last(&blk->free_node, &fit->free_list) ? NULL :
-			     list_next_entry(blk, free_node);
 	list_del(&blk->free_node);
 	rb_erase(&blk->addr_rb, &fit->free_by_addr);
 	rb_erase(&blk->size_rb, &fit->free_by_size);
@@ -338,6 +348,8 @@ static void bs_fit_arena_remove(struct bs_fit *fit, struct bs_fit_block *blk)
 
 	lockdep_assert_held(&fit->lock);
 
+	if (fit->rover == blk)
+		fit->rover = bs_fit_next_free(fit, blk);
 	bs_fit_remove_free(fit, blk);
 	list_del(&blk->node);
 	kfree(blk);
@@ -355,17 +367,23 @@ static void bs_fit_arena_remove(struct bs_fit *fit, struct bs_fit_block *blk)
 /*
  * Cut an allocation of @size at @start out of the free block @blk. What is
  * left before and after stays free, in @spare descriptors (used ones are
- * set to NULL). Returns the allocated block: @blk itself.
+ * set to NULL). The rover, if it was on @blk or @move_rover says so, goes
+ * on from what is left after the allocation, or else from the next free
+ * block. Returns the allocated block: @blk itself.
  */
 static struct bs_fit_block *bs_fit_carve(struct bs_fit *fit,
 					 struct bs_fit_block *blk, u64 start,
-					 size_t size, struct bs_fit_block **spare)
+					 size_t size, struct bs_fit_block **spare,
+					 bool move_rover)
 {
 	struct bs_fit_block *piece, *tail = NULL;
 	const u64 end = bs_fit_end(blk);
 
 	lockdep_assert_held(&fit->lock);
 
+	move_rover |= fit->rover == blk;
+	if (move_rover)
+		fit->rover = bs_fit_next_free(fit, blk);
 	bs_fit_remove_free(fit, blk);
 	if (start > blk->addr) {
 		piece = spare[0];
@@ -384,6 +402,8 @@ static struct bs_fit_block *bs_fit_carve(struct bs_fit *fit,
 		tail->size = end - tail->addr;
 		list_add(&tail->node, &blk->node);
 		bs_fit_insert_free(fit, tail);
+		if (move_rover)
+			fit->rover = tail;
 	}
 	blk->addr = start;
 	blk->size = size;
@@ -409,6 +429,7 @@ void *bs_fit_alloc(struct bs_fit *fit, size_t size, size_t align,
 {
 	struct bs_fit_block *spare[3] = {}, *blk;
 	const size_t requested = size;
+	struct bs_fit_arena *arena;
 	void *mem = NULL;
 	unsigned int i;
 	u64 start;
@@ -432,40 +453,49 @@ void *bs_fit_alloc(struct bs_fit *fit, size_t size, size_t align,
 		spare[2] = NULL;
 		blk = bs_fit_search(fit, policy, size, align, &start);
 	}
-	if (!blk) {
-		fit->policy_counters[policy][BS_FIT_FAILS]++;
-		mutex_unlock(&fit->lock);
-		goto out_free;
+	if (!blk)
+		goto out_fail;
+	/* Indexed before it is cut, so that a failure leaves nothing done. */
+	arena = blk->arena;
+	if (xa_insert(&arena->used, (start - arena->addr) / BS_FIT_GRAIN, blk,
+		      GFP_KERNEL)) {
+		/* An arena taken for this request goes back. */
+		if (blk->size == BS_FIT_ARENA_BYTES)
+			bs_fit_arena_remove(fit, blk);
+		goto out_fail;
 	}
-	blk = bs_fit_carve(fit, blk, start, size, spare);
-	if (policy == BS_FIT_NEXT && !list_is_last(&blk->node, &blk->arena->blocks)) {
-		struct bs_fit_block *after = list_next_entry(blk, node);
-
-		/* Next fit goes on from what is left of the block it took. */
-		if (after->free)
-			fit->rover = after;
-	}
+	/* Next fit goes on from where this allocation ends. */
+	blk = bs_fit_carve(fit, blk, start, size, spare, policy == BS_FIT_NEXT);
 	blk->requested = requested;
-	WARN_ON(xa_insert(&blk->arena->used, bs_fit_index(blk), blk, GFP_KERNEL));
 	fit->used_bytes += blk->size;
 	fit->requested_bytes += requested;
 	fit->policy_counters[policy][BS_FIT_ALLOCS]++;
-	mem = blk->arena->base + (blk->addr - blk->arena->addr);
+	mem = arena->base + (blk->addr - arena->addr);
 	*granted = blk->size;
-	mutex_unlock(&fit->lock);
+	goto out_unlock;
 
+out_fail:
+	fit->policy_counters[policy][BS_FIT_FAILS]++;
+out_unlock:
+	mutex_unlock(&fit->lock);
 out_free:
 	for (i = 0; i < ARRAY_SIZE(spare); i++)
 		kfree(spare[i]);
 	return mem;
 }
 
-/* Merge a newly freed block with a free neighbour; frees the neighbour. */
+/*
+ * Merge a newly freed block with a free neighbour; frees the neighbour. A
+ * rover on the neighbour stays on the merged block, which bs_fit_free()
+ * makes free at once: that memory is where next fit goes on from.
+ */
 static void bs_fit_merge(struct bs_fit *fit, struct bs_fit_block *blk,
 			 struct bs_fit_block *neighbour)
 {
 	lockdep_assert_held(&fit->lock);
 
+	if (fit->rover == neighbour)
+		fit->rover = blk;
 	bs_fit_remove_free(fit, neighbour);
 	blk->addr = min(blk->addr, neighbour->addr);
 	blk->size += neighbour->size;
@@ -644,10 +674,11 @@ int bs_fit_validate(struct bs_fit *fit)
 	struct bs_fit_block *blk, *prev = NULL;
 	struct bs_fit_arena *arena;
 	struct rb_node *addr_node, *size_node;
-	bool rover_found = !fit->rover;
+	bool rover_found;
 	int ret = 0;
 
 	mutex_lock(&fit->lock);
+	rover_found = !fit->rover;
 	list_for_each_entry(arena, &fit->arenas, list) {
 		ret = bs_fit_arena_validate(fit, arena, &nr_free, &free_bytes,
 					    &used_bytes);
