@@ -423,8 +423,11 @@ static uint64_t worker_tag(const struct buddyslab_alloc *req)
  * or what went wrong: 1 no file, 2 a stamp not read back, 3 a free
  * refused, 4 new memory not cleared, 5 a stamp not written, 6 more than
  * WORK_MAX_GRANT granted, 7 a free at the end refused, 8 nothing done.
+ * Slab allocations come from the size classes, or from the file's cache
+ * @cache_id of @cache_size bytes if @cache_id is not 0.
  */
-static int worker(int fd, unsigned int seed)
+static int worker(int fd, unsigned int seed, uint32_t cache_id,
+		  uint32_t cache_size)
 {
 	struct buddyslab_alloc held[16] = { { 0 } };
 	time_t end = time(NULL) + WORK_SECONDS;
@@ -452,6 +455,10 @@ static int worker(int fd, unsigned int seed)
 		req->allocator = 1 + rand_r(&seed) % 3;
 		req->policy = req->allocator == BUDDYSLAB_ALLOC_FIT ?
 			      1 + rand_r(&seed) % 4 : 0;
+		if (req->allocator == BUDDYSLAB_ALLOC_SLAB && cache_id) {
+			req->cache_id = cache_id;
+			req->size = 1 + req->size % cache_size;
+		}
 		if (bs_ioctl(fd, BUDDYSLAB_IOC_ALLOC, req)) {
 			req->handle = 0;
 			continue;
@@ -497,13 +504,86 @@ TEST_F(dev, many_processes_at_once)
 		pids[i] = fork();
 		ASSERT_LE(0, pids[i]);
 		if (!pids[i])
-			_exit(worker(open(BS_DEVICE, O_RDWR), i + 1));
+			_exit(worker(open(BS_DEVICE, O_RDWR), i + 1, 0, 0));
 	}
 	for (i = 0; i < WORKERS; i++) {
 		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
 		EXPECT_TRUE(WIFEXITED(status));
 		EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("worker %u", i);
 	}
+	expect_valid(_metadata);
+}
+
+#define LOADED_CACHE_SIZE	200
+
+/*
+ * A worker of its own file whose slab allocations come from a cache of its
+ * own that poisons free objects and has red zones. Returns as worker()
+ * does, 9 if the cache cannot be made or destroyed, or 10 if any cache
+ * counted an error since @before (read while this one still counts).
+ */
+static int loaded_worker(unsigned int seed, const struct buddyslab_stats *before)
+{
+	int fd = open(BS_DEVICE, O_RDWR), ret;
+	struct buddyslab_stats now;
+	uint32_t id;
+
+	if (fd < 0)
+		return 1;
+	if (cache_create(fd, "selftest-loaded", LOADED_CACHE_SIZE, 0,
+			 BUDDYSLAB_CACHE_POISON | BUDDYSLAB_CACHE_REDZONE, &id))
+		return 9;
+	ret = worker(fd, seed, id, LOADED_CACHE_SIZE);
+	if (!ret && (bs_stats(fd, &now) ||
+		     now.slab.poison_errors != before->slab.poison_errors ||
+		     now.slab.redzone_errors != before->slab.redzone_errors ||
+		     now.slab.double_frees != before->slab.double_frees ||
+		     now.slab.invalid_frees != before->slab.invalid_frees))
+		ret = 10;
+	if (!ret && cache_destroy(fd, id))
+		ret = 9;
+	close(fd);
+	return ret;
+}
+
+/*
+ * debugfs validate, again and again, while processes allocate, stamp, read
+ * back and free from every allocator and from poisoning caches: every check
+ * passes, and it changes nothing they can see (no byte of theirs, no free
+ * refused, no false report of a write to a free object).
+ */
+TEST_F(dev, validate_under_load)
+{
+	unsigned int i, running, rounds = 0;
+	struct buddyslab_stats before;
+	pid_t pids[WORKERS];
+	int status;
+
+	ASSERT_EQ(0, bs_stats(self->fd, &before));
+	for (i = 0; i < WORKERS; i++) {
+		pids[i] = fork();
+		ASSERT_LE(0, pids[i]);
+		if (!pids[i])
+			_exit(loaded_worker(i + 1, &before));
+	}
+	do {
+		expect_valid(_metadata);
+		rounds++;
+		running = 0;
+		for (i = 0; i < WORKERS; i++) {
+			if (!pids[i])
+				continue;
+			if (!waitpid(pids[i], &status, WNOHANG)) {
+				running++;
+				continue;
+			}
+			EXPECT_TRUE(WIFEXITED(status));
+			EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("worker %u", i);
+			pids[i] = 0;
+		}
+	} while (running);
+	TH_LOG("%u validations under load", rounds);
+	EXPECT_LT(1, rounds);
 	expect_valid(_metadata);
 }
 
@@ -517,7 +597,7 @@ static void *thread_worker(void *arg)
 {
 	struct thread_work *work = arg;
 
-	work->result = worker(work->fd, work->seed);
+	work->result = worker(work->fd, work->seed, 0, 0);
 	return NULL;
 }
 
