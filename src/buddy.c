@@ -46,7 +46,8 @@
  * anything. That costs 17 bytes per 4096-byte page (0.42%).
  *
  * Locking. A block's state and link belong to the lock of whoever holds the
- * block: the arena lock for free blocks on its free lists, the cache lock
+ * block (its state byte is also read without it, so it is written with
+ * WRITE_ONCE() and read there with READ_ONCE()): the arena lock for free blocks on its free lists, the cache lock
  * for blocks in a per-CPU cache. An allocated block's state changes only
  * when it is freed, with a cmpxchg (under the lock of the cache or arena it
  * goes to), so that of two racing frees only one wins, whichever path each
@@ -147,7 +148,7 @@ static void bs_buddy_add_free(struct bs_buddy *buddy,
 {
 	lockdep_assert_held(&arena->lock);
 
-	buddy->state[pgoff] = bs_buddy_head(order, 0);
+	WRITE_ONCE(buddy->state[pgoff], bs_buddy_head(order, 0));
 	list_add(&buddy->links[pgoff], &arena->free_list[order]);
 	arena->nr_free[order]++;
 	arena->free_pages += 1UL << order;
@@ -203,11 +204,11 @@ static void bs_buddy_arena_put(struct bs_buddy *buddy,
 	for (; order < BS_BUDDY_MAX_ORDER; order++) {
 		unsigned long buddy_pgoff = pgoff ^ (1UL << order);
 
-		if (buddy->state[buddy_pgoff] != bs_buddy_head(order, 0))
+		if (READ_ONCE(buddy->state[buddy_pgoff]) != bs_buddy_head(order, 0))
 			break;
 		bs_buddy_del_free(buddy, arena, buddy_pgoff, order);
 		/* The upper half stops being a head; the lower one leads. */
-		buddy->state[pgoff | buddy_pgoff] = 0;
+		WRITE_ONCE(buddy->state[pgoff | buddy_pgoff], 0);
 		pgoff &= buddy_pgoff;
 		arena->counters.event[BS_BUDDY_MERGES]++;
 	}
@@ -230,7 +231,7 @@ static int bs_buddy_alloc_from_arenas(struct bs_buddy *buddy,
 		spin_lock(&arena->lock);
 		taken = bs_buddy_arena_take(buddy, arena, order, pgoff);
 		if (taken) {
-			buddy->state[*pgoff] = bs_buddy_used_head(order, tag);
+			WRITE_ONCE(buddy->state[*pgoff], bs_buddy_used_head(order, tag));
 			arena->counters.order[BS_BUDDY_ALLOCS][order]++;
 		}
 		spin_unlock(&arena->lock);
@@ -248,7 +249,7 @@ static void bs_buddy_pcp_add(struct bs_buddy *buddy, struct bs_buddy_pcp *pcp,
 {
 	lockdep_assert_held(&pcp->lock);
 
-	buddy->state[pgoff] = bs_buddy_head(order, BS_BUDDY_CACHED);
+	WRITE_ONCE(buddy->state[pgoff], bs_buddy_head(order, BS_BUDDY_CACHED));
 	/* In address order: the lowest goes out first. */
 	list_add_tail(&buddy->links[pgoff], &pcp->list[order]);
 }
@@ -368,7 +369,7 @@ static int bs_buddy_alloc_from_pcp(struct bs_buddy *buddy, unsigned int order,
 	list_del(link);
 	pcp->count[order]--;
 	*pgoff = link - buddy->links;
-	buddy->state[*pgoff] = bs_buddy_used_head(order, tag);
+	WRITE_ONCE(buddy->state[*pgoff], bs_buddy_used_head(order, tag));
 	pcp->counters.order[BS_BUDDY_ALLOCS][order]++;
 	spin_unlock(&pcp->lock);
 	return 0;
@@ -510,8 +511,9 @@ int bs_buddy_alloc(struct bs_buddy *buddy, unsigned int order,
  * @buddy:	the allocator
  * @pgoff:	the block's first page, as bs_buddy_alloc() returned it
  *
- * A block of a small order goes to this CPU's cache, a larger one straight
- * back to its arena, where it merges with its free buddies.
+ * A block of a small order goes to this CPU's cache, a larger one (or any,
+ * while a failed request reclaims) straight back to its arena, where it
+ * merges with its free buddies.
  *
  * Context: process context.
  * Return: 0 on success, -EINVAL if no allocated block starts at @pgoff (a
@@ -980,7 +982,7 @@ static int bs_buddy_arena_validate(struct bs_buddy *buddy,
 		nr_free[order]++;
 		free_pages += 1UL << order;
 		if (order < BS_BUDDY_MAX_ORDER &&
-		    buddy->state[pgoff ^ (1UL << order)] == state)
+		    READ_ONCE(buddy->state[pgoff ^ (1UL << order)]) == state)
 			return bs_buddy_corrupt("arena", a, pgoff, "free buddies not merged");
 	}
 
