@@ -14,7 +14,7 @@ set -euo pipefail
 build=$BS_CACHE/bench-build
 log=$BS_CACHE/bench.log
 
-bs_kunit build "$BS_ROOT/kunit/bench.kunitconfig" "$build" >"$log" 2>&1 || {
+bs_kunit build um "$build" "$BS_ROOT/kunit/bench.kunitconfig" >"$log" 2>&1 || {
 	cat "$log"
 	bs_die "benchmark kernel build failed"
 }

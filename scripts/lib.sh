@@ -5,6 +5,9 @@
 
 BS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BS_CACHE=${BUDDYSLAB_CACHE:-${XDG_CACHE_HOME:-${HOME:-/var/tmp}/.cache}/buddyslab}
+# Where scripts/kunit.sh smp builds the x86_64 debug kernel with buddyslab
+# built in; scripts/vm.sh's debug kernel starts from a copy of it.
+BS_SMP_BUILD=$BS_CACHE/kunit-smp-build
 
 bs_die() {
 	echo "buddyslab: $*" >&2
@@ -44,12 +47,21 @@ bs_ksrc() {
 }
 
 # Run kunit.py in the cached linux-source-6.12 tree with the repository
-# linked in as drivers/misc/buddyslab: bs_kunit COMMAND KUNITCONFIG BUILD_DIR
-# [kunit.py arguments]; "run" builds in BUILD_DIR (incrementally) and boots
-# UML, "build" only builds.
+# linked in as drivers/misc/buddyslab: bs_kunit COMMAND ARCH BUILD_DIR
+# KUNITCONFIG... [-- kunit.py arguments]. ARCH is "um" (UML) or "x86_64"
+# (QEMU); "run" builds in BUILD_DIR (incrementally) and boots the kernel,
+# "build" only builds. The kernel's config is the KUNITCONFIG fragments
+# together. Fails, naming them, if any option they set did not make it
+# into the kernel's .config (an unmet dependency).
 bs_kunit() {
-	local command=$1 kunitconfig=$2 build=$3 ksrc
+	local command=$1 arch=$2 build=$3 ksrc status=0 config
+	local configs=()
 	shift 3
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		configs+=("$1")
+		shift
+	done
+	[ $# -eq 0 ] || shift
 	ksrc=$(bs_ksrc)
 	ln -sfn "$BS_ROOT" "$ksrc/drivers/misc/buddyslab"
 	grep -q 'drivers/misc/buddyslab/Kconfig' "$ksrc/drivers/misc/Kconfig" ||
@@ -57,29 +69,53 @@ bs_kunit() {
 			"$ksrc/drivers/misc/Kconfig"
 	grep -q 'buddyslab/' "$ksrc/drivers/misc/Makefile" ||
 		echo 'obj-$(CONFIG_BUDDYSLAB)		+= buddyslab/' >> "$ksrc/drivers/misc/Makefile"
-	(cd "$ksrc" && python3 tools/testing/kunit/kunit.py "$command" --arch=um \
-		--kunitconfig="$kunitconfig" --build_dir="$build" \
-		--jobs="$(nproc)" "$@")
+	(cd "$ksrc" && python3 tools/testing/kunit/kunit.py "$command" --arch="$arch" \
+		"${configs[@]/#/--kunitconfig=}" --build_dir="$build" \
+		--jobs="$(nproc)" "$@") || status=$?
+	for config in "${configs[@]}"; do
+		bs_check_config "$config" "$build/.config" || status=1
+	done
+	return "$status"
 }
 
-# Build the module against kernel $1's headers with W=1, in a copy under $2
-# so that builds for several kernels never share objects. Fails, showing
-# them, on any compiler warning.
+# Every "CONFIG_X=..." and "# CONFIG_X is not set" line of the fragment $1
+# must be in the .config $2; false, listing on stderr the ones that are
+# not.
+bs_check_config() {
+	local fragment=$1 config=$2 missing
+	if [ ! -e "$config" ]; then
+		echo "buddyslab: no $config: the kernel was not configured" >&2
+		return 1
+	fi
+	missing=$(grep -E '^(CONFIG_[A-Z0-9_]+=|# CONFIG_[A-Z0-9_]+ is not set$)' "$fragment" |
+		grep -vxF -f "$config" || true)
+	if [ -n "$missing" ]; then
+		echo "buddyslab: options of ${fragment##*/} not in $config (unmet dependencies):" >&2
+		echo "$missing" | sed 's/^/    /' >&2
+		return 1
+	fi
+}
+
+# Build the module with W=1 against the kernel build tree $1 (e.g.
+# /lib/modules/<version>/build), in a copy under $2 so that builds for
+# several kernels never share objects. Fails, showing them, on any compiler
+# warning.
 bs_build_module() {
-	local kver=$1 out=$2
+	local kdir=$1 out=$2
 	rm -rf "$out"
 	mkdir -p "$out"
 	cp -r "$BS_ROOT/Kbuild" "$BS_ROOT/src" "$BS_ROOT/include" "$out/"
-	if ! make -C "/lib/modules/$kver/build" M="$out" W=1 modules \
-		>"$out/build.log" 2>&1; then
+	if ! make -C "$kdir" M="$out" W=1 modules >"$out/build.log" 2>&1; then
 		cat "$out/build.log" >&2
-		bs_die "module build for $kver failed"
+		bs_die "module build against $kdir failed"
 	fi
 	if grep -q 'warning:' "$out/build.log"; then
 		grep -A3 'warning:' "$out/build.log" >&2
-		bs_die "module build for $kver has warnings"
+		bs_die "module build against $kdir has warnings"
 	fi
 }
 
-# Kernel log lines that fail a run wherever they appear.
-BS_REPORT_RE='\<(BUG|WARNING|Oops)\>|KASAN|list_(add|del) corruption|general protection|possible (circular|recursive) locking|inconsistent lock state'
+# Kernel log lines that fail a run wherever they appear. Lockdep heads its
+# reports "WARNING:" or "BUG:"; the few that it does not end with lockdep
+# turning itself off.
+BS_REPORT_RE='\<(BUG|WARNING|Oops)\>|KASAN|UBSAN|list_(add|del) corruption|general protection|possible (circular|recursive) locking|inconsistent lock state|turning off the locking correctness validator'

@@ -29,7 +29,7 @@ vmlinuz=$BS_CACHE/images/$kver/boot/vmlinuz-$kver
 root=$work/initramfs
 log=$work/serial-$mode.log
 
-bs_build_module "$kver" "$work/module"
+bs_build_module "/lib/modules/$kver/build" "$work/module"
 make -s -C "$BS_ROOT/tools" OUTPUT="$work/tools/"
 
 rm -rf "$root"
