@@ -1,16 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Boot Debian's stock kernel of a series in QEMU with a busybox initramfs
-# holding buddyslab.ko (built here with W=1 against that kernel's headers),
-# buddyslabctl and the selftests.
+# Boot a kernel in QEMU with two CPUs and a busybox initramfs holding
+# buddyslab.ko (built here with W=1 against that kernel's build tree),
+# buddyslabctl and the selftests. The kernel is Debian's stock one of a
+# series (6.12 or 6.1), or "debug": a 6.12 kernel built from
+# linux-source-6.12 with KASAN, lockdep, atomic-sleep and list debugging,
+# UBSAN and RCU head debugging (kunit/x86-debug.kunitconfig), whose build
+# directory is cached so that later runs only rebuild what changed.
 #
-#   vm.sh test 6.12|6.1   run the selftests; prints "VM <series>: N
-#                         selftests passed, N failed, N skipped" last and
-#                         fails on a failed or missing result, or on any
-#                         BUG/WARNING/Oops/KASAN/list corruption in dmesg
-#   vm.sh demo [6.12]     a short buddyslabctl session, buddyinfo before
-#                         and after
+#   vm.sh test 6.12|6.1|debug  run the selftests; prints "VM <series>: N
+#                              selftests passed, N failed, N skipped" last
+#                              and fails on a failed or missing result, or
+#                              on any BUG/WARNING/Oops/KASAN/UBSAN/lockdep/
+#                              list corruption in dmesg
+#   vm.sh demo [6.12]          a short buddyslabctl session, buddyinfo
+#                              before and after
 #
 # QEMU runs with TCG: KVM is not usable on the machines this runs on.
 set -euo pipefail
@@ -20,16 +25,37 @@ mode=${1:-}
 series=${2:-6.12}
 case $mode in
 test | demo) ;;
-*) bs_die "usage: $0 test|demo [6.12|6.1]" ;;
+*) bs_die "usage: $0 test|demo [6.12|6.1|debug]" ;;
 esac
 
-kver=$(bs_kver "$series")
-work=$BS_CACHE/vm/$kver
-vmlinuz=$BS_CACHE/images/$kver/boot/vmlinuz-$kver
+if [ "$series" = debug ]; then
+	kdir=$BS_CACHE/debug-vm-build
+	work=$BS_CACHE/vm/debug
+	mkdir -p "$work"
+	# The SMP KUnit kernel is this one with buddyslab built in: a first
+	# build starts from a copy of its tree, and rebuilds only what
+	# buddyslab's options touch.
+	if [ ! -e "$kdir" ] && [ -e "$BS_SMP_BUILD/vmlinux" ]; then
+		cp -a "$BS_SMP_BUILD" "$kdir"
+	fi
+	echo "VM $series: building the kernel (log in $work/kernel-build.log)"
+	bs_kunit build x86_64 "$kdir" "$BS_ROOT/kunit/x86-debug.kunitconfig" \
+		>"$work/kernel-build.log" 2>&1 || {
+		cat "$work/kernel-build.log"
+		bs_die "debug kernel build failed"
+	}
+	kver=$(cat "$kdir/include/config/kernel.release")
+	vmlinuz=$kdir/arch/x86/boot/bzImage
+else
+	kver=$(bs_kver "$series")
+	kdir=/lib/modules/$kver/build
+	work=$BS_CACHE/vm/$kver
+	vmlinuz=$BS_CACHE/images/$kver/boot/vmlinuz-$kver
+fi
 root=$work/initramfs
 log=$work/serial-$mode.log
 
-bs_build_module "/lib/modules/$kver/build" "$work/module"
+bs_build_module "$kdir" "$work/module"
 make -s -C "$BS_ROOT/tools" OUTPUT="$work/tools/"
 
 rm -rf "$root"
@@ -122,7 +148,8 @@ cat >> "$root/init" <<'INIT'
 echo "@@@ dmesg"
 dmesg
 echo "@@@ end"
-poweroff -f
+# A reboot ends QEMU (-no-reboot) on any kernel, with or without ACPI.
+reboot -f
 INIT
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.gz"
