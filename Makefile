@@ -6,8 +6,12 @@
 #   make                   build buddyslab.ko for the running kernel
 #   make KDIR=<dir>        ... or for the kernel whose build tree is <dir>
 #   make tools             buddyslabctl and the selftests
-#   make check             every test: checkpatch, KUnit, VM selftests on 6.12 and 6.1
+#   make check             every test: checkpatch, the three KUnit venues, the
+#                          VM selftests on the debug kernel, 6.12 and 6.1
 #   make kunit             KUnit suites in UML (KASAN, lockdep)
+#   make kunit-smp         KUnit suites on x86_64 in QEMU, 2 CPUs (KASAN, lockdep, UBSAN)
+#   make kunit-kcsan       the concurrency suite on x86_64 in QEMU, 2 CPUs (KCSAN, lockdep)
+#   make vm-debug          selftests in QEMU on a 6.12 kernel built with KASAN, lockdep, UBSAN
 #   make vm-test           selftests in QEMU on Debian's 6.12 and 6.1 kernels
 #   make demo              a short buddyslabctl session in a 6.12 VM
 #   make bench             buddyslab against the kernel's allocators (UML, no debugging)
@@ -35,7 +39,16 @@ check:
 	scripts/check.sh
 
 kunit:
-	scripts/kunit.sh
+	scripts/kunit.sh uml
+
+kunit-smp:
+	scripts/kunit.sh smp
+
+kunit-kcsan:
+	scripts/kunit.sh kcsan
+
+vm-debug:
+	scripts/vm.sh test debug
 
 vm-test:
 	scripts/vm.sh test 6.12
@@ -52,4 +65,5 @@ clean:
 		*.mod.c *.mod.o modules.order Module.symvers .tmp_versions
 	$(MAKE) -C tools clean
 
-.PHONY: all module install tools check kunit vm-test demo bench clean
+.PHONY: all module install tools check kunit kunit-smp kunit-kcsan vm-debug vm-test demo \
+	bench clean

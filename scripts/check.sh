@@ -3,8 +3,11 @@
 #
 # Everything that must hold before a change lands, in one run:
 #   checkpatch clean for src/, kunit/, include/
-#   KUnit suites in UML with KASAN and lockdep        (scripts/kunit.sh)
-#   W=1 build, selftests and a clean dmesg on 6.12, then on 6.1 (scripts/vm.sh)
+#   KUnit suites in UML with KASAN and lockdep           (scripts/kunit.sh uml)
+#   KUnit suites on x86_64, two CPUs, KASAN, lockdep, UBSAN     (... smp)
+#   the concurrency suite on x86_64, two CPUs, KCSAN, lockdep   (... kcsan)
+#   W=1 build, selftests and a clean dmesg on a 6.12 kernel with KASAN,
+#   lockdep and UBSAN, then on Debian's stock 6.12 and 6.1      (scripts/vm.sh)
 #
 # Every step runs even if an earlier one failed. The last line adds up every
 # KUnit case and every selftest: "N passed, N failed, N skipped". Exits
@@ -48,7 +51,10 @@ else
 	broken="$broken checkpatch"
 fi
 
-run kunit "$BS_ROOT/scripts/kunit.sh"
+run kunit "$BS_ROOT/scripts/kunit.sh" uml
+run kunit-smp "$BS_ROOT/scripts/kunit.sh" smp
+run kunit-kcsan "$BS_ROOT/scripts/kunit.sh" kcsan
+run vm-debug "$BS_ROOT/scripts/vm.sh" test debug
 run vm-6.12 "$BS_ROOT/scripts/vm.sh" test 6.12
 run vm-6.1 "$BS_ROOT/scripts/vm.sh" test 6.1
 
