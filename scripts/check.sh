@@ -29,16 +29,19 @@ tally() {
 	skipped=$((skipped + ${n:-0}))
 }
 
-# run NAME COMMAND...: run a step, keep its output, tally its last line.
+# run NAME COMMAND...: run a step, keep its output, tally its last line,
+# say how long it took.
 run() {
-	local name=$1 out=$BS_CACHE/check-$1.log
+	local name=$1 out=$BS_CACHE/check-$1.log step_start
 	shift
+	step_start=$(date +%s)
 	echo "=== $name"
 	"$@" 2>&1 | tee "$out"
 	if [ "${PIPESTATUS[0]}" != 0 ]; then
 		broken="$broken $name"
 	fi
 	tally "$(tail -n 1 "$out")"
+	echo "--- $name: $(($(date +%s) - step_start)) s"
 }
 
 mkdir -p "$BS_CACHE"
