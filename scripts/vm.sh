@@ -133,12 +133,14 @@ free 6
 free 8
 free 9
 free 10
-# validate drains the per-CPU caches back into the free lists, then checks
+# validate checks every allocator and changes nothing: the CPU's cache keeps
+# its pages, which buddyinfo leaves out, as /proc/buddyinfo does
 validate
 buddyinfo
 SHELL
-echo "# cat $D/buddyinfo      (the shell has exited: all is free; the size-128"
-echo "#   cache keeps its empty slab, one page, until the buddy needs it back)"
+echo "# cat $D/buddyinfo      (the shell has exited: all is free; the CPU's cache"
+echo "#   and the size-128 cache's empty slab keep their pages until the buddy"
+echo "#   needs them back)"
 cat $D/buddyinfo
 rmmod buddyslab
 echo "@@@ end of demo"
