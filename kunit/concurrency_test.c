@@ -19,10 +19,11 @@
  *  - Caches can be created and destroyed while others are busy, and a stale
  *    pointer into a destroyed cache's memory is refused, without the
  *    allocator touching freed memory (KASAN is the judge there).
- *  - The per-CPU caches never hide memory: a requester of the largest order
- *    gets at least one block per arena that no churning thread pins, while
- *    one churn thread per CPU allocates and frees small blocks, holding at
- *    most one at a time.
+ *  - The per-CPU caches never hide memory: while one churn thread per CPU
+ *    allocates and frees small blocks, holding at most one at a time, a
+ *    requester of the largest order gets at least (arenas - churners)
+ *    blocks, and when it is refused, every arena is either its own or holds
+ *    a block a churner held meanwhile.
  *
  * Every case ends with the validators returning 0 and every page back with
  * the buddy (the fixture checks that part).
@@ -70,14 +71,14 @@ MODULE_PARM_DESC(concurrency_seed,
 #define BS_CONC_MSG_LEN		320
 
 /* Creating and destroying caches. */
-#define BS_CONC_CREATOR_ROUNDS	40
+#define BS_CONC_CREATOR_ROUNDS	100
 #define BS_CONC_TRANSIENT_OBJS	48
 #define BS_CONC_STALE		4
 /* The worker caches' alignment: no stale pointer is ever one of theirs. */
 #define BS_CONC_WORKER_ALIGN	256
 
 /* Drain and retry. */
-#define BS_CONC_RETRY_ROUNDS	300
+#define BS_CONC_RETRY_ROUNDS	100
 #define BS_CONC_CHURN_MAX_OPS	100000000UL
 
 enum bs_conc_allocator {
@@ -177,6 +178,8 @@ struct bs_conc_thread {
 	unsigned long handed;
 	unsigned long taken;
 	unsigned long nomem;
+	atomic_t turns;
+	atomic_t live_arena;
 	struct bs_conc_obj slots[BS_CONC_SLOTS];
 	struct bs_conc_ring inbox;
 };
@@ -222,6 +225,9 @@ struct bs_conc {
 	/* Drain and retry. */
 	unsigned int nr_churners;
 	unsigned long *blocks;
+	unsigned int fewest;
+	unsigned int most;
+	atomic_long_t pinned;
 };
 
 /* ---- Failures --------------------------------------------------------- */
@@ -420,7 +426,7 @@ static int bs_conc_alloc_fit(struct bs_conc_thread *t, struct bs_conc_obj *o,
 	struct bs_conc *c = t->c;
 	size_t size, align, granted;
 
-	size = 16UL << (r % 12);
+	size = 16UL << (r % 10);
 	size += (r >> 4) % size;
 	align = (r >> 24) % 8 ? 0 : 64UL << ((r >> 27) % 7);
 	o->kind = BS_CONC_OBJ_FIT;
@@ -987,9 +993,12 @@ static void bs_conc_churner(struct bs_conc_thread *t)
 	unsigned int order;
 	int ret;
 
+	atomic_set(&t->live_arena, -1);
 	for (t->ops = 0; t->ops < BS_CONC_CHURN_MAX_OPS; t->ops++) {
 		if (o->ptr && !bs_conc_check_free(t, o, "before its free"))
 			break;
+		/* Freed: the block is gone before anyone sees that it is. */
+		atomic_set_release(&t->live_arena, -1);
 		if (bs_conc_leaders_done(c))
 			break;
 		order = bs_conc_order(prandom_u32_state(&t->rnd), 0,
@@ -1003,6 +1012,11 @@ static void bs_conc_churner(struct bs_conc_thread *t)
 		if (ret) {
 			t->nomem++;
 		} else {
+			atomic_set(&t->live_arena, o->pgoff / BS_BUDDY_ARENA_PAGES);
+			/* Pairs with bs_conc_pinned_start(): arena, then mask. */
+			smp_mb__before_atomic();
+			atomic_long_or(BIT(o->pgoff / BS_BUDDY_ARENA_PAGES),
+				       &c->pinned);
 			o->kind = BS_CONC_OBJ_BUDDY;
 			o->ptr = bs_buddy_addr(&c->mem.buddy, o->pgoff);
 			o->len = PAGE_SIZE << order;
@@ -1010,10 +1024,64 @@ static void bs_conc_churner(struct bs_conc_thread *t)
 			bs_conc_stamp(o);
 			t->allocs++;
 		}
+		/* The block's arena is in @pinned before the turn counts. */
+		smp_mb__before_atomic();
+		atomic_inc(&t->turns);
 		cond_resched();
 	}
 	if (o->ptr)
 		bs_conc_check_free(t, o, "before its free at the end");
+}
+
+/*
+ * Start noting the arenas of the churners' live blocks: those they hold now
+ * (returned), and in @pinned those they allocate from now on. A block live
+ * now whose arena went into @pinned before it was cleared has its arena in
+ * live_arena, stored before: the full barriers on both sides see to it.
+ */
+static unsigned long bs_conc_pinned_start(struct bs_conc_thread *t)
+{
+	struct bs_conc *c = t->c;
+	unsigned long pinned = 0;
+	unsigned int i;
+	int arena;
+
+	atomic_long_set(&c->pinned, 0);
+	/* Pairs with the churner's: clear the mask, then read the arenas. */
+	smp_mb();
+	for (i = 0; i < c->nr_threads; i++) {
+		if (c->threads[i].role->fn != bs_conc_churner)
+			continue;
+		arena = atomic_read_acquire(&c->threads[i].live_arena);
+		if (arena >= 0)
+			pinned |= BIT(arena);
+	}
+	return pinned;
+}
+
+/*
+ * The arenas of every block a churner held at some time since
+ * bs_conc_pinned_start() returned @pinned: once each churner has finished
+ * a turn from now, whatever it allocated before now is in c->pinned.
+ */
+static unsigned long bs_conc_pinned(struct bs_conc_thread *t,
+				    unsigned long pinned)
+{
+	struct bs_conc *c = t->c;
+	struct bs_conc_thread *u;
+	unsigned int i;
+	int since;
+
+	for (i = 0; i < c->nr_threads; i++) {
+		u = &c->threads[i];
+		if (u->role->fn != bs_conc_churner)
+			continue;
+		since = atomic_read(&u->turns);
+		while (atomic_read_acquire(&u->turns) == since &&
+		       !completion_done(&u->done) && !bs_conc_aborted(c))
+			bs_conc_relax(c);
+	}
+	return pinned | atomic_long_read(&c->pinned);
 }
 
 /* Largest-order blocks are 4 MiB: stamp the first and last word of each page. */
@@ -1051,7 +1119,11 @@ static bool bs_conc_pages_intact(struct bs_conc_thread *t, unsigned long pgoff,
 /*
  * Allocate blocks of the largest order until -ENOMEM, then free them, round
  * after round. Each round must get one block per arena but for those the
- * churn threads may pin with their one live block each.
+ * churn threads may pin with their one live block each: at least
+ * (arenas - churners). More precisely, when a request fails no cache may
+ * hold anything, so every arena must be held by the requester or by a
+ * block a churner held at the time: one of those it held while the request
+ * ran, whose arenas bs_conc_pinned() tells.
  */
 static void bs_conc_requester(struct bs_conc_thread *t)
 {
@@ -1059,8 +1131,10 @@ static void bs_conc_requester(struct bs_conc_thread *t)
 	struct bs_buddy *buddy = &c->mem.buddy;
 	const unsigned int nr_arenas = buddy->nr_arenas;
 	const unsigned int want = nr_arenas - min(nr_arenas, c->nr_churners);
-	unsigned int n, i, fewest = UINT_MAX, short_rounds = 0, first_short = 0;
-	unsigned long total = 0;
+	const unsigned long all = GENMASK(nr_arenas - 1, 0);
+	unsigned int n, i, short_rounds = 0, first_short = 0;
+	unsigned int hidden_rounds = 0, first_hidden = 0;
+	unsigned long total = 0, held, pinned = 0, hidden = 0;
 	u64 key;
 	int ret;
 
@@ -1068,6 +1142,7 @@ static void bs_conc_requester(struct bs_conc_thread *t)
 	     t->ops++) {
 		key = bs_conc_key(t);
 		for (n = 0; n < nr_arenas; n++) {
+			pinned = bs_conc_pinned_start(t);
 			ret = bs_buddy_alloc(buddy, BS_BUDDY_MAX_ORDER,
 					     BS_BUDDY_TAG_DIRECT, &c->blocks[n]);
 			if (ret)
@@ -1075,6 +1150,7 @@ static void bs_conc_requester(struct bs_conc_thread *t)
 			bs_conc_stamp_pages(c, c->blocks[n], key ^ (u64)n << 40);
 		}
 		if (n == nr_arenas) {
+			pinned = bs_conc_pinned_start(t);
 			ret = bs_buddy_alloc(buddy, BS_BUDDY_MAX_ORDER,
 					     BS_BUDDY_TAG_DIRECT, &c->blocks[n]);
 			if (!ret) {
@@ -1087,7 +1163,15 @@ static void bs_conc_requester(struct bs_conc_thread *t)
 			bs_conc_fail(t, "allocation of the largest order: %d", ret);
 		if (n < want && !short_rounds++)
 			first_short = t->ops;
-		fewest = min(fewest, n);
+		pinned = bs_conc_pinned(t, pinned);
+		for (i = 0, held = 0; i < n; i++)
+			held |= BIT(c->blocks[i] / BS_BUDDY_ARENA_PAGES);
+		if ((held | pinned) != all && !hidden_rounds++) {
+			first_hidden = t->ops;
+			hidden = all & ~(held | pinned);
+		}
+		c->fewest = min(c->fewest, n);
+		c->most = max(c->most, n);
 		total += n;
 		for (i = 0; i < n; i++) {
 			bs_conc_pages_intact(t, c->blocks[i], key ^ (u64)i << 40);
@@ -1098,10 +1182,13 @@ static void bs_conc_requester(struct bs_conc_thread *t)
 		cond_resched();
 	}
 	t->allocs = total;
+	if (hidden_rounds)
+		bs_conc_fail(t, "%u of %lu rounds failed with an arena neither held nor pinned by a live block (first in round %u: arenas %#lx hidden)",
+			     hidden_rounds, t->ops, first_hidden, hidden);
 	if (short_rounds)
 		bs_conc_fail(t, "%u of %lu rounds got fewer than %u blocks of the largest order from %u arenas with %u churn threads (fewest %u, first in round %u)",
 			     short_rounds, t->ops, want, nr_arenas, c->nr_churners,
-			     fewest, first_short);
+			     c->fewest, first_short);
 }
 
 /* ---- Configurations --------------------------------------------------- */
@@ -1125,28 +1212,28 @@ static const struct bs_conc_config bs_conc_configs[] = {
 		.min_order = 0,
 		.max_order = BS_BUDDY_MAX_ORDER,
 		.nomem_ok = true,
-		.ops = 3000,
+		.ops = 1500,
 	},
 	{
 		.name = "slab cache with poison and red zones",
 		.allocator = BS_CONC_SLAB,
 		.kinds = BS_CONC_CACHE0,
 		.caches = BS_CONC_SLAB_CACHES,
-		.ops = 4000,
+		.ops = 5000,
 	},
 	{
 		.name = "slab plain cache",
 		.allocator = BS_CONC_SLAB,
 		.kinds = BS_CONC_CACHE1,
 		.caches = BS_CONC_SLAB_CACHES,
-		.ops = 4000,
+		.ops = 5000,
 	},
 	{
 		.name = "slab kmalloc",
 		.allocator = BS_CONC_SLAB,
 		.kinds = BS_CONC_KMALLOC,
 		.caches = BS_CONC_SLAB_CACHES,
-		.ops = 3000,
+		.ops = 2500,
 	},
 	{
 		.name = "slab kmalloc with poison and red zones",
@@ -1154,31 +1241,31 @@ static const struct bs_conc_config bs_conc_configs[] = {
 		.kinds = BS_CONC_KMALLOC,
 		.class_flags = BS_CONC_DEBUG,
 		.caches = BS_CONC_SLAB_CACHES,
-		.ops = 3000,
+		.ops = 2500,
 	},
 	{
 		.name = "first fit",
 		.allocator = BS_CONC_FIT,
 		.policy = BS_FIT_FIRST,
-		.ops = 2000,
+		.ops = 600,
 	},
 	{
 		.name = "next fit",
 		.allocator = BS_CONC_FIT,
 		.policy = BS_FIT_NEXT,
-		.ops = 2000,
+		.ops = 600,
 	},
 	{
 		.name = "best fit",
 		.allocator = BS_CONC_FIT,
 		.policy = BS_FIT_BEST,
-		.ops = 2000,
+		.ops = 600,
 	},
 	{
 		.name = "worst fit",
 		.allocator = BS_CONC_FIT,
 		.policy = BS_FIT_WORST,
-		.ops = 2000,
+		.ops = 600,
 	},
 };
 
@@ -1198,7 +1285,7 @@ static const struct bs_conc_config bs_conc_destroy_config = {
 		{ 256, BS_CONC_WORKER_ALIGN, BS_CONC_DEBUG },
 		{ 200, BS_CONC_WORKER_ALIGN, 0 },
 	},
-	.ops = 3000,
+	.ops = 2000,
 };
 
 static const struct bs_conc_config bs_conc_retry_config = {
@@ -1377,12 +1464,12 @@ static void bs_conc_test_drain_shrink(struct kunit *test)
 	bs_conc_case(test, roles, ARRAY_SIZE(roles));
 }
 
-/* The same, with every validator run all along. */
+/* The same, with every validator run all along, from every CPU. */
 static void bs_conc_test_validate(struct kunit *test)
 {
 	static const struct bs_conc_role roles[] = {
 		BS_CONC_WORKERS,
-		{ "validator", bs_conc_validator, 0, 1, 0 },
+		{ "validator", bs_conc_validator, 1, 0, 0 },
 	};
 
 	bs_conc_case(test, roles, ARRAY_SIZE(roles));
@@ -1425,13 +1512,16 @@ static void bs_conc_test_drain_retry(struct kunit *test)
 	struct bs_conc *c = bs_conc_setup(test, &bs_conc_retry_config);
 
 	c->nr_churners = num_online_cpus();
+	c->fewest = UINT_MAX;
+	KUNIT_ASSERT_LE(test, c->mem.buddy.nr_arenas, BITS_PER_LONG);
 	c->blocks = kunit_kcalloc(test, c->mem.buddy.nr_arenas + 1,
 				  sizeof(*c->blocks), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, c->blocks);
 	bs_conc_run(c, roles, ARRAY_SIZE(roles));
 	KUNIT_EXPECT_EQ(test, c->nr_churners, c->nr_cpus);
-	kunit_info(test, "%lu blocks of the largest order in %lu rounds\n",
-		   c->threads[0].allocs, c->threads[0].ops);
+	kunit_info(test, "%lu blocks of the largest order in %lu rounds, %u to %u a round, from %u arenas\n",
+		   c->threads[0].allocs, c->threads[0].ops, c->fewest, c->most,
+		   c->mem.buddy.nr_arenas);
 	bs_conc_finish(c);
 }
 
