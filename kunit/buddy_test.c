@@ -111,7 +111,7 @@ static int bs_buddy_test_init(struct kunit *test)
 	mem = kunit_kzalloc(test, sizeof(*mem), GFP_KERNEL);
 	if (!mem)
 		return -ENOMEM;
-	ret = bs_test_memory_init(mem);
+	ret = bs_test_memory_init(mem, BS_TEST_ARENAS);
 	if (!ret)
 		test->priv = mem;
 	return ret;

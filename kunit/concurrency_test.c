@@ -1295,19 +1295,6 @@ static const struct bs_conc_config bs_conc_retry_config = {
 
 /* ---- Setup and checks ------------------------------------------------- */
 
-static int bs_conc_memory_init(struct bs_test_memory *mem, unsigned int nr_arenas)
-{
-	int ret;
-
-	ret = bs_region_init(&mem->region, (u64)nr_arenas * BS_REGION_CHUNK_BYTES);
-	if (ret)
-		return ret;
-	ret = bs_buddy_init(&mem->buddy, &mem->region);
-	if (ret)
-		bs_region_fini(&mem->region);
-	return ret;
-}
-
 static int bs_conc_test_init(struct kunit *test)
 {
 	struct bs_conc *c;
@@ -1316,7 +1303,7 @@ static int bs_conc_test_init(struct kunit *test)
 	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return -ENOMEM;
-	ret = bs_conc_memory_init(&c->mem, BS_CONC_ARENAS);
+	ret = bs_test_memory_init(&c->mem, BS_CONC_ARENAS);
 	if (ret)
 		return ret;
 	c->test = test;

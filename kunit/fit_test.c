@@ -33,7 +33,7 @@ static int bs_fit_test_init(struct kunit *test)
 	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 	if (!t)
 		return -ENOMEM;
-	ret = bs_test_memory_init(&t->mem);
+	ret = bs_test_memory_init(&t->mem, BS_TEST_ARENAS);
 	if (ret)
 		return ret;
 	bs_fit_init(&t->fit, &t->mem.buddy);

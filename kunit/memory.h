@@ -19,11 +19,13 @@ struct bs_test_memory {
 	struct bs_buddy buddy;
 };
 
-static inline int bs_test_memory_init(struct bs_test_memory *mem)
+/* A region of @nr_arenas arenas (BS_TEST_ARENAS for most cases). */
+static inline int bs_test_memory_init(struct bs_test_memory *mem,
+				      unsigned int nr_arenas)
 {
 	int ret;
 
-	ret = bs_region_init(&mem->region, BS_TEST_ARENAS * BS_REGION_CHUNK_BYTES);
+	ret = bs_region_init(&mem->region, (u64)nr_arenas * BS_REGION_CHUNK_BYTES);
 	if (ret)
 		return ret;
 	ret = bs_buddy_init(&mem->buddy, &mem->region);

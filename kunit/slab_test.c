@@ -36,7 +36,7 @@ static int bs_slab_test_init(struct kunit *test)
 	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 	if (!t)
 		return -ENOMEM;
-	ret = bs_test_memory_init(&t->mem);
+	ret = bs_test_memory_init(&t->mem, BS_TEST_ARENAS);
 	if (ret)
 		return ret;
 	ret = bs_slab_init(&t->slab, &t->mem.buddy, 0);
