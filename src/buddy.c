@@ -84,6 +84,7 @@
 #include <linux/slab.h>
 
 #include "buddy.h"
+#include "fault.h"
 
 #define BS_BUDDY_HEAD		BIT(7)
 #define BS_BUDDY_USED		BIT(6)
@@ -498,9 +499,14 @@ int bs_buddy_alloc(struct bs_buddy *buddy, unsigned int order,
 
 	if (order > BS_BUDDY_MAX_ORDER || tag >= BS_BUDDY_NR_TAGS)
 		return -EINVAL;
-	ret = bs_buddy_alloc_once(buddy, order, tag, pgoff);
-	if (ret)
-		ret = bs_buddy_alloc_reclaim(buddy, order, tag, pgoff);
+	/* An injected fault fails as a region with nothing left would. */
+	if (bs_fault()) {
+		ret = -ENOMEM;
+	} else {
+		ret = bs_buddy_alloc_once(buddy, order, tag, pgoff);
+		if (ret)
+			ret = bs_buddy_alloc_reclaim(buddy, order, tag, pgoff);
+	}
 	if (ret)
 		bs_buddy_count_failure(buddy, BS_BUDDY_ALLOC_FAILS);
 	return ret;
@@ -1089,13 +1095,17 @@ int bs_buddy_init(struct bs_buddy *buddy, const struct bs_region *region)
 	buddy->region = region;
 	mutex_init(&buddy->shrinker_lock);
 	INIT_LIST_HEAD(&buddy->shrinkers);
-	buddy->arenas = kcalloc(region->nr_chunks, sizeof(*buddy->arenas),
+	buddy->arenas = bs_fault() ? NULL :
+			kcalloc(region->nr_chunks, sizeof(*buddy->arenas),
 				GFP_KERNEL);
-	buddy->base = kcalloc(region->nr_chunks, sizeof(*buddy->base),
+	buddy->base = bs_fault() ? NULL :
+		      kcalloc(region->nr_chunks, sizeof(*buddy->base),
 			      GFP_KERNEL);
-	buddy->state = kvcalloc(pages, sizeof(*buddy->state), GFP_KERNEL);
-	buddy->links = kvcalloc(pages, sizeof(*buddy->links), GFP_KERNEL);
-	buddy->pcp = alloc_percpu(struct bs_buddy_pcp);
+	buddy->state = bs_fault() ? NULL :
+		       kvcalloc(pages, sizeof(*buddy->state), GFP_KERNEL);
+	buddy->links = bs_fault() ? NULL :
+		       kvcalloc(pages, sizeof(*buddy->links), GFP_KERNEL);
+	buddy->pcp = bs_fault() ? NULL : alloc_percpu(struct bs_buddy_pcp);
 	if (!buddy->arenas || !buddy->base || !buddy->state || !buddy->links ||
 	    !buddy->pcp) {
 		bs_buddy_free_metadata(buddy);

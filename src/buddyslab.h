@@ -2,13 +2,18 @@
 #ifndef _BUDDYSLAB_H
 #define _BUDDYSLAB_H
 
+#include <linux/atomic.h>
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
+#include <linux/xarray.h>
 
 #include "buddy.h"
+#include "fault.h"
 #include "fit.h"
 #include "region.h"
 #include "slab.h"
+
+struct seq_file;
 
 /* The allocators, as debugfs validate names them. */
 enum bs_allocator {
@@ -27,6 +32,14 @@ enum bs_allocator {
  *			their own
  * @dev_mode:		permissions of /dev/buddyslab; immutable
  * @max_bytes_per_file:	quota of one open file; immutable
+ * @max_bytes_per_user:	quota of one user's open files; immutable
+ * @max_allocs_per_user: allocations one user's open files may hold;
+ *			immutable
+ * @max_caches:		caches all open files may create; immutable
+ * @nr_caches:		caches open files created; atomic, below @max_caches
+ * @users_lock:		protects @users
+ * @users:		uid -> what the user's open files hold, for each
+ *			user with an open file
  * @misc:		/dev/buddyslab
  * @debugfs:		/sys/kernel/debug/buddyslab
  * @validate_lock:	protects @validated and @validate_result
@@ -40,6 +53,12 @@ struct buddyslab {
 	struct bs_fit fit;
 	umode_t dev_mode;
 	u64 max_bytes_per_file;
+	u64 max_bytes_per_user;
+	u64 max_allocs_per_user;
+	unsigned int max_caches;
+	atomic_t nr_caches;
+	struct mutex users_lock;
+	struct xarray users;
 	struct miscdevice misc;
 	struct dentry *debugfs;
 	struct mutex validate_lock;
@@ -49,6 +68,7 @@ struct buddyslab {
 
 int bs_chardev_register(struct buddyslab *bs);
 void bs_chardev_unregister(struct buddyslab *bs);
+void bs_chardev_users_show(struct buddyslab *bs, struct seq_file *m);
 void bs_debugfs_init(struct buddyslab *bs);
 void bs_debugfs_fini(struct buddyslab *bs);
 

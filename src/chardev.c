@@ -9,13 +9,30 @@
  * handed out cyclically from 1, so a stale one is not soon reused: a double
  * free finds nothing and gets -ENOENT, and another file's handle or cache
  * is simply not in this file's tables. Closing the file frees everything
- * it still holds, allocations first, then caches. Every file may hold at
- * most max_bytes_per_file bytes (-EDQUOT beyond) and BS_CHARDEV_MAX_CACHES
- * caches.
+ * it still holds, allocations first, then caches.
  *
- * A request is checked in full, quota included, before any allocator is
- * asked, so a bad one leaves no trace. Memory handed to a client is always
- * cleared first, so no client ever sees what another one left behind.
+ * What clients hold is bounded, so that opening more files buys nothing:
+ * - region bytes, per file (max_bytes_per_file) and per user, over all the
+ *   files its tasks opened (max_bytes_per_user): -EDQUOT beyond. A buddy,
+ *   size-class or fit allocation is charged what it was granted; a cache
+ *   of the file is charged the slab pages it holds, whatever its objects'
+ *   size, and an allocation from it that finds no free object needs room
+ *   for one more slab;
+ * - allocations per user (max_allocs_per_user), for each costs a record
+ *   of kernel memory however small it is: -EDQUOT beyond;
+ * - caches: BS_CHARDEV_MAX_CACHES per file (-EDQUOT) and max_caches over
+ *   all files (-ENOSPC).
+ * A file opened with CAP_SYS_ADMIN is exempt from the per-user limits, as
+ * from the kernel's own resource limits. The user of a file is the real
+ * uid of its opener. Every kernel allocation made for a client (its file,
+ * records, table slots, caches) is charged to its memory cgroup.
+ *
+ * A request is checked in full, quotas included, before any allocator is
+ * asked, so a bad one leaves no trace. (One exception: when a file's cache
+ * has free objects only in the CPUs' magazines and one more slab would not
+ * fit the quota, they go back to the slabs first, where an allocation is
+ * sure to find them.) Memory handed to a client is always cleared first,
+ * so no client ever sees what another one left behind.
  *
  * ioctls are dispatched on _IOC_NR through a table, as dma-heap does. The
  * argument is copied into a kernel buffer of the driver's structure size:
@@ -34,8 +51,9 @@
  * mapped one, so the memory stays the allocation's until the copy is done.
  *
  * Locking: a file's mutex covers its tables, its quota and its allocations'
- * records; the allocators do their own locking underneath, and take nothing
- * of the device's. ->mmap takes the mutex under the mmap_lock, so nothing
+ * records; a user's spinlock, taken under it, the user's totals; the
+ * users_lock of the instance, the table of users. The allocators do their
+ * own locking underneath, and take nothing of the device's. ->mmap takes the mutex under the mmap_lock, so nothing
  * may touch user memory with the mutex held: a fault there may wait for the
  * mmap_lock, and a thread of the same process waiting in ->mmap for the
  * mutex would wait for good. So the ioctls copy their arguments and a
@@ -47,11 +65,14 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/ctype.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/nospec.h>
 #include <linux/rbtree.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
@@ -63,19 +84,52 @@
 #define BS_CHARDEV_MAX_CACHES	64
 
 /**
+ * struct bs_chardev_user - what the open files of one user hold together
+ * @uid:	the user; immutable
+ * @files:	its open files; under the instance's users_lock
+ * @lock:	protects @bytes and @allocs, which all its files change
+ * @bytes:	region bytes charged, against max_bytes_per_user
+ * @allocs:	allocations held, against max_allocs_per_user
+ */
+struct bs_chardev_user {
+	kuid_t uid;
+	unsigned int files;
+	spinlock_t lock;
+	u64 bytes;
+	u64 allocs;
+};
+
+/**
+ * struct bs_chardev_cache - a slab cache a file created
+ * @cache:	the cache; immutable
+ * @charged:	region bytes charged for it: its slab pages when last looked
+ *		at; under the file's lock
+ */
+struct bs_chardev_cache {
+	struct bs_slab_cache *cache;
+	u64 charged;
+};
+
+/**
  * struct bs_chardev_file - what one open file of /dev/buddyslab holds
  * @bs:		the instance the file belongs to; immutable
+ * @user:	its opener's totals; immutable
+ * @exempt:	opened with CAP_SYS_ADMIN: the per-user limits do not apply;
+ *		immutable
  * @lock:	protects everything below
  * @allocs:	handle -> struct bs_chardev_alloc
  * @next_handle: cursor of the cyclic handle allocation
  * @by_offset:	the allocations by offset
- * @caches:	cache id -> struct bs_slab_cache this file created
+ * @caches:	cache id -> struct bs_chardev_cache
  * @next_cache_id: cursor of the cyclic cache id allocation
  * @nr_caches:	caches in @caches
- * @bytes:	bytes granted to the allocations, against the quota
+ * @bytes:	region bytes charged to the allocations and caches, against
+ *		max_bytes_per_file
  */
 struct bs_chardev_file {
 	struct buddyslab *bs;
+	struct bs_chardev_user *user;
+	bool exempt;
 	struct mutex lock;
 	struct xarray allocs;
 	u32 next_handle;
@@ -89,12 +143,14 @@ struct bs_chardev_file {
 /**
  * struct bs_chardev_alloc - one allocation made through the device
  * @node:	in the file's by_offset; under the file's lock
- * @allocator:	BUDDYSLAB_ALLOC_*; this and the fields up to @granted are
+ * @allocator:	BUDDYSLAB_ALLOC_*; this and the fields up to @charged are
  *		set before the record is in the file's tables, and immutable
  * @cache:	for a slab allocation from a cache of the file, the cache
  * @mem:	its kernel address; never shown to userspace
  * @offset:	its offset in the device's linear space
  * @granted:	bytes reserved
+ * @charged:	bytes charged to the quotas: @granted, or 0 from a cache of
+ *		the file (the cache is charged)
  * @mapped:	live mappings of it; changed by mmap under the file's lock
  *		and by its mappings' open and close
  * @pinned:	pread and pwrite copies of it under way; taken under the
@@ -106,13 +162,158 @@ struct bs_chardev_file {
 struct bs_chardev_alloc {
 	struct rb_node node;
 	u32 allocator;
-	struct bs_slab_cache *cache;
+	struct bs_chardev_cache *cache;
 	void *mem;
 	u64 offset;
 	u64 granted;
+	u64 charged;
 	atomic_t mapped;
 	atomic_t pinned;
 };
+
+/* ---- Users and quotas ---------------------------------------------------- */
+
+/* The totals of @uid, made on its first open file. */
+static struct bs_chardev_user *bs_chardev_user_get(struct buddyslab *bs,
+						   kuid_t uid)
+{
+	struct bs_chardev_user *user;
+	int ret;
+
+	mutex_lock(&bs->users_lock);
+	user = xa_load(&bs->users, __kuid_val(uid));
+	if (user) {
+		user->files++;
+		goto out;
+	}
+	user = bs_fault() ? NULL : kzalloc(sizeof(*user), GFP_KERNEL_ACCOUNT);
+	if (!user) {
+		user = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	user->uid = uid;
+	user->files = 1;
+	spin_lock_init(&user->lock);
+	ret = bs_fault() ? -ENOMEM :
+	      xa_insert(&bs->users, __kuid_val(uid), user, GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		kfree(user);
+		user = ERR_PTR(ret);
+	}
+out:
+	mutex_unlock(&bs->users_lock);
+	return user;
+}
+
+/* A file of @user is gone; its allocations and caches are gone before. */
+static void bs_chardev_user_put(struct buddyslab *bs,
+				struct bs_chardev_user *user)
+{
+	mutex_lock(&bs->users_lock);
+	if (!--user->files) {
+		WARN_ON(user->bytes || user->allocs);
+		xa_erase(&bs->users, __kuid_val(user->uid));
+		kfree(user);
+	}
+	mutex_unlock(&bs->users_lock);
+}
+
+/*
+ * Charge @bytes and @allocs to the file and its user if every quota lets
+ * them: 0, or -EDQUOT and nothing charged.
+ */
+static int bs_chardev_charge(struct bs_chardev_file *bf, u64 bytes, u64 allocs)
+{
+	const struct buddyslab *bs = bf->bs;
+	struct bs_chardev_user *user = bf->user;
+	int ret = 0;
+
+	lockdep_assert_held(&bf->lock);
+
+	if (bf->bytes + bytes > bs->max_bytes_per_file)
+		return -EDQUOT;
+	spin_lock(&user->lock);
+	if (!bf->exempt &&
+	    (user->bytes + bytes > bs->max_bytes_per_user ||
+	     user->allocs + allocs > bs->max_allocs_per_user)) {
+		ret = -EDQUOT;
+	} else {
+		user->bytes += bytes;
+		user->allocs += allocs;
+	}
+	spin_unlock(&user->lock);
+	if (!ret)
+		bf->bytes += bytes;
+	return ret;
+}
+
+/* Take back what bs_chardev_charge() charged. */
+static void bs_chardev_uncharge(struct bs_chardev_file *bf, u64 bytes,
+				u64 allocs)
+{
+	struct bs_chardev_user *user = bf->user;
+
+	lockdep_assert_held(&bf->lock);
+
+	bf->bytes -= bytes;
+	spin_lock(&user->lock);
+	user->bytes -= bytes;
+	user->allocs -= allocs;
+	spin_unlock(&user->lock);
+}
+
+/*
+ * Charge a cache of the file what its slabs hold now, whatever it was
+ * charged before: an allocation or a free changed it, or the buddy took
+ * back empty slabs (then the charge only falls). Returns the free objects
+ * in its slabs.
+ */
+static unsigned long bs_chardev_cache_recharge(struct bs_chardev_file *bf,
+					       struct bs_chardev_cache *c)
+{
+	unsigned long free_objs;
+	u64 bytes;
+
+	lockdep_assert_held(&bf->lock);
+
+	bytes = (u64)bs_slab_cache_pages(c->cache, &free_objs) << PAGE_SHIFT;
+	if (bytes > c->charged) {
+		/* Not checked: the room was charged before the allocation. */
+		spin_lock(&bf->user->lock);
+		bf->user->bytes += bytes - c->charged;
+		spin_unlock(&bf->user->lock);
+		bf->bytes += bytes - c->charged;
+	} else {
+		bs_chardev_uncharge(bf, c->charged - bytes, 0);
+	}
+	c->charged = bytes;
+	return free_objs;
+}
+
+/*
+ * The room an allocation from a cache of the file needs in the quotas: none
+ * if a slab has a free object, else a slab's bytes. Magazines are emptied
+ * into the slabs first if a slab would not fit, since an allocation on
+ * another CPU than theirs would not find their objects.
+ */
+static u64 bs_chardev_cache_room(struct bs_chardev_file *bf,
+				 struct bs_chardev_cache *c)
+{
+	const u64 slab_bytes = PAGE_SIZE << c->cache->order;
+
+	lockdep_assert_held(&bf->lock);
+
+	if (bs_chardev_cache_recharge(bf, c))
+		return 0;
+	if (!bs_chardev_charge(bf, slab_bytes, 0)) {
+		bs_chardev_uncharge(bf, slab_bytes, 0);
+		return slab_bytes;
+	}
+	bs_slab_cache_shrink(c->cache);
+	return bs_chardev_cache_recharge(bf, c) ? 0 : slab_bytes;
+}
+
+/* ---- Files ---------------------------------------------------------------- */
 
 static int bs_chardev_open(struct inode *inode, struct file *file)
 {
@@ -120,9 +321,15 @@ static int bs_chardev_open(struct inode *inode, struct file *file)
 					    struct buddyslab, misc);
 	struct bs_chardev_file *bf;
 
-	bf = kzalloc(sizeof(*bf), GFP_KERNEL);
+	bf = bs_fault() ? NULL : kzalloc(sizeof(*bf), GFP_KERNEL_ACCOUNT);
 	if (!bf)
 		return -ENOMEM;
+	bf->user = bs_chardev_user_get(bs, file->f_cred->uid);
+	if (IS_ERR(bf->user)) {
+		kfree(bf);
+		return -ENOMEM;
+	}
+	bf->exempt = file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
 	bf->bs = bs;
 	mutex_init(&bf->lock);
 	xa_init_flags(&bf->allocs, XA_FLAGS_ALLOC1);
@@ -181,7 +388,8 @@ static void bs_chardev_unreserve(struct bs_chardev_file *bf,
 		WARN_ON(bs_buddy_free(&bs->buddy, alloc->offset >> PAGE_SHIFT));
 		break;
 	case BUDDYSLAB_ALLOC_SLAB:
-		WARN_ON(alloc->cache ? bs_slab_cache_free(alloc->cache, alloc->mem) :
+		WARN_ON(alloc->cache ?
+			bs_slab_cache_free(alloc->cache->cache, alloc->mem) :
 			bs_slab_kfree(&bs->slab, alloc->mem));
 		break;
 	case BUDDYSLAB_ALLOC_FIT:
@@ -197,16 +405,38 @@ static void bs_chardev_release_alloc(struct bs_chardev_file *bf,
 	lockdep_assert_held(&bf->lock);
 
 	rb_erase(&alloc->node, &bf->by_offset);
-	bf->bytes -= alloc->granted;
 	bs_chardev_unreserve(bf, alloc);
+	bs_chardev_uncharge(bf, alloc->charged, 1);
+	if (alloc->cache)
+		bs_chardev_cache_recharge(bf, alloc->cache);
 	kfree(alloc);
+}
+
+/*
+ * Destroy a cache of the file, and drop what it was charged: 0, or -EBUSY
+ * while it has objects (then it stays).
+ */
+static int bs_chardev_destroy_cache(struct bs_chardev_file *bf,
+				    struct bs_chardev_cache *c)
+{
+	int ret;
+
+	lockdep_assert_held(&bf->lock);
+
+	ret = bs_slab_cache_destroy(c->cache);
+	if (ret)
+		return ret;
+	bs_chardev_uncharge(bf, c->charged, 0);
+	atomic_dec(&bf->bs->nr_caches);
+	kfree(c);
+	return 0;
 }
 
 static int bs_chardev_release(struct inode *inode, struct file *file)
 {
 	struct bs_chardev_file *bf = file->private_data;
 	struct bs_chardev_alloc *alloc;
-	struct bs_slab_cache *cache;
+	struct bs_chardev_cache *c;
 	unsigned long id;
 
 	/* No mapping and no syscall is left: nothing is mapped or pinned. */
@@ -215,14 +445,16 @@ static int bs_chardev_release(struct inode *inode, struct file *file)
 		xa_erase(&bf->allocs, id);
 		bs_chardev_release_alloc(bf, alloc);
 	}
-	xa_for_each(&bf->caches, id, cache) {
+	xa_for_each(&bf->caches, id, c) {
 		xa_erase(&bf->caches, id);
-		WARN_ON(bs_slab_cache_destroy(cache));
+		WARN_ON(bs_chardev_destroy_cache(bf, c));
 	}
+	WARN_ON(bf->bytes);
 	mutex_unlock(&bf->lock);
 	xa_destroy(&bf->allocs);
 	xa_destroy(&bf->caches);
 	mutex_destroy(&bf->lock);
+	bs_chardev_user_put(bf->bs, bf->user);
 	kfree(bf);
 	return 0;
 }
@@ -253,9 +485,9 @@ static_assert(ARRAY_SIZE(bs_chardev_fit_policies) == BS_FIT_NR_POLICIES);
 static_assert(BS_FIT_NR_POLICIES == BUDDYSLAB_FIT_POLICIES);
 
 /*
- * Check a request in full and work out what it would reserve, asking no
- * allocator anything. Returns 0, -EINVAL for a request its allocator cannot
- * take, -ENOENT for an unknown cache, -EDQUOT beyond the file's quota.
+ * Check a request and work out what it would reserve and be charged,
+ * asking no allocator anything. Returns 0, -EINVAL for a request its
+ * allocator cannot take, -ENOENT for an unknown cache.
  */
 static int bs_chardev_check(struct bs_chardev_file *bf,
 			    const struct buddyslab_alloc *req,
@@ -288,9 +520,9 @@ static int bs_chardev_check(struct bs_chardev_file *bf,
 		alloc->cache = xa_load(&bf->caches, req->cache_id);
 		if (!alloc->cache)
 			return -ENOENT;
-		if (req->size > alloc->cache->object_size)
+		if (req->size > alloc->cache->cache->object_size)
 			return -EINVAL;
-		alloc->granted = alloc->cache->object_size;
+		alloc->granted = alloc->cache->cache->object_size;
 		break;
 	case BUDDYSLAB_ALLOC_FIT:
 		if (req->cache_id || !req->policy ||
@@ -301,8 +533,7 @@ static int bs_chardev_check(struct bs_chardev_file *bf,
 	default:
 		return -EINVAL;
 	}
-	if (bf->bytes + alloc->granted > bs->max_bytes_per_file)
-		return -EDQUOT;
+	alloc->charged = alloc->cache ? 0 : alloc->granted;
 	return 0;
 }
 
@@ -323,7 +554,8 @@ static int bs_chardev_reserve(struct bs_chardev_file *bf,
 		alloc->mem = bs_buddy_addr(&bs->buddy, pgoff);
 		break;
 	case BUDDYSLAB_ALLOC_SLAB:
-		alloc->mem = alloc->cache ? bs_slab_cache_alloc(alloc->cache) :
+		alloc->mem = alloc->cache ?
+			     bs_slab_cache_alloc(alloc->cache->cache) :
 			     bs_slab_kmalloc(&bs->slab, req->size, &granted);
 		break;
 	case BUDDYSLAB_ALLOC_FIT:
@@ -343,26 +575,37 @@ static int bs_chardev_alloc(struct bs_chardev_file *bf,
 			    struct buddyslab_alloc *req)
 {
 	struct bs_chardev_alloc *alloc;
+	u64 room = 0;
 	u32 handle;
 	int ret;
 
-	alloc = kzalloc(sizeof(*alloc), GFP_KERNEL);
+	alloc = bs_fault() ? NULL : kzalloc(sizeof(*alloc), GFP_KERNEL_ACCOUNT);
 	if (!alloc)
 		return -ENOMEM;
 	mutex_lock(&bf->lock);
 	ret = bs_chardev_check(bf, req, alloc);
 	if (ret)
 		goto err_unlock;
-	ret = bs_chardev_reserve(bf, req, alloc);
+	if (alloc->cache)
+		room = bs_chardev_cache_room(bf, alloc->cache);
+	ret = bs_chardev_charge(bf, alloc->charged + room, 1);
 	if (ret)
 		goto err_unlock;
+	ret = bs_chardev_reserve(bf, req, alloc);
+	if (ret)
+		goto err_uncharge;
 	memset(alloc->mem, 0, alloc->granted);
-	ret = xa_alloc_cyclic(&bf->allocs, &handle, alloc, xa_limit_32b,
-			      &bf->next_handle, GFP_KERNEL);
+	ret = bs_fault() ? -ENOMEM :
+	      xa_alloc_cyclic(&bf->allocs, &handle, alloc, xa_limit_32b,
+			      &bf->next_handle, GFP_KERNEL_ACCOUNT);
 	if (ret < 0)
 		goto err_unreserve;
 	bs_chardev_index(bf, alloc);
-	bf->bytes += alloc->granted;
+	/* The cache is charged what it holds now, not the room. */
+	if (alloc->cache) {
+		bs_chardev_uncharge(bf, room, 0);
+		bs_chardev_cache_recharge(bf, alloc->cache);
+	}
 	/* Once the lock is dropped, another thread may free it. */
 	req->handle = handle;
 	req->offset = alloc->offset;
@@ -372,6 +615,10 @@ static int bs_chardev_alloc(struct bs_chardev_file *bf,
 
 err_unreserve:
 	bs_chardev_unreserve(bf, alloc);
+err_uncharge:
+	bs_chardev_uncharge(bf, alloc->charged + room, 1);
+	if (alloc->cache)
+		bs_chardev_cache_recharge(bf, alloc->cache);
 err_unlock:
 	mutex_unlock(&bf->lock);
 	kfree(alloc);
@@ -421,8 +668,10 @@ static bool bs_chardev_cache_name_ok(const char *name)
 static int bs_chardev_cache_create(struct bs_chardev_file *bf,
 				   struct buddyslab_cache_create *req)
 {
-	unsigned int flags = 0;
-	struct bs_slab_cache *cache;
+	/* Its kernel memory is charged to the client's memory cgroup. */
+	unsigned int flags = BS_SLAB_ACCOUNT;
+	struct buddyslab *bs = bf->bs;
+	struct bs_chardev_cache *c;
 	u32 id;
 	int ret;
 
@@ -436,33 +685,45 @@ static int bs_chardev_cache_create(struct bs_chardev_file *bf,
 	if (req->flags & BUDDYSLAB_CACHE_POISON)
 		flags |= BS_SLAB_POISON;
 
+	c = bs_fault() ? NULL : kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+	if (!c)
+		return -ENOMEM;
 	mutex_lock(&bf->lock);
 	ret = -EDQUOT;
 	if (bf->nr_caches >= BS_CHARDEV_MAX_CACHES)
-		goto out;
-	cache = bs_slab_cache_create(&bf->bs->slab, req->name, req->object_size,
-				     req->align, flags, NULL);
-	ret = PTR_ERR_OR_ZERO(cache);
+		goto err_unlock;
+	ret = -ENOSPC;
+	if (!atomic_add_unless(&bs->nr_caches, 1, bs->max_caches))
+		goto err_unlock;
+	c->cache = bs_slab_cache_create(&bs->slab, req->name, req->object_size,
+					req->align, flags, NULL);
+	ret = PTR_ERR_OR_ZERO(c->cache);
 	if (ret)
-		goto out;
-	ret = xa_alloc_cyclic(&bf->caches, &id, cache, xa_limit_32b,
-			      &bf->next_cache_id, GFP_KERNEL);
-	if (ret < 0) {
-		bs_slab_cache_destroy(cache);
-		goto out;
-	}
+		goto err_uncount;
+	ret = bs_fault() ? -ENOMEM :
+	      xa_alloc_cyclic(&bf->caches, &id, c, xa_limit_32b,
+			      &bf->next_cache_id, GFP_KERNEL_ACCOUNT);
+	if (ret < 0)
+		goto err_destroy;
 	req->cache_id = id;
 	bf->nr_caches++;
-	ret = 0;
-out:
 	mutex_unlock(&bf->lock);
+	return 0;
+
+err_destroy:
+	WARN_ON(bs_slab_cache_destroy(c->cache));
+err_uncount:
+	atomic_dec(&bs->nr_caches);
+err_unlock:
+	mutex_unlock(&bf->lock);
+	kfree(c);
 	return ret;
 }
 
 static int bs_chardev_cache_destroy(struct bs_chardev_file *bf,
 				    const struct buddyslab_cache_destroy *req)
 {
-	struct bs_slab_cache *cache;
+	struct bs_chardev_cache *c;
 	int ret;
 
 	if (req->__pad)
@@ -470,8 +731,8 @@ static int bs_chardev_cache_destroy(struct bs_chardev_file *bf,
 	if (!req->cache_id)
 		return -ENOENT;
 	mutex_lock(&bf->lock);
-	cache = xa_load(&bf->caches, req->cache_id);
-	ret = cache ? bs_slab_cache_destroy(cache) : -ENOENT;
+	c = xa_load(&bf->caches, req->cache_id);
+	ret = c ? bs_chardev_destroy_cache(bf, c) : -ENOENT;
 	if (!ret) {
 		xa_erase(&bf->caches, req->cache_id);
 		bf->nr_caches--;
@@ -946,4 +1207,30 @@ int bs_chardev_register(struct buddyslab *bs)
 void bs_chardev_unregister(struct buddyslab *bs)
 {
 	misc_deregister(&bs->misc);
+}
+
+/**
+ * bs_chardev_users_show() - what each user's open files hold, for debugfs
+ * @bs:	the instance
+ * @m:	where to print: a header, then "uid files bytes allocs" per user
+ *	with an open file, by uid
+ */
+void bs_chardev_users_show(struct buddyslab *bs, struct seq_file *m)
+{
+	struct bs_chardev_user *user;
+	unsigned long uid;
+	u64 bytes, allocs;
+
+	seq_printf(m, "%-10s %6s %12s %8s\n", "uid", "files", "bytes", "allocs");
+	mutex_lock(&bs->users_lock);
+	xa_for_each(&bs->users, uid, user) {
+		spin_lock(&user->lock);
+		bytes = user->bytes;
+		allocs = user->allocs;
+		spin_unlock(&user->lock);
+		seq_printf(m, "%-10u %6u %12llu %8llu\n",
+			   from_kuid_munged(&init_user_ns, user->uid),
+			   user->files, bytes, allocs);
+	}
+	mutex_unlock(&bs->users_lock);
 }

@@ -13,6 +13,10 @@
  *			free block and external fragmentation
  *   stats		every counter and figure, "name value" per line
  *   map		one character per page, one line per arena
+ *   users		per user with an open file of the device: its files,
+ *			and the bytes and allocations they hold against the
+ *			per-user quotas
+ *   fail/		the fault attribute, in kernels with fault injection
  *   validate		write 1 to check every allocator's invariants; read
  *			the result
  *
@@ -199,7 +203,7 @@ static int bs_debugfs_stats_show(struct seq_file *m, void *unused)
 	struct bs_buddy_stats *stats;
 	unsigned int c, order;
 
-	stats = kmalloc(sizeof(*stats), GFP_KERNEL);
+	stats = bs_fault() ? NULL : kmalloc(sizeof(*stats), GFP_KERNEL);
 	if (!stats)
 		return -ENOMEM;
 	bs_buddy_stats(&bs->buddy, stats);
@@ -239,7 +243,7 @@ static int bs_debugfs_map_show(struct seq_file *m, void *unused)
 	unsigned long i;
 	u8 *kind;
 
-	kind = kmalloc(BS_BUDDY_ARENA_PAGES, GFP_KERNEL);
+	kind = bs_fault() ? NULL : kmalloc(BS_BUDDY_ARENA_PAGES, GFP_KERNEL);
 	if (!kind)
 		return -ENOMEM;
 	for (a = 0; a < bs->buddy.nr_arenas; a++) {
@@ -311,6 +315,13 @@ static ssize_t bs_debugfs_validate_write(struct file *file,
 	return count;
 }
 
+static int bs_debugfs_users_show(struct seq_file *m, void *unused)
+{
+	bs_chardev_users_show(m->private, m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bs_debugfs_users);
+
 static const struct file_operations bs_debugfs_validate_fops = {
 	.owner	= THIS_MODULE,
 	.open	= simple_open,
@@ -328,6 +339,7 @@ static const struct file_operations bs_debugfs_validate_fops = {
 void bs_debugfs_init(struct buddyslab *bs)
 {
 	bs->debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	bs_fault_debugfs_init(bs->debugfs);
 	debugfs_create_file("buddyinfo", 0444, bs->debugfs, bs,
 			    &bs_debugfs_buddyinfo_fops);
 	debugfs_create_file("unusable_index", 0444, bs->debugfs, bs,
@@ -342,6 +354,8 @@ void bs_debugfs_init(struct buddyslab *bs)
 			    &bs_debugfs_stats_fops);
 	debugfs_create_file("map", 0444, bs->debugfs, bs,
 			    &bs_debugfs_map_fops);
+	debugfs_create_file("users", 0444, bs->debugfs, bs,
+			    &bs_debugfs_users_fops);
 	debugfs_create_file("validate", 0600, bs->debugfs, bs,
 			    &bs_debugfs_validate_fops);
 }

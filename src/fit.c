@@ -43,6 +43,7 @@
 
 #include <linux/slab.h>
 
+#include "fault.h"
 #include "fit.h"
 
 const char *const bs_fit_policy_names[] = {
@@ -308,7 +309,7 @@ static int bs_fit_arena_add(struct bs_fit *fit, struct bs_fit_block *blk)
 
 	lockdep_assert_held(&fit->lock);
 
-	arena = kzalloc(sizeof(*arena), GFP_KERNEL);
+	arena = bs_fault() ? NULL : kzalloc(sizeof(*arena), GFP_KERNEL);
 	if (!arena)
 		return -ENOMEM;
 	ret = bs_buddy_alloc(fit->buddy, BS_BUDDY_MAX_ORDER, BS_FIT_BUDDY_TAG,
@@ -317,7 +318,8 @@ static int bs_fit_arena_add(struct bs_fit *fit, struct bs_fit_block *blk)
 		kfree(arena);
 		return ret;
 	}
-	ret = xa_insert(&fit->arena_index, pgoff / BS_BUDDY_ARENA_PAGES, arena,
+	ret = bs_fault() ? -ENOMEM :
+	      xa_insert(&fit->arena_index, pgoff / BS_BUDDY_ARENA_PAGES, arena,
 			GFP_KERNEL);
 	if (ret) {
 		WARN_ON(bs_buddy_free(fit->buddy, pgoff));
@@ -440,11 +442,18 @@ void *bs_fit_alloc(struct bs_fit *fit, size_t size, size_t align,
 	size = bs_fit_granted(size);
 	align = max_t(size_t, align, BS_FIT_GRAIN);
 
-	/* Up to two free pieces, and one block for a new arena. */
+	/*
+	 * Up to two free pieces, and one block for a new arena. They are the
+	 * caller's, so its memory cgroup pays for them.
+	 */
 	for (i = 0; i < ARRAY_SIZE(spare); i++) {
-		spare[i] = kzalloc(sizeof(*spare[i]), GFP_KERNEL);
-		if (!spare[i])
-			goto out_free;
+		spare[i] = bs_fault() ? NULL :
+			   kzalloc(sizeof(*spare[i]), GFP_KERNEL_ACCOUNT);
+		if (!spare[i]) {
+			/* Refused for want of memory, and counted as such. */
+			mutex_lock(&fit->lock);
+			goto out_fail;
+		}
 	}
 
 	mutex_lock(&fit->lock);
@@ -457,7 +466,8 @@ void *bs_fit_alloc(struct bs_fit *fit, size_t size, size_t align,
 		goto out_fail;
 	/* Indexed before it is cut, so that a failure leaves nothing done. */
 	arena = blk->arena;
-	if (xa_insert(&arena->used, (start - arena->addr) / BS_FIT_GRAIN, blk,
+	if (bs_fault() ||
+	    xa_insert(&arena->used, (start - arena->addr) / BS_FIT_GRAIN, blk,
 		      GFP_KERNEL)) {
 		/* An arena taken for this request goes back. */
 		if (blk->size == BS_FIT_ARENA_BYTES)
@@ -478,7 +488,6 @@ out_fail:
 	fit->policy_counters[policy][BS_FIT_FAILS]++;
 out_unlock:
 	mutex_unlock(&fit->lock);
-out_free:
 	for (i = 0; i < ARRAY_SIZE(spare); i++)
 		kfree(spare[i]);
 	return mem;

@@ -32,6 +32,21 @@ module_param(max_bytes_per_file, ulong, 0444);
 MODULE_PARM_DESC(max_bytes_per_file,
 		 "Most bytes one open file of /dev/buddyslab may hold, at most the region (default half of it)");
 
+static ulong max_bytes_per_user;
+module_param(max_bytes_per_user, ulong, 0444);
+MODULE_PARM_DESC(max_bytes_per_user,
+		 "Most bytes the open files of one user may hold together, at most the region (default half of it); CAP_SYS_ADMIN is exempt");
+
+static uint max_allocs_per_user = 65536;
+module_param(max_allocs_per_user, uint, 0444);
+MODULE_PARM_DESC(max_allocs_per_user,
+		 "Most allocations the open files of one user may hold together, at least 1 (default 65536); CAP_SYS_ADMIN is exempt");
+
+static uint max_caches = 256;
+module_param(max_caches, uint, 0444);
+MODULE_PARM_DESC(max_caches,
+		 "Most slab caches all open files may create together (default 256; 64 per file)");
+
 static bool slab_debug;
 module_param(slab_debug, bool, 0444);
 MODULE_PARM_DESC(slab_debug,
@@ -54,12 +69,25 @@ static int __init buddyslab_init(void)
 		       max_bytes_per_file, (u64)region_mb * SZ_1M);
 		return -EINVAL;
 	}
+	if (max_bytes_per_user > (u64)region_mb * SZ_1M) {
+		pr_err("max_bytes_per_user=%lu refused: at most the region, %llu bytes (0 for half of it)\n",
+		       max_bytes_per_user, (u64)region_mb * SZ_1M);
+		return -EINVAL;
+	}
+	if (!max_allocs_per_user) {
+		pr_err("max_allocs_per_user=0 refused: at least 1\n");
+		return -EINVAL;
+	}
 	ret = bs_region_init(&bs->region, (u64)region_mb * SZ_1M);
 	if (ret)
 		return ret;
 	bs->dev_mode = dev_mode;
 	bs->max_bytes_per_file = max_bytes_per_file ?:
 				 bs_region_bytes(&bs->region) / 2;
+	bs->max_bytes_per_user = max_bytes_per_user ?:
+				 bs_region_bytes(&bs->region) / 2;
+	bs->max_allocs_per_user = max_allocs_per_user;
+	bs->max_caches = max_caches;
 	ret = bs_buddy_init(&bs->buddy, &bs->region);
 	if (ret)
 		goto err_region;
@@ -69,6 +97,8 @@ static int __init buddyslab_init(void)
 		goto err_buddy;
 	bs_fit_init(&bs->fit, &bs->buddy);
 	mutex_init(&bs->validate_lock);
+	mutex_init(&bs->users_lock);
+	xa_init(&bs->users);
 	bs_debugfs_init(bs);
 	ret = bs_chardev_register(bs);
 	if (ret)

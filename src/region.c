@@ -23,6 +23,7 @@
 #include <linux/gfp.h>
 #include <linux/slab.h>
 
+#include "fault.h"
 #include "region.h"
 
 /* The most a region may take: half of RAM leaves the machine usable. */
@@ -53,12 +54,14 @@ int bs_region_init(struct bs_region *region, u64 bytes)
 	}
 	nr_chunks = div_u64(bytes, BS_REGION_CHUNK_BYTES);
 
-	region->chunks = kcalloc(nr_chunks, sizeof(*region->chunks), GFP_KERNEL);
+	region->chunks = bs_fault() ? NULL :
+			 kcalloc(nr_chunks, sizeof(*region->chunks), GFP_KERNEL);
 	if (!region->chunks)
 		return -ENOMEM;
 
 	for (i = 0; i < nr_chunks; i++) {
-		region->chunks[i] = alloc_pages(gfp, BS_REGION_CHUNK_ORDER);
+		region->chunks[i] = bs_fault() ? NULL :
+				    alloc_pages(gfp, BS_REGION_CHUNK_ORDER);
 		if (!region->chunks[i]) {
 			pr_err("only %u of %u chunks of order %u could be allocated; region released\n",
 			       i, nr_chunks, BS_REGION_CHUNK_ORDER);

@@ -73,6 +73,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "fault.h"
 #include "slab.h"
 
 /* Object states, in the low bits of a state byte. */
@@ -103,6 +104,16 @@ const char *const bs_slab_counter_names[] = {
 	[BS_SLAB_INVALID_FREES]		= "invalid_frees",
 };
 static_assert(ARRAY_SIZE(bs_slab_counter_names) == BS_SLAB_NR_COUNTERS);
+
+/*
+ * The flags for kernel memory a cache takes for itself: a cache made on a
+ * client's behalf (BS_SLAB_ACCOUNT) charges it to the memory cgroup of
+ * whoever makes it grow, as SLAB_ACCOUNT does.
+ */
+static gfp_t bs_slab_gfp(unsigned int cache_flags, gfp_t gfp)
+{
+	return cache_flags & BS_SLAB_ACCOUNT ? gfp | __GFP_ACCOUNT : gfp;
+}
 
 static const unsigned int bs_slab_class_sizes[BS_SLAB_NR_CLASSES] = {
 	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, BS_SLAB_MAX_CLASS,
@@ -433,8 +444,10 @@ static int bs_slab_grow(struct bs_slab_cache *cache)
 
 	might_sleep();
 
-	sp = kmalloc(struct_size(sp, free_stack, cache->objects) +
-		     cache->objects * sizeof(*sp->state), GFP_KERNEL);
+	sp = bs_fault() ? NULL :
+	     kmalloc(struct_size(sp, free_stack, cache->objects) +
+		     cache->objects * sizeof(*sp->state),
+		     bs_slab_gfp(cache->flags, GFP_KERNEL));
 	if (!sp)
 		return -ENOMEM;
 	ret = bs_buddy_alloc(slab->buddy, cache->order, BS_SLAB_BUDDY_TAG, &pgoff);
@@ -587,7 +600,10 @@ static bool bs_slab_mag_make_room(struct bs_slab_cache *cache,
 		list_del(&mag->list);
 		cache->nr_empty--;
 	} else {
-		mag = kmalloc(sizeof(*mag), GFP_NOWAIT | __GFP_NOWARN);
+		mag = bs_fault() ? NULL :
+		      kmalloc(sizeof(*mag),
+			      bs_slab_gfp(cache->flags,
+					  GFP_NOWAIT | __GFP_NOWARN));
 	}
 	if (mag) {
 		mag->rounds = 0;
@@ -725,7 +741,7 @@ static void *bs_slab_alloc(struct bs_slab_cache *cache, size_t requested)
 		bs_slab_count_failure(cache, BS_SLAB_ALLOC_FAILS);
 		return NULL;
 	}
-	if (cache->flags & BS_SLAB_FLAGS)
+	if (cache->flags & BS_SLAB_DEBUG)
 		bs_slab_check_alloc(cache, obj);
 	return obj;
 }
@@ -910,7 +926,8 @@ struct bs_slab_cache *bs_slab_cache_create(struct bs_slab *slab,
 	    flags & ~BS_SLAB_FLAGS || (ctor && flags & BS_SLAB_POISON))
 		return ERR_PTR(-EINVAL);
 
-	cache = kzalloc(sizeof(*cache), GFP_KERNEL);
+	cache = bs_fault() ? NULL :
+		kzalloc(sizeof(*cache), bs_slab_gfp(flags, GFP_KERNEL));
 	if (!cache)
 		return ERR_PTR(-ENOMEM);
 	if (strscpy(cache->name, name, sizeof(cache->name)) < 0) {
@@ -935,15 +952,21 @@ struct bs_slab_cache *bs_slab_cache_create(struct bs_slab *slab,
 	INIT_LIST_HEAD(&cache->empty_slabs);
 
 	ret = -ENOMEM;
-	cache->cpu = alloc_percpu(struct bs_slab_cpu);
+	cache->cpu = bs_fault() ? NULL :
+		     alloc_percpu_gfp(struct bs_slab_cpu,
+				      bs_slab_gfp(flags, GFP_KERNEL));
 	if (!cache->cpu)
 		goto err_free_cache;
 	for_each_possible_cpu(cpu) {
 		struct bs_slab_cpu *c = per_cpu_ptr(cache->cpu, cpu);
 
 		spin_lock_init(&c->lock);
-		c->loaded = kzalloc(sizeof(*c->loaded), GFP_KERNEL);
-		c->previous = kzalloc(sizeof(*c->previous), GFP_KERNEL);
+		c->loaded = bs_fault() ? NULL :
+			    kzalloc(sizeof(*c->loaded),
+				    bs_slab_gfp(flags, GFP_KERNEL));
+		c->previous = bs_fault() ? NULL :
+			      kzalloc(sizeof(*c->previous),
+				      bs_slab_gfp(flags, GFP_KERNEL));
 		if (!c->loaded || !c->previous)
 			goto err_free_magazines;
 	}
@@ -1026,6 +1049,30 @@ unsigned long bs_slab_cache_shrink(struct bs_slab_cache *cache)
 	bs_slab_retire_empty(cache, &release);
 	spin_unlock(&cache->lock);
 	return bs_slab_release(cache->slab, &release);
+}
+
+/**
+ * bs_slab_cache_pages() - what a cache holds of the buddy, and its room
+ * @cache:	the cache
+ * @free_objs:	out: free objects in its slabs, those in magazines not
+ *		counted
+ *
+ * One snapshot under the cache's lock: an allocation finds a free object
+ * without growing the cache if @free_objs is not 0 (and no one else
+ * allocates from it meanwhile).
+ *
+ * Return: the pages in the cache's slabs.
+ */
+unsigned long bs_slab_cache_pages(struct bs_slab_cache *cache,
+				  unsigned long *free_objs)
+{
+	unsigned long pages;
+
+	spin_lock(&cache->lock);
+	pages = cache->nr_slabs << cache->order;
+	*free_objs = cache->nr_slabs * cache->objects - cache->nr_active;
+	spin_unlock(&cache->lock);
+	return pages;
 }
 
 /* ---- Size classes ------------------------------------------------------- */
@@ -1199,7 +1246,7 @@ int bs_slab_walk_caches(struct bs_slab *slab, struct bs_slab_walker *walker)
 	struct bs_slab_cache_stats *stats;
 	struct bs_slab_cache *cache;
 
-	stats = kmalloc(sizeof(*stats), GFP_KERNEL);
+	stats = bs_fault() ? NULL : kmalloc(sizeof(*stats), GFP_KERNEL);
 	if (!stats)
 		return -ENOMEM;
 	mutex_lock(&slab->caches_lock);
@@ -1383,7 +1430,7 @@ static int bs_slab_cache_validate(struct bs_slab_cache *cache)
 	unsigned int l;
 	int err, ret;
 
-	seen = bitmap_zalloc(cache->objects, GFP_KERNEL);
+	seen = bs_fault() ? NULL : bitmap_zalloc(cache->objects, GFP_KERNEL);
 	if (!seen)
 		return -ENOMEM;
 	ret = bs_slab_mag_census(cache, &in_magazines, &before);
@@ -1522,7 +1569,8 @@ int bs_slab_init(struct bs_slab *slab, struct bs_buddy *buddy,
 	slab->buddy = buddy;
 	mutex_init(&slab->caches_lock);
 	INIT_LIST_HEAD(&slab->caches);
-	slab->page_slab = kvcalloc(bs_buddy_total_pages(buddy),
+	slab->page_slab = bs_fault() ? NULL :
+			  kvcalloc(bs_buddy_total_pages(buddy),
 				   sizeof(*slab->page_slab), GFP_KERNEL);
 	if (!slab->page_slab)
 		return -ENOMEM;

@@ -17,7 +17,9 @@
 /* Cache flags. */
 #define BS_SLAB_REDZONE		BIT(0)	/* red zones before and after objects */
 #define BS_SLAB_POISON		BIT(1)	/* poison free objects, check on alloc */
-#define BS_SLAB_FLAGS		(BS_SLAB_REDZONE | BS_SLAB_POISON)
+#define BS_SLAB_ACCOUNT		BIT(2)	/* charge its metadata to the memcg */
+#define BS_SLAB_DEBUG		(BS_SLAB_REDZONE | BS_SLAB_POISON)
+#define BS_SLAB_FLAGS		(BS_SLAB_DEBUG | BS_SLAB_ACCOUNT)
 
 #define BS_SLAB_NAME_LEN	32
 #define BS_SLAB_MAX_SIZE	(BS_REGION_CHUNK_BYTES / 8)
@@ -222,6 +224,8 @@ int bs_slab_cache_destroy(struct bs_slab_cache *cache);
 void *bs_slab_cache_alloc(struct bs_slab_cache *cache);
 int bs_slab_cache_free(struct bs_slab_cache *cache, void *obj);
 unsigned long bs_slab_cache_shrink(struct bs_slab_cache *cache);
+unsigned long bs_slab_cache_pages(struct bs_slab_cache *cache,
+				  unsigned long *free_objs);
 void bs_slab_cache_stats(struct bs_slab_cache *cache,
 			 struct bs_slab_cache_stats *stats);
 int bs_slab_walk_caches(struct bs_slab *slab, struct bs_slab_walker *walker);
