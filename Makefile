@@ -13,6 +13,8 @@
 #   make kunit-kcsan       the concurrency suite on x86_64 in QEMU, 2 CPUs (KCSAN, lockdep)
 #   make vm-debug          selftests in QEMU on a 6.12 kernel built with KASAN, lockdep, UBSAN
 #   make vm-test           selftests in QEMU on Debian's 6.12 and 6.1 kernels
+#   make fuzz [SECONDS=n] [SEED=n]
+#                          the fuzzer alone in the debug VM, n seconds (300)
 #   make demo              a short buddyslabctl session in a 6.12 VM
 #   make bench             buddyslab against the kernel's allocators (UML, no debugging)
 #   make install           install the module for KDIR's kernel
@@ -54,6 +56,12 @@ vm-test:
 	scripts/vm.sh test 6.12
 	scripts/vm.sh test 6.1
 
+SECONDS ?= 300
+SEED ?=
+
+fuzz:
+	BUDDYSLAB_FUZZ_SECONDS=$(SECONDS) BUDDYSLAB_FUZZ_SEED=$(SEED) scripts/vm.sh fuzz debug
+
 demo:
 	@scripts/vm.sh demo 6.12
 
@@ -65,5 +73,5 @@ clean:
 		*.mod.c *.mod.o modules.order Module.symvers .tmp_versions
 	$(MAKE) -C tools clean
 
-.PHONY: all module install tools check kunit kunit-smp kunit-kcsan vm-debug vm-test demo \
-	bench clean
+.PHONY: all module install tools check kunit kunit-smp kunit-kcsan vm-debug vm-test fuzz \
+	demo bench clean

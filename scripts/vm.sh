@@ -13,9 +13,23 @@
 #                              selftests passed, N failed, N skipped" last
 #                              and fails on a failed or missing result, or
 #                              on any BUG/WARNING/Oops/KASAN/UBSAN/lockdep/
-#                              list corruption in dmesg
+#                              list corruption in dmesg, or (debug) on a
+#                              kmemleak report that involves buddyslab
+#   vm.sh fuzz [debug]         only the fuzzer (tools/selftests/fuzz_test.c),
+#                              for $BUDDYSLAB_FUZZ_SECONDS (default 300), with
+#                              $BUDDYSLAB_FUZZ_SEED if set; judged as test is
 #   vm.sh demo [6.12]          a short buddyslabctl session, buddyinfo
 #                              before and after
+#   vm.sh trinity [6.12]       Debian's trinity (apt-get install trinity)
+#                              for $BUDDYSLAB_TRINITY_SECONDS (90) with
+#                              /dev/buddyslab its only victim file; prints
+#                              the device's stats before and after, judged
+#                              on the kernel log and validate
+#
+# The selftests are every tools/selftests/*_test: those that load the module
+# themselves (module_test, limits_test, fault_test, where built) first, then,
+# with the module loaded, the others, the fuzzer last: for 60 s on the debug
+# kernel, 20 s on the stock ones ($BUDDYSLAB_FUZZ_SECONDS overrides).
 #
 # QEMU runs with TCG: KVM is not usable on the machines this runs on.
 set -euo pipefail
@@ -24,8 +38,25 @@ set -euo pipefail
 mode=${1:-}
 series=${2:-6.12}
 case $mode in
-test | demo) ;;
-*) bs_die "usage: $0 test|demo [6.12|6.1|debug]" ;;
+test | demo | trinity) ;;
+fuzz) series=${2:-debug} ;;
+*) bs_die "usage: $0 test|fuzz|demo|trinity [6.12|6.1|debug]" ;;
+esac
+
+# The selftests that load the module themselves, in the order they run.
+pre_insmod="module_test limits_test fault_test"
+if [ "$mode" = fuzz ]; then
+	fuzz_seconds=${BUDDYSLAB_FUZZ_SECONDS:-300}
+elif [ "$mode" = trinity ]; then
+	fuzz_seconds=${BUDDYSLAB_TRINITY_SECONDS:-90}
+	command -v trinity >/dev/null || bs_die "no trinity: apt-get install trinity"
+elif [ "$series" = debug ]; then
+	fuzz_seconds=${BUDDYSLAB_FUZZ_SECONDS:-60}
+else
+	fuzz_seconds=${BUDDYSLAB_FUZZ_SECONDS:-20}
+fi
+case $fuzz_seconds in
+'' | *[!0-9]*) bs_die "BUDDYSLAB_FUZZ_SECONDS must be a number of seconds" ;;
 esac
 
 if [ "$series" = debug ]; then
@@ -76,19 +107,101 @@ mount -t debugfs debugfs /sys/kernel/debug
 dmesg -c >/dev/null
 INIT
 
-if [ "$mode" = test ]; then
+# The selftests in the order they run: those that load the module
+# themselves, then the others with the module loaded, the fuzzer last.
+tests=
+for test in $pre_insmod; do
+	[ -e "$root/selftests/$test" ] && tests="$tests $test"
+done
+for file in "$root"/selftests/*_test; do
+	test=${file##*/}
+	case " $pre_insmod fuzz_test " in
+	*" $test "*) ;;
+	*) tests="$tests $test" ;;
+	esac
+done
+[ -e "$root/selftests/fuzz_test" ] && tests="$tests fuzz_test"
+if [ "$mode" = fuzz ]; then
+	[ -e "$root/selftests/fuzz_test" ] || bs_die "no fuzz_test was built"
+	tests=fuzz_test
+fi
+
+if [ "$mode" = trinity ]; then
+	# trinity and the shared libraries it needs.
+	cp "$(command -v trinity)" "$root/bin/"
+	for lib in $(ldd "$(command -v trinity)" | grep -oE '/[^ ]+'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+	{
+		echo "SECONDS_=$fuzz_seconds"
+		echo "SEED=${BUDDYSLAB_TRINITY_SEED:-$RANDOM}"
+	} >> "$root/init"
 	cat >> "$root/init" <<'INIT'
-echo "@@@ selftest module_test"
-BUDDYSLAB_KO=/lib/buddyslab.ko /selftests/module_test
-echo "@@@ exit $?"
-insmod /lib/buddyslab.ko region_mb=16 max_bytes_per_file=16777216 ||
-	echo "@@@ failed: insmod"
-for test in device_test memory_test client_test; do
+D=/sys/kernel/debug/buddyslab
+echo "@@@ trinity"
+insmod /lib/buddyslab.ko region_mb=16 || echo "@@@ failed: insmod"
+mkdir -p /tmp && cd /tmp
+buddyslabctl stats > /tmp/before
+echo "# trinity -s $SEED for $SECONDS_ s, victim /dev/buddyslab"
+timeout -s INT "$SECONDS_" trinity --dangerous -q -l off -C 2 -s "$SEED" \
+	-V /dev/buddyslab \
+	--disable-fds=sockets,pipes,perf,epoll,eventfd,pseudo,timerfd,testfile,memfd,drm \
+	-c ioctl -c read -c write -c pread64 -c pwrite64 -c readv -c writev \
+	-c mmap -c mremap -c munmap -c madvise -c mprotect -c lseek -c fcntl \
+	-c dup -c close 2>&1 | tail -n 30
+sleep 2
+buddyslabctl stats > /tmp/after
+echo "# stats, before (-) and after (+)"
+diff /tmp/before /tmp/after
+echo 1 > $D/validate
+echo "# validate"
+cat $D/validate
+rmmod buddyslab || echo "@@@ failed: rmmod"
+echo "@@@ end of trinity"
+INIT
+elif [ "$mode" != demo ]; then
+	{
+		echo "PRE_INSMOD='$pre_insmod'"
+		echo "TESTS='$tests'"
+		echo "export BUDDYSLAB_FUZZ_SECONDS=$fuzz_seconds"
+		if [ -n "${BUDDYSLAB_FUZZ_SEED:-}" ]; then
+			echo "export BUDDYSLAB_FUZZ_SEED=$BUDDYSLAB_FUZZ_SEED"
+		fi
+	} >> "$root/init"
+	cat >> "$root/init" <<'INIT'
+loaded=
+for test in $TESTS; do
+	case " $PRE_INSMOD " in
+	*" $test "*) ;;
+	*)
+		if [ -z "$loaded" ]; then
+			insmod /lib/buddyslab.ko region_mb=16 max_bytes_per_file=16777216 ||
+				echo "@@@ failed: insmod"
+			loaded=1
+		fi
+		;;
+	esac
 	echo "@@@ selftest $test"
-	/selftests/$test
+	BUDDYSLAB_KO=/lib/buddyslab.ko /selftests/$test
 	echo "@@@ exit $?"
 done
-rmmod buddyslab || echo "@@@ failed: rmmod"
+# Leaks: kmemleak's reports name the module's functions while it is loaded;
+# after rmmod, what it leaked at unload shows as bare addresses.
+kmemleak() {
+	if [ -e /sys/kernel/debug/kmemleak ]; then
+		echo scan > /sys/kernel/debug/kmemleak
+		echo scan > /sys/kernel/debug/kmemleak
+		echo "@@@ kmemleak $1"
+		cat /sys/kernel/debug/kmemleak
+		echo "@@@ end of kmemleak"
+	fi
+}
+kmemleak loaded
+if [ -n "$loaded" ]; then
+	rmmod buddyslab || echo "@@@ failed: rmmod"
+	kmemleak unloaded
+fi
 INIT
 else
 	cat >> "$root/init" <<'INIT'
@@ -158,7 +271,7 @@ chmod +x "$root/init"
 
 echo "VM $series: booting $kver"
 status=0
-timeout 600 qemu-system-x86_64 -accel tcg -m 1024 -smp 2 \
+timeout $((600 + 2 * fuzz_seconds)) qemu-system-x86_64 -accel tcg -m 1024 -smp 2 \
 	-display none -monitor none -serial "file:$log" -no-reboot \
 	-kernel "$vmlinuz" -initrd "$work/initramfs.gz" \
 	-append "console=ttyS0 loglevel=1 panic=-1" </dev/null || status=$?
@@ -177,10 +290,20 @@ if [ "$mode" = demo ]; then
 	fi
 	exit 0
 fi
+if [ "$mode" = trinity ]; then
+	sed -n '/^@@@ trinity$/,/^@@@ end of trinity$/p' "$log" | sed '1d;$d'
+	if [ -n "$reports" ] || ! grep -q '^@@@ end$' "$log" ||
+		grep -q '^@@@ failed' "$log" || grep -q 'corrupt' "$log"; then
+		echo "$reports"
+		bs_die "trinity did not finish cleanly: see $log"
+	fi
+	echo "VM $series: trinity finished cleanly"
+	exit 0
+fi
 
-sed -n '/^@@@ selftest/,/^@@@ dmesg$/p' "$log"
+sed -n '/^@@@ selftest/,/^@@@ dmesg$/p' "$log" | sed '/^@@@ kmemleak/,/^@@@ end of kmemleak$/d'
 passed=0 failed=0 skipped=0
-for test in module_test device_test memory_test client_test; do
+for test in $tests; do
 	totals=$(sed -n "/^@@@ selftest $test\$/,/^@@@ exit/p" "$log" |
 		grep -E '^# Totals: ' || true)
 	if [ -z "$totals" ]; then
@@ -196,6 +319,20 @@ done
 if grep -q '^@@@ failed' "$log"; then
 	grep '^@@@ failed' "$log"
 	failed=$((failed + 1))
+fi
+# A kmemleak report is buddyslab's if a frame of its backtrace is in the
+# module, by name or, once it is unloaded, as a bare address: it is the
+# only module these VMs load. The same object may be in both scans.
+leaks=$(sed -n '/^@@@ kmemleak /,/^@@@ end of kmemleak$/p' "$log" |
+	awk '/^unreferenced object/ { if (keep) print block; block = $0; keep = 0; next }
+	     /^@@@/ { if (keep) print block; block = ""; keep = 0; next }
+	     { block = block "\n" $0 }
+	     /buddyslab|^ +0xffffffff[0-9a-f]+$/ { if (block ~ /unreferenced object/) keep = 1 }
+	     END { if (keep) print block }')
+if [ -n "$leaks" ]; then
+	echo "VM $series: kmemleak reports leaks of buddyslab:"
+	printf '%b\n' "$leaks"
+	failed=$((failed + $(printf '%b\n' "$leaks" | grep -c '^unreferenced object')))
 fi
 if [ -n "$reports" ]; then
 	echo "VM $series: the kernel reported problems:"
