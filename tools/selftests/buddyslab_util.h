@@ -6,11 +6,15 @@
 #ifndef BUDDYSLAB_UTIL_H
 #define BUDDYSLAB_UTIL_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <uapi/buddyslab.h>
@@ -167,6 +171,30 @@ static inline size_t bs_zero_check(const void *buf, size_t len)
 	return i;
 }
 
+static inline int bs_cache_create(int fd, const char *name, uint32_t size,
+				  uint32_t align, uint32_t flags, uint32_t *id)
+{
+	struct buddyslab_cache_create req = {
+		.object_size = size,
+		.align = align,
+		.flags = flags,
+	};
+	int ret;
+
+	snprintf(req.name, sizeof(req.name), "%s", name);
+	ret = bs_ioctl(fd, BUDDYSLAB_IOC_CACHE_CREATE, &req);
+	if (!ret)
+		*id = req.cache_id;
+	return ret;
+}
+
+static inline int bs_cache_destroy(int fd, uint32_t id)
+{
+	struct buddyslab_cache_destroy req = { .cache_id = id };
+
+	return bs_ioctl(fd, BUDDYSLAB_IOC_CACHE_DESTROY, &req);
+}
+
 /* Read a whole (small) text file into @buf; returns its length or -errno. */
 static inline int bs_read_file(const char *path, char *buf, size_t size)
 {
@@ -182,6 +210,151 @@ static inline int bs_read_file(const char *path, char *buf, size_t size)
 		return -errno;
 	buf[len] = '\0';
 	return len;
+}
+
+/* A cache's objects per slab and pages per slab, from debugfs slabinfo. */
+static inline int bs_slabinfo_geometry(const char *name, unsigned int *objs,
+				       unsigned int *pages)
+{
+	static char buf[1 << 18];
+	unsigned long active, num, size;
+	char pattern[64], *p;
+
+	if (bs_read_file(BS_DEBUGFS "/slabinfo", buf, sizeof(buf)) < 0)
+		return -1;
+	snprintf(pattern, sizeof(pattern), "\n%s ", name);
+	p = strstr(buf, pattern);
+	if (!p || sscanf(p + strlen(pattern), "%lu %lu %lu %u %u", &active,
+			 &num, &size, objs, pages) != 5)
+		return -1;
+	return 0;
+}
+
+/* A user's line of debugfs users: "uid files bytes allocs". */
+struct bs_user {
+	unsigned int files;
+	unsigned long long bytes, allocs;
+};
+
+/*
+ * The line of user @uid in debugfs users, after its header line: 1 if it
+ * has one, 0 if not, -1 if the file cannot be read.
+ */
+static inline int bs_users_get(unsigned int uid, struct bs_user *u)
+{
+	char buf[16384], *line;
+	unsigned int id;
+
+	memset(u, 0, sizeof(*u));
+	if (bs_read_file(BS_DEBUGFS "/users", buf, sizeof(buf)) < 0)
+		return -1;
+	line = strchr(buf, '\n');
+	while (line && *++line) {
+		if (sscanf(line, "%u %u %llu %llu", &id, &u->files, &u->bytes,
+			   &u->allocs) == 4 && id == uid)
+			return 1;
+		line = strchr(line, '\n');
+	}
+	memset(u, 0, sizeof(*u));
+	return 0;
+}
+
+/* Write @text to the file @path; returns 0 or -errno. */
+static inline int bs_write_file(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, len);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+/* What debugfs validate reports when every allocator is consistent. */
+#define BS_VALID	"buddy: ok\nslab: ok\nfit: ok\n"
+
+/* Run debugfs validate; 0 or the write's -errno, and its report in @buf. */
+static inline int bs_validate(char *buf, size_t size)
+{
+	int ret = bs_write_file(BS_DEBUGFS "/validate", "1");
+
+	buf[0] = '\0';
+	if (ret)
+		return ret;
+	ret = bs_read_file(BS_DEBUGFS "/validate", buf, size);
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * Loading and unloading the module, for the selftests that run while it is
+ * not loaded. The module file is $BUDDYSLAB_KO (default /lib/buddyslab.ko).
+ */
+static inline int bs_load(const char *params)
+{
+	const char *path = getenv("BUDDYSLAB_KO") ?: "/lib/buddyslab.ko";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = syscall(__NR_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static inline int bs_unload(void)
+{
+	return syscall(__NR_delete_module, "buddyslab", O_NONBLOCK) ? -errno : 0;
+}
+
+static inline int bs_loaded(void)
+{
+	return access("/sys/module/buddyslab", F_OK) == 0;
+}
+
+/* MemFree of /proc/meminfo in bytes, 0 if it cannot be read. */
+static inline uint64_t bs_mem_free(void)
+{
+	char buf[4096], *p;
+	unsigned long long kib;
+
+	if (bs_read_file("/proc/meminfo", buf, sizeof(buf)) < 0)
+		return 0;
+	p = strstr(buf, "MemFree:");
+	if (!p || sscanf(p, "MemFree: %llu kB", &kib) != 1)
+		return 0;
+	return kib << 10;
+}
+
+/*
+ * MemFree once what the kernel keeps of freed memory for a while has gone
+ * back: reclaimable caches dropped, and every slab cache shrunk, which also
+ * empties a KASAN kernel's quarantine of freed objects.
+ */
+static inline uint64_t bs_mem_free_settled(void)
+{
+	char path[300];
+	struct dirent *d;
+	DIR *dir;
+
+	sync();
+	bs_write_file("/proc/sys/vm/drop_caches", "3");
+	dir = opendir("/sys/kernel/slab");
+	while (dir && (d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink",
+			 d->d_name);
+		bs_write_file(path, "1");
+	}
+	if (dir)
+		closedir(dir);
+	return bs_mem_free();
 }
 
 #endif /* BUDDYSLAB_UTIL_H */
