@@ -69,6 +69,7 @@
 #include <linux/cred.h>
 #include <linux/ctype.h>
 #include <linux/fs.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/nospec.h>
 #include <linux/rbtree.h>
@@ -574,32 +575,42 @@ static int bs_chardev_reserve(struct bs_chardev_file *bf,
 static int bs_chardev_alloc(struct bs_chardev_file *bf,
 			    struct buddyslab_alloc *req)
 {
-	struct bs_chardev_alloc *alloc;
+	struct bs_chardev_alloc checked, *alloc;
 	u64 room = 0;
 	u32 handle;
 	int ret;
 
+	/*
+	 * Checked, charged, recorded and given a handle before the allocator
+	 * is asked: whatever fails, fails before it, and leaves nothing. The
+	 * handle is taken while the file's lock hides the half-made record.
+	 */
+	mutex_lock(&bf->lock);
+	ret = bs_chardev_check(bf, req, &checked);
+	if (ret)
+		goto err_unlock;
+	if (checked.cache)
+		room = bs_chardev_cache_room(bf, checked.cache);
+	ret = bs_chardev_charge(bf, checked.charged + room, 1);
+	if (ret)
+		goto err_unlock;
+	ret = -ENOMEM;
 	alloc = bs_fault() ? NULL : kzalloc(sizeof(*alloc), GFP_KERNEL_ACCOUNT);
 	if (!alloc)
-		return -ENOMEM;
-	mutex_lock(&bf->lock);
-	ret = bs_chardev_check(bf, req, alloc);
-	if (ret)
-		goto err_unlock;
-	if (alloc->cache)
-		room = bs_chardev_cache_room(bf, alloc->cache);
-	ret = bs_chardev_charge(bf, alloc->charged + room, 1);
-	if (ret)
-		goto err_unlock;
-	ret = bs_chardev_reserve(bf, req, alloc);
-	if (ret)
 		goto err_uncharge;
-	memset(alloc->mem, 0, alloc->granted);
+	alloc->allocator = checked.allocator;
+	alloc->cache = checked.cache;
+	alloc->granted = checked.granted;
+	alloc->charged = checked.charged;
 	ret = bs_fault() ? -ENOMEM :
 	      xa_alloc_cyclic(&bf->allocs, &handle, alloc, xa_limit_32b,
 			      &bf->next_handle, GFP_KERNEL_ACCOUNT);
 	if (ret < 0)
-		goto err_unreserve;
+		goto err_free;
+	ret = bs_chardev_reserve(bf, req, alloc);
+	if (ret)
+		goto err_erase;
+	memset(alloc->mem, 0, alloc->granted);
 	bs_chardev_index(bf, alloc);
 	/* The cache is charged what it holds now, not the room. */
 	if (alloc->cache) {
@@ -613,15 +624,16 @@ static int bs_chardev_alloc(struct bs_chardev_file *bf,
 	mutex_unlock(&bf->lock);
 	return 0;
 
-err_unreserve:
-	bs_chardev_unreserve(bf, alloc);
+err_erase:
+	xa_erase(&bf->allocs, handle);
+err_free:
+	kfree(alloc);
 err_uncharge:
-	bs_chardev_uncharge(bf, alloc->charged + room, 1);
-	if (alloc->cache)
-		bs_chardev_cache_recharge(bf, alloc->cache);
+	bs_chardev_uncharge(bf, checked.charged + room, 1);
+	if (checked.cache)
+		bs_chardev_cache_recharge(bf, checked.cache);
 err_unlock:
 	mutex_unlock(&bf->lock);
-	kfree(alloc);
 	return ret;
 }
 
@@ -678,16 +690,16 @@ static int bs_chardev_cache_create(struct bs_chardev_file *bf,
 	BUILD_BUG_ON(BUDDYSLAB_CACHE_NAME_LEN != BS_SLAB_NAME_LEN);
 
 	if (!bs_chardev_cache_name_ok(req->name) ||
-	    req->flags & ~BUDDYSLAB_CACHE_ALL || req->align > PAGE_SIZE)
+	    req->flags & ~BUDDYSLAB_CACHE_ALL || !req->object_size ||
+	    req->object_size > BS_SLAB_MAX_SIZE ||
+	    (req->align && !is_power_of_2(req->align)) ||
+	    req->align > PAGE_SIZE)
 		return -EINVAL;
 	if (req->flags & BUDDYSLAB_CACHE_REDZONE)
 		flags |= BS_SLAB_REDZONE;
 	if (req->flags & BUDDYSLAB_CACHE_POISON)
 		flags |= BS_SLAB_POISON;
 
-	c = bs_fault() ? NULL : kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
-	if (!c)
-		return -ENOMEM;
 	mutex_lock(&bf->lock);
 	ret = -EDQUOT;
 	if (bf->nr_caches >= BS_CHARDEV_MAX_CACHES)
@@ -695,11 +707,15 @@ static int bs_chardev_cache_create(struct bs_chardev_file *bf,
 	ret = -ENOSPC;
 	if (!atomic_add_unless(&bs->nr_caches, 1, bs->max_caches))
 		goto err_unlock;
+	ret = -ENOMEM;
+	c = bs_fault() ? NULL : kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+	if (!c)
+		goto err_uncount;
 	c->cache = bs_slab_cache_create(&bs->slab, req->name, req->object_size,
 					req->align, flags, NULL);
 	ret = PTR_ERR_OR_ZERO(c->cache);
 	if (ret)
-		goto err_uncount;
+		goto err_free;
 	ret = bs_fault() ? -ENOMEM :
 	      xa_alloc_cyclic(&bf->caches, &id, c, xa_limit_32b,
 			      &bf->next_cache_id, GFP_KERNEL_ACCOUNT);
@@ -712,11 +728,12 @@ static int bs_chardev_cache_create(struct bs_chardev_file *bf,
 
 err_destroy:
 	WARN_ON(bs_slab_cache_destroy(c->cache));
+err_free:
+	kfree(c);
 err_uncount:
 	atomic_dec(&bs->nr_caches);
 err_unlock:
 	mutex_unlock(&bf->lock);
-	kfree(c);
 	return ret;
 }
 
@@ -864,7 +881,7 @@ static int bs_chardev_stats(struct bs_chardev_file *bf,
 
 	BUILD_BUG_ON(BS_BUDDY_NR_ORDERS > BUDDYSLAB_STATS_ORDERS);
 
-	stats = kmalloc(sizeof(*stats), GFP_KERNEL);
+	stats = bs_fault() ? NULL : kmalloc(sizeof(*stats), GFP_KERNEL);
 	if (!stats)
 		return -ENOMEM;
 	bs_buddy_stats(&bf->bs->buddy, stats);
@@ -959,7 +976,7 @@ static long bs_chardev_ioctl(struct file *file, unsigned int ucmd,
 	/* Small arguments live on the stack, large ones (STATS) on the heap. */
 	karg = (void *)stack_karg;
 	if (ksize > sizeof(stack_karg)) {
-		karg = kmalloc(ksize, GFP_KERNEL);
+		karg = bs_fault() ? NULL : kmalloc(ksize, GFP_KERNEL);
 		if (!karg)
 			return -ENOMEM;
 	}

@@ -296,6 +296,8 @@ static ssize_t bs_debugfs_validate_write(struct file *file,
 					 size_t count, loff_t *ppos)
 {
 	struct buddyslab *bs = file->private_data;
+	int result[BS_NR_ALLOCATORS];
+	unsigned int a;
 	bool run;
 	int ret;
 
@@ -306,10 +308,15 @@ static ssize_t bs_debugfs_validate_write(struct file *file,
 		return -EINVAL;
 
 	/* The slab first: its drained magazines and slabs go to the buddy. */
+	result[BS_ALLOCATOR_SLAB] = bs_slab_validate(&bs->slab);
+	result[BS_ALLOCATOR_FIT] = bs_fit_validate(&bs->fit);
+	result[BS_ALLOCATOR_BUDDY] = bs_buddy_validate(&bs->buddy);
+	/* A check that could not run says nothing: the last result stands. */
+	for (a = 0; a < BS_NR_ALLOCATORS; a++)
+		if (result[a] == -ENOMEM)
+			return -ENOMEM;
 	mutex_lock(&bs->validate_lock);
-	bs->validate_result[BS_ALLOCATOR_SLAB] = bs_slab_validate(&bs->slab);
-	bs->validate_result[BS_ALLOCATOR_FIT] = bs_fit_validate(&bs->fit);
-	bs->validate_result[BS_ALLOCATOR_BUDDY] = bs_buddy_validate(&bs->buddy);
+	memcpy(bs->validate_result, result, sizeof(result));
 	bs->validated = true;
 	mutex_unlock(&bs->validate_lock);
 	return count;
