@@ -274,7 +274,8 @@ status=0
 timeout $((600 + 2 * fuzz_seconds)) qemu-system-x86_64 -accel tcg -m 1024 -smp 2 \
 	-display none -monitor none -serial "file:$log" -no-reboot \
 	-kernel "$vmlinuz" -initrd "$work/initramfs.gz" \
-	-append "console=ttyS0 loglevel=1 panic=-1" </dev/null || status=$?
+	-append "console=ttyS0 loglevel=1 panic=-1 log_buf_len=4M" </dev/null ||
+	status=$?
 [ "$status" = 0 ] || echo "VM $series: qemu exited with $status"
 tr -d '\r' < "$log" > "$log.txt"
 mv "$log.txt" "$log"

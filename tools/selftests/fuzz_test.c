@@ -57,7 +57,6 @@
 #define FUZZ_HELD	32	/* allocations a worker holds at most */
 #define FUZZ_CACHES	80	/* caches a worker holds at most */
 #define FUZZ_CACHE_CAP	64	/* caches one file may hold (EDQUOT beyond) */
-#define FUZZ_MODULE_CAP	256	/* caches the module may hold (ENOSPC beyond) */
 #define FUZZ_STALE	16	/* freed handles and cache ids remembered */
 #define FUZZ_MAX_PAGES	1024	/* pages of a mapping the model follows */
 #define FUZZ_BATCH	16	/* operations of an ordinary batch */
@@ -74,7 +73,7 @@ enum fz_kind {
 	K_ALLOC_BUDDY, K_ALLOC_SLAB, K_ALLOC_CACHE, K_ALLOC_FIRST, K_ALLOC_NEXT,
 	K_ALLOC_BEST, K_ALLOC_WORST, K_ALLOC_BAD, K_ALLOC_UNWRITABLE,
 	K_FREE, K_FREE_MAPPED, K_FREE_BAD, K_BATCH, K_BATCH_OP, K_BATCH_BAD,
-	K_CACHE_CREATE, K_CACHE_CREATE_BAD, K_CACHE_CREATE_LATE, K_CACHE_DESTROY,
+	K_CACHE_CREATE, K_CACHE_CREATE_BAD, K_CACHE_DESTROY,
 	K_CACHE_DESTROY_BAD, K_MMAP, K_MMAP_BAD, K_MUNMAP, K_MREMAP,
 	K_MREMAP_BAD, K_FORK, K_PREAD, K_PWRITE, K_RW_BAD, K_PWRITE_BAD_BUF,
 	K_REOPEN, K_STATS, K_INFO, K_IOCTL_BAD, K_IOCTL_NEWER, K_DEBUGFS,
@@ -92,7 +91,6 @@ static const char *const fz_kind_names[FZ_KINDS] = {
 	[K_BATCH_OP] = "batch operation", [K_BATCH_BAD] = "batch bad pointer",
 	[K_CACHE_CREATE] = "cache create",
 	[K_CACHE_CREATE_BAD] = "cache create malformed",
-	[K_CACHE_CREATE_LATE] = "cache create bad size/align",
 	[K_CACHE_DESTROY] = "cache destroy",
 	[K_CACHE_DESTROY_BAD] = "cache destroy malformed",
 	[K_MMAP] = "mmap", [K_MMAP_BAD] = "mmap malformed",
@@ -111,9 +109,7 @@ static const char *const fz_kind_names[FZ_KINDS] = {
 struct fz_shared {
 	uint64_t count[FZ_KINDS][FUZZ_ERRNOS];
 	uint64_t clobbered;	/* bad-buffer pwrites that cleared their range */
-	uint64_t enomem_first[FZ_KINDS];	/* malformed, refused ENOMEM */
 	uint64_t ops;		/* requests issued */
-	int caches_live;	/* caches the workers hold, all files */
 	int stop;
 	int failed;
 	char failure[1024];
@@ -131,24 +127,6 @@ struct fz_shared {
 #define A_E2BIG		(1U << 8)
 #define A_ENOTTY	(1U << 9)
 #define A_RES		(A_ENOMEM | A_EDQUOT | A_ENOSPC)
-
-/*
- * CACHE_CREATE checks the object size and whether the alignment is a power
- * of two only in the slab allocator, after it has allocated kernel memory
- * and checked the file's and the module's caps: such a malformed request
- * gets ENOMEM, EDQUOT or ENOSPC where those come first. The fuzzer allows
- * them exactly where they may come first, and counts these requests apart
- * ("cache create bad size/align") so that the summary shows it.
- */
-#define FUZZ_LATE_CACHE_CHECKS	1
-
-/*
- * ALLOC and CACHE_CREATE allocate their record before they check the
- * request, so with injected failures a malformed one may get ENOMEM. The
- * phase with injected failures allows it, and the summary counts it
- * ("malformed, ENOMEM first"); 0 here makes it a failure.
- */
-#define FUZZ_ENOMEM_BEFORE_CHECKS	1
 
 static unsigned int fz_bit(int ret)
 {
@@ -314,12 +292,6 @@ static bool fz_check_at(struct fz_worker *w, int line, int kind, int ret,
 		allowed |= A_ENOMEM;
 	if (fz_bit(ret) & allowed)
 		return true;
-	if (FUZZ_ENOMEM_BEFORE_CHECKS && w->faults && ret == -ENOMEM &&
-	    (kind == K_ALLOC_BAD || kind == K_BATCH_OP || kind == K_BATCH ||
-	     kind == K_CACHE_CREATE_BAD || kind == K_CACHE_CREATE_LATE)) {
-		__atomic_add_fetch(&fz_sh->enomem_first[kind], 1, __ATOMIC_RELAXED);
-		return true;
-	}
 	return fz_fail_at(w, line, "%s: %s: got %d (%s), allowed mask %#x",
 			  fz_kind_names[kind], what, ret,
 			  ret ? strerror(-ret) : "success", allowed);
@@ -1265,13 +1237,6 @@ static void fz_cache_name(struct fz_worker *w, char *name)
 	name[n] = '\0';
 }
 
-/* Whether the module-wide cap of caches may be near. */
-static bool fz_near_module_cap(void)
-{
-	return __atomic_load_n(&fz_sh->caches_live, __ATOMIC_RELAXED) >=
-	       FUZZ_MODULE_CAP - FUZZ_CACHE_CAP;
-}
-
 static struct fz_cache *fz_cache_slot(struct fz_worker *w)
 {
 	unsigned int i;
@@ -1316,7 +1281,6 @@ static int fz_cache_create(struct fz_worker *w, int file, bool check)
 		.id = req.cache_id, .file = file,
 		.object_size = req.object_size, .align = req.align,
 	};
-	__atomic_add_fetch(&fz_sh->caches_live, 1, __ATOMIC_RELAXED);
 	if (check && fz_chance(w, 10)) {
 		char pattern[BUDDYSLAB_CACHE_NAME_LEN + 2];
 
@@ -1344,7 +1308,6 @@ static bool fz_cache_destroy(struct fz_worker *w, struct fz_cache *c)
 		return true;
 	w->stale_cache[c->file][w->next_stale_cache[c->file]++ % FUZZ_STALE] = c->id;
 	c->id = 0;
-	__atomic_sub_fetch(&fz_sh->caches_live, 1, __ATOMIC_RELAXED);
 	return true;
 }
 
@@ -1380,11 +1343,10 @@ static bool fz_cache_flood(struct fz_worker *w)
 		return fz_fail(w, "EDQUOT with %u caches in the file", n);
 	if (ret == -ENOSPC && n > FUZZ_CACHE_CAP)
 		return fz_fail(w, "ENOSPC with %u caches in the file", n);
-	/* A malformed one at the cap (size 0: found bad in the allocator). */
+	/* A malformed one at the cap: malformed comes first. */
 	ret = bs_ioctl(w->fd[PRIV], BUDDYSLAB_IOC_CACHE_CREATE, &req);
-	if (!fz_check(w, K_CACHE_CREATE_LATE, ret, A_EINVAL |
-		      (FUZZ_LATE_CACHE_CHECKS ? A_EDQUOT | A_ENOSPC |
-		       (w->faults ? A_ENOMEM : 0) : 0), "malformed at the cap"))
+	if (!fz_check(w, K_CACHE_CREATE_BAD, ret, A_EINVAL,
+		      "malformed at the cap"))
 		return false;
 	for (i = 0; i < FUZZ_CACHES && !w->dead; i++)
 		if (w->caches[i].id && w->caches[i].file == PRIV && !w->caches[i].live)
@@ -1396,8 +1358,6 @@ static bool fz_cache_create_bad(struct fz_worker *w)
 {
 	struct buddyslab_cache_create req;
 	int file = fz_below(w, 2), ret;
-	/* Found bad by the allocator, after the caps are checked. */
-	bool late = false;
 
 	memset(&req, 0, sizeof(req));
 	fz_cache_name(w, req.name);
@@ -1418,7 +1378,6 @@ static bool fz_cache_create_bad(struct fz_worker *w)
 	case 3:
 		req.object_size = fz_chance(w, 30) ? 0 :
 			fz_info.arena_bytes / 8 + 1 + fz_below(w, UINT32_MAX / 2);
-		late = true;
 		break;
 	case 4:
 		req.align = fz_chance(w, 50) ? fz_page << (1 + fz_below(w, 19)) :
@@ -1426,20 +1385,13 @@ static bool fz_cache_create_bad(struct fz_worker *w)
 		break;
 	case 5:
 		req.align = 3 + 2 * fz_below(w, 2000);	/* odd, not 1 */
-		late = true;
 		break;
 	default:
 		req.flags = BUDDYSLAB_CACHE_ALL + 1 + fz_below(w, UINT32_MAX - 4);
 		break;
 	}
 	ret = bs_ioctl(w->fd[file], BUDDYSLAB_IOC_CACHE_CREATE, &req);
-	if (!late || !FUZZ_LATE_CACHE_CHECKS)
-		return fz_check(w, K_CACHE_CREATE_BAD, ret, A_EINVAL, "malformed");
-	return fz_check(w, K_CACHE_CREATE_LATE, ret,
-			A_EINVAL | (fz_near_module_cap() ? A_ENOSPC : 0) |
-			(w->faults ? A_ENOMEM : 0) |
-			(file == PRIV && fz_nr_caches(w, PRIV) >= FUZZ_CACHE_CAP ?
-			 A_EDQUOT : 0), "malformed (size or alignment)");
+	return fz_check(w, K_CACHE_CREATE_BAD, ret, A_EINVAL, "malformed");
 }
 
 static bool fz_cache_destroy_bad(struct fz_worker *w)
@@ -1849,10 +1801,8 @@ static bool fz_reopen(struct fz_worker *w)
 		a->handle = 0;
 	}
 	for (i = 0; i < FUZZ_CACHES; i++) {
-		if (w->caches[i].id && w->caches[i].file == PRIV) {
+		if (w->caches[i].id && w->caches[i].file == PRIV)
 			w->caches[i].id = 0;
-			__atomic_sub_fetch(&fz_sh->caches_live, 1, __ATOMIC_RELAXED);
-		}
 	}
 	memset(w->stale[PRIV], 0, sizeof(w->stale[PRIV]));
 	memset(w->stale_cache[PRIV], 0, sizeof(w->stale_cache[PRIV]));
@@ -2342,10 +2292,6 @@ static void fz_print_counts(void)
 	}
 	printf("# pwrites from a bad buffer that cleared the range: %llu\n",
 	       (unsigned long long)fz_sh->clobbered);
-	for (k = 0; k < FZ_KINDS; k++)
-		if (fz_sh->enomem_first[k])
-			printf("# %s: %llu malformed, ENOMEM first (allocated before checking)\n",
-			       fz_kind_names[k], (unsigned long long)fz_sh->enomem_first[k]);
 }
 
 /* What the device's counters moved by. */
