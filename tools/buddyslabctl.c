@@ -10,11 +10,22 @@
  * file, so a person can allocate, write, read, free and watch the free
  * lists, caches and fit arenas change; everything the shell still holds is
  * freed when it exits.
+ *
+ * Every command is one row of commands[]: its name, the synopsis of its
+ * arguments, its handler, its help line and where it may be given (the
+ * command line, the shell). The command line, the shell, 'help' and --help
+ * all read that table, so a command is added in one place. A command that
+ * names a kind first (alloc buddy|slab|cache|fit, cache create|destroy)
+ * points to a table of subcommands of the same shape. Every handler takes
+ * the session and the words of its line, its own name first, as main()
+ * takes its arguments.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,52 +36,62 @@
 
 #define DEFAULT_DEVICE	"/dev/buddyslab"
 #define DEBUGFS_DIR	"/sys/kernel/debug/buddyslab"
-#define MAX_HELD	4096
+#define MAX_WORDS	8	/* of a shell line */
+#define HELP_COLUMN	30	/* where the help texts start */
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define __maybe_unused	__attribute__((__unused__))
 
 static const char *progname = "buddyslabctl";
 
-/* What the shell holds, to read and write by handle. */
-static struct held {
+/* An allocation the shell holds, to read and write by handle. */
+struct held {
 	__u64 handle;
 	__u64 offset;
-	__u64 granted;
-} held[MAX_HELD];
+};
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: %s [-d DEVICE] COMMAND\n"
-		"\n"
-		"commands:\n"
-		"  info             the device's geometry and free memory\n"
-		"  stats [--json]   every allocator's statistics, as a table or JSON\n"
-		"  shell            read commands from standard input, one a line\n"
-		"\n"
-		"shell commands:\n"
-		"  alloc buddy SIZE            SIZE bytes from the buddy allocator\n"
-		"                              (sizes take a K or M suffix)\n"
-		"  alloc slab SIZE             from the slab size classes\n"
-		"  alloc cache ID SIZE         an object of a cache of this shell\n"
-		"  alloc fit POLICY SIZE       with first, next, best or worst fit\n"
-		"  free HANDLE                 free an allocation of this shell\n"
-		"  write HANDLE TEXT           write TEXT at the allocation's start\n"
-		"  read HANDLE [LEN]           read LEN bytes (default 64) from it\n"
-		"  cache create NAME SIZE [ALIGN] [redzone] [poison]\n"
-		"  cache destroy ID\n"
-		"  batch COUNT buddy|slab SIZE COUNT allocations in one call\n"
-		"  info, stats                 as above\n"
-		"  buddyinfo, slabinfo, fitinfo, map\n"
-		"                              the debugfs views\n"
-		"  validate                    run every allocator's consistency check\n"
-		"  help, quit\n"
-		"\n"
-		"options:\n"
-		"  -d, --device DEVICE   default " DEFAULT_DEVICE "\n"
-		"  -h, --help            this text\n"
-		"\n"
-		"Exit status: 0 if every command succeeded, 1 if one failed,\n"
-		"2 on a usage error.\n", progname);
-}
+/* One open device file and what has been allocated through it. */
+struct session {
+	int fd;
+	struct held *held;	/* nr_held in use, unordered, of max_held */
+	size_t nr_held;
+	size_t max_held;
+	bool quit;
+};
+
+/* Where a command may be given, and what it takes. */
+enum {
+	CMD_LINE = 1 << 0,	/* buddyslabctl COMMAND */
+	CMD_SHELL = 1 << 1,	/* a line of the shell */
+	CMD_JSON = 1 << 2,	/* takes --json, the option too */
+};
+
+/*
+ * A handler returns 0, -1 once it has said what failed, or -EINVAL when
+ * its arguments are not what its synopsis says: the caller prints that.
+ */
+struct command {
+	const char *name;
+	const char *args;	/* synopsis of the arguments after the name, if any */
+	int (*run)(struct session *s, int argc, char **argv);
+	const char *help;
+	unsigned int flags;	/* CMD_*, of the commands[] rows */
+	const struct command *sub;	/* instead of run: argv[1] picks one */
+	const char *sub_what;	/* what argv[1] names, for the error */
+};
+
+/* The fit policies by BUDDYSLAB_FIT_* - 1, as the statistics count them. */
+static const char *const fit_policies[] = {
+	[BUDDYSLAB_FIT_FIRST - 1] = "first",
+	[BUDDYSLAB_FIT_NEXT - 1] = "next",
+	[BUDDYSLAB_FIT_BEST - 1] = "best",
+	[BUDDYSLAB_FIT_WORST - 1] = "worst",
+	NULL
+};
+static_assert(ARRAY_SIZE(fit_policies) == BUDDYSLAB_FIT_POLICIES + 1,
+	       "a name for every fit policy");
+
+static void usage(FILE *out);
 
 static int fail(const char *what, int err)
 {
@@ -78,11 +99,34 @@ static int fail(const char *what, int err)
 	return -1;
 }
 
-static int cmd_info(int fd)
+/* What comes before an item of a list such as "a, b or c". */
+static const char *list_separator(bool first, bool last)
+{
+	return first ? "" : last ? " or " : ", ";
+}
+
+/* "first, next, best or worst" */
+static void print_fit_policies(FILE *out)
+{
+	unsigned int i;
+
+	for (i = 0; fit_policies[i]; i++)
+		fprintf(out, "%s%s", list_separator(!i, !fit_policies[i + 1]),
+			fit_policies[i]);
+}
+
+/* Word @i of a line of @argc words, or NULL past its end. */
+static const char *word(int argc, char **argv, int i)
+{
+	return i < argc ? argv[i] : NULL;
+}
+
+static int cmd_info(struct session *s, int argc __maybe_unused,
+		    char **argv __maybe_unused)
 {
 	struct buddyslab_info info = { 0 };
 
-	if (ioctl(fd, BUDDYSLAB_IOC_INFO, &info))
+	if (ioctl(s->fd, BUDDYSLAB_IOC_INFO, &info))
 		return fail("info", errno);
 	printf("abi version   %u\n", info.abi_version);
 	printf("page size     %u bytes\n", info.page_size);
@@ -103,14 +147,10 @@ static void print_milli(int v)
 	printf(" %s%d.%03d", v < 0 ? "-" : " ", abs(v) / 1000, abs(v) % 1000);
 }
 
-static void stats_table(const struct buddyslab_info *info,
-			const struct buddyslab_stats *st)
+static void table_buddy(const struct buddyslab_info *info,
+			const struct buddyslab_buddy_stats *b)
 {
-	const struct buddyslab_buddy_stats *b = &st->buddy;
-	const struct buddyslab_slab_stats *s = &st->slab;
-	const struct buddyslab_fit_stats *f = &st->fit;
-	static const char *const policies[] = { "first", "next", "best", "worst" };
-	unsigned int o, i;
+	unsigned int o;
 
 	printf("buddy: %llu pages free, %llu cached per CPU, %llu used; %llu bytes of metadata\n",
 	       (unsigned long long)b->free_pages, (unsigned long long)b->cached_pages,
@@ -128,6 +168,12 @@ static void stats_table(const struct buddyslab_info *info,
 		print_milli(b->extfrag_index[o]);
 		printf("\n");
 	}
+}
+
+static void table_slab(const struct buddyslab_slab_stats *s)
+{
+	unsigned int i;
+
 	printf("\nslab size classes:\n");
 	printf(" class    objs/total  slabs    allocs  hits%%  internal frag%%\n");
 	for (i = 0; i < BUDDYSLAB_SLAB_CLASSES; i++) {
@@ -144,6 +190,12 @@ static void stats_table(const struct buddyslab_info *info,
 	printf("errors: %llu red zone, %llu poison, %llu double frees, %llu invalid frees\n",
 	       (unsigned long long)s->redzone_errors, (unsigned long long)s->poison_errors,
 	       (unsigned long long)s->double_frees, (unsigned long long)s->invalid_frees);
+}
+
+static void table_fit(const struct buddyslab_fit_stats *f)
+{
+	unsigned int i;
+
 	printf("\nfit: %llu arenas, %llu free blocks, %llu free bytes, largest %llu, external fragmentation",
 	       (unsigned long long)f->arenas, (unsigned long long)f->free_blocks,
 	       (unsigned long long)f->free_bytes, (unsigned long long)f->largest_free);
@@ -152,7 +204,7 @@ static void stats_table(const struct buddyslab_info *info,
 	       (unsigned long long)f->used_bytes, (unsigned long long)f->requested_bytes,
 	       (unsigned long long)f->merges);
 	for (i = 0; i < BUDDYSLAB_FIT_POLICIES; i++)
-		printf("     %-5s fit: %llu allocations, %llu failures\n", policies[i],
+		printf("     %-5s fit: %llu allocations, %llu failures\n", fit_policies[i],
 		       (unsigned long long)f->allocs[i], (unsigned long long)f->fails[i]);
 }
 
@@ -180,14 +232,11 @@ static void json_iarray(const char *name, const __s32 *v, unsigned int n,
 
 #define JU(name, value) printf("\"%s\": %llu, ", name, (unsigned long long)(value))
 
-static void stats_json(const struct buddyslab_info *info,
-		       const struct buddyslab_stats *st)
+static void json_buddy(const struct buddyslab_info *info,
+		       const struct buddyslab_buddy_stats *b)
 {
-	const struct buddyslab_buddy_stats *b = &st->buddy;
-	const struct buddyslab_fit_stats *f = &st->fit;
-	unsigned int n = info->max_order + 1, i;
+	unsigned int n = info->max_order + 1;
 
-	printf("{\"buddy\": {");
 	JU("free_pages", b->free_pages);
 	JU("cached_pages", b->cached_pages);
 	JU("used_pages", b->used_pages);
@@ -204,15 +253,20 @@ static void stats_json(const struct buddyslab_info *info,
 	json_array("frees", b->frees, n, ", ");
 	json_iarray("unusable_index", b->unusable_index, n, ", ");
 	json_iarray("extfrag_index", b->extfrag_index, n, "");
-	printf("}, \"slab\": {");
-	JU("alloc_fails", st->slab.alloc_fails);
-	JU("redzone_errors", st->slab.redzone_errors);
-	JU("poison_errors", st->slab.poison_errors);
-	JU("double_frees", st->slab.double_frees);
-	JU("invalid_frees", st->slab.invalid_frees);
+}
+
+static void json_slab(const struct buddyslab_slab_stats *s)
+{
+	unsigned int i;
+
+	JU("alloc_fails", s->alloc_fails);
+	JU("redzone_errors", s->redzone_errors);
+	JU("poison_errors", s->poison_errors);
+	JU("double_frees", s->double_frees);
+	JU("invalid_frees", s->invalid_frees);
 	printf("\"classes\": [");
 	for (i = 0; i < BUDDYSLAB_SLAB_CLASSES; i++) {
-		const struct buddyslab_slab_cache_stats *c = &st->slab.classes[i];
+		const struct buddyslab_slab_cache_stats *c = &s->classes[i];
 
 		printf("%s{", i ? ", " : "");
 		JU("object_size", c->object_size);
@@ -231,7 +285,11 @@ static void stats_json(const struct buddyslab_info *info,
 		JU("bytes_requested", c->bytes_requested);
 		printf("\"bytes_granted\": %llu}", (unsigned long long)c->bytes_granted);
 	}
-	printf("]}, \"fit\": {");
+	printf("]");
+}
+
+static void json_fit(const struct buddyslab_fit_stats *f)
+{
 	JU("arenas", f->arenas);
 	JU("free_blocks", f->free_blocks);
 	JU("free_bytes", f->free_bytes);
@@ -244,22 +302,31 @@ static void stats_json(const struct buddyslab_info *info,
 	JU("extfrag", f->extfrag);
 	json_array("allocs", f->allocs, BUDDYSLAB_FIT_POLICIES, ", ");
 	json_array("fails", f->fails, BUDDYSLAB_FIT_POLICIES, "");
-	printf("}}\n");
 }
 
-static int cmd_stats(int fd, int json)
+/* stats [--json] */
+static int cmd_stats(struct session *s, int argc, char **argv)
 {
 	struct buddyslab_info info = { 0 };
 	struct buddyslab_stats stats;
 
 	memset(&stats, 0, sizeof(stats));
-	if (ioctl(fd, BUDDYSLAB_IOC_INFO, &info) ||
-	    ioctl(fd, BUDDYSLAB_IOC_STATS, &stats))
+	if (ioctl(s->fd, BUDDYSLAB_IOC_INFO, &info) ||
+	    ioctl(s->fd, BUDDYSLAB_IOC_STATS, &stats))
 		return fail("stats", errno);
-	if (json)
-		stats_json(&info, &stats);
-	else
-		stats_table(&info, &stats);
+	if (argc > 1 && !strcmp(argv[1], "--json")) {
+		printf("{\"buddy\": {");
+		json_buddy(&info, &stats.buddy);
+		printf("}, \"slab\": {");
+		json_slab(&stats.slab);
+		printf("}, \"fit\": {");
+		json_fit(&stats.fit);
+		printf("}}\n");
+	} else {
+		table_buddy(&info, &stats.buddy);
+		table_slab(&stats.slab);
+		table_fit(&stats.fit);
+	}
 	return 0;
 }
 
@@ -302,94 +369,6 @@ static int parse_u32(const char *s, __u32 *v)
 	return 0;
 }
 
-static struct held *find_held(__u64 handle)
-{
-	unsigned int i;
-
-	for (i = 0; i < MAX_HELD; i++)
-		if (held[i].handle == handle && handle)
-			return &held[i];
-	return NULL;
-}
-
-static void remember(const struct buddyslab_alloc *req)
-{
-	unsigned int i;
-
-	for (i = 0; i < MAX_HELD; i++) {
-		if (held[i].handle)
-			continue;
-		held[i].handle = req->handle;
-		held[i].offset = req->offset;
-		held[i].granted = req->granted;
-		return;
-	}
-}
-
-static void report_alloc(const struct buddyslab_alloc *req)
-{
-	printf("handle %llu: offset 0x%llx, %llu bytes asked, %llu granted\n",
-	       (unsigned long long)req->handle, (unsigned long long)req->offset,
-	       (unsigned long long)req->size, (unsigned long long)req->granted);
-	remember(req);
-}
-
-static const char *const fit_policies[] = {
-	[BUDDYSLAB_FIT_FIRST] = "first",
-	[BUDDYSLAB_FIT_NEXT] = "next",
-	[BUDDYSLAB_FIT_BEST] = "best",
-	[BUDDYSLAB_FIT_WORST] = "worst",
-};
-
-/*
- * alloc buddy SIZE | alloc slab SIZE | alloc cache ID SIZE |
- * alloc fit POLICY SIZE
- */
-static int cmd_alloc(int fd, char **argv)
-{
-	struct buddyslab_alloc req = { 0 };
-	const char *allocator = argv[1];
-	const char *size_arg = argv[2];
-	unsigned int p;
-
-	if (allocator && !strcmp(allocator, "buddy")) {
-		req.allocator = BUDDYSLAB_ALLOC_BUDDY;
-	} else if (allocator && !strcmp(allocator, "slab")) {
-		req.allocator = BUDDYSLAB_ALLOC_SLAB;
-	} else if (allocator && !strcmp(allocator, "cache")) {
-		req.allocator = BUDDYSLAB_ALLOC_SLAB;
-		if (parse_u32(argv[2], &req.cache_id) || !req.cache_id) {
-			fprintf(stderr, "%s: alloc cache: bad cache id\n", progname);
-			return -1;
-		}
-		size_arg = argv[3];
-	} else if (allocator && !strcmp(allocator, "fit")) {
-		req.allocator = BUDDYSLAB_ALLOC_FIT;
-		for (p = BUDDYSLAB_FIT_FIRST; p <= BUDDYSLAB_FIT_WORST; p++)
-			if (argv[2] && !strcmp(argv[2], fit_policies[p]))
-				req.policy = p;
-		if (!req.policy) {
-			fprintf(stderr, "%s: alloc fit: policy must be first, next, best or worst\n",
-				progname);
-			return -1;
-		}
-		size_arg = argv[3];
-	} else {
-		fprintf(stderr, "%s: alloc: allocator must be buddy, slab, cache or fit\n",
-			progname);
-		return -1;
-	}
-	if (parse_size(size_arg, &req.size)) {
-		fprintf(stderr, "%s: alloc: bad size '%s'\n", progname,
-			size_arg ? size_arg : "");
-		return -1;
-	}
-	if (ioctl(fd, BUDDYSLAB_IOC_ALLOC, &req))
-		return fail("alloc", errno);
-	report_alloc(&req);
-	return 0;
-}
-
 static int parse_handle(const char *arg, __u64 *handle)
 {
 	char *end;
@@ -403,63 +382,162 @@ static int parse_handle(const char *arg, __u64 *handle)
 	return 0;
 }
 
-static int cmd_free(int fd, const char *handle_arg)
+static struct held *find_held(struct session *s, __u64 handle)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr_held; i++)
+		if (s->held[i].handle == handle)
+			return &s->held[i];
+	return NULL;
+}
+
+/* Print what the device granted and hold it; the array grows as needed. */
+static int report_alloc(struct session *s, const struct buddyslab_alloc *req)
+{
+	struct held *h;
+	size_t max;
+
+	printf("handle %llu: offset 0x%llx, %llu bytes asked, %llu granted\n",
+	       (unsigned long long)req->handle, (unsigned long long)req->offset,
+	       (unsigned long long)req->size, (unsigned long long)req->granted);
+	if (s->nr_held == s->max_held) {
+		max = s->max_held ? 2 * s->max_held : 64;
+		h = realloc(s->held, max * sizeof(*h));
+		if (!h)
+			return fail("holding the allocation", ENOMEM);
+		s->held = h;
+		s->max_held = max;
+	}
+	h = &s->held[s->nr_held++];
+	h->handle = req->handle;
+	h->offset = req->offset;
+	return 0;
+}
+
+/* Allocate @req, of the size @size_arg says; the alloc handlers' end. */
+static int alloc_sized(struct session *s, struct buddyslab_alloc *req,
+		       const char *size_arg)
+{
+	if (parse_size(size_arg, &req->size)) {
+		fprintf(stderr, "%s: alloc: bad size '%s'\n", progname,
+			size_arg ? size_arg : "");
+		return -1;
+	}
+	if (ioctl(s->fd, BUDDYSLAB_IOC_ALLOC, req))
+		return fail("alloc", errno);
+	return report_alloc(s, req);
+}
+
+/* alloc buddy SIZE */
+static int alloc_buddy(struct session *s, int argc, char **argv)
+{
+	struct buddyslab_alloc req = { .allocator = BUDDYSLAB_ALLOC_BUDDY };
+
+	return alloc_sized(s, &req, word(argc, argv, 1));
+}
+
+/* alloc slab SIZE */
+static int alloc_slab(struct session *s, int argc, char **argv)
+{
+	struct buddyslab_alloc req = { .allocator = BUDDYSLAB_ALLOC_SLAB };
+
+	return alloc_sized(s, &req, word(argc, argv, 1));
+}
+
+/* alloc cache ID SIZE */
+static int alloc_cache(struct session *s, int argc, char **argv)
+{
+	struct buddyslab_alloc req = { .allocator = BUDDYSLAB_ALLOC_SLAB };
+
+	if (parse_u32(word(argc, argv, 1), &req.cache_id) || !req.cache_id) {
+		fprintf(stderr, "%s: alloc cache: bad cache id\n", progname);
+		return -1;
+	}
+	return alloc_sized(s, &req, word(argc, argv, 2));
+}
+
+/* alloc fit POLICY SIZE */
+static int alloc_fit(struct session *s, int argc, char **argv)
+{
+	struct buddyslab_alloc req = { .allocator = BUDDYSLAB_ALLOC_FIT };
+	const char *policy = word(argc, argv, 1);
+	unsigned int i;
+
+	for (i = 0; policy && fit_policies[i]; i++)
+		if (!strcmp(policy, fit_policies[i]))
+			req.policy = BUDDYSLAB_FIT_FIRST + i;
+	if (!req.policy) {
+		fprintf(stderr, "%s: alloc fit: policy must be ", progname);
+		print_fit_policies(stderr);
+		fputc('\n', stderr);
+		return -1;
+	}
+	return alloc_sized(s, &req, word(argc, argv, 2));
+}
+
+/* free HANDLE */
+static int cmd_free(struct session *s, int argc, char **argv)
 {
 	struct buddyslab_free req = { 0 };
 	struct held *h;
 
-	if (parse_handle(handle_arg, &req.handle))
+	if (parse_handle(word(argc, argv, 1), &req.handle))
 		return -1;
-	if (ioctl(fd, BUDDYSLAB_IOC_FREE, &req))
+	if (ioctl(s->fd, BUDDYSLAB_IOC_FREE, &req))
 		return fail("free", errno);
-	h = find_held(req.handle);
+	h = find_held(s, req.handle);
 	if (h)
-		h->handle = 0;
+		*h = s->held[--s->nr_held];
 	printf("freed handle %llu\n", (unsigned long long)req.handle);
 	return 0;
 }
 
-static int cmd_write(int fd, const char *handle_arg, const char *text)
+/* write HANDLE TEXT */
+static int cmd_write(struct session *s, int argc, char **argv)
 {
+	const char *text = word(argc, argv, 2);
 	struct held *h;
 	__u64 handle;
 	size_t len;
 
-	if (parse_handle(handle_arg, &handle))
+	if (parse_handle(word(argc, argv, 1), &handle))
 		return -1;
-	h = find_held(handle);
+	h = find_held(s, handle);
 	if (!h || !text) {
 		fprintf(stderr, "%s: write: no allocation %llu of this shell, or no text\n",
 			progname, (unsigned long long)handle);
 		return -1;
 	}
 	len = strlen(text);
-	if (pwrite(fd, text, len, h->offset) != (ssize_t)len)
+	if (pwrite(s->fd, text, len, h->offset) != (ssize_t)len)
 		return fail("write", errno);
 	printf("wrote %zu bytes at offset 0x%llx\n", len,
 	       (unsigned long long)h->offset);
 	return 0;
 }
 
-static int cmd_read(int fd, const char *handle_arg, const char *len_arg)
+/* read HANDLE [LEN] */
+static int cmd_read(struct session *s, int argc, char **argv)
 {
+	const char *len_arg = word(argc, argv, 2);
 	unsigned char buf[4096];
 	__u64 handle, len = 64;
 	struct held *h;
 	ssize_t n, i;
 
-	if (parse_handle(handle_arg, &handle) ||
+	if (parse_handle(word(argc, argv, 1), &handle) ||
 	    (len_arg && (parse_size(len_arg, &len) || len > sizeof(buf)))) {
 		fprintf(stderr, "%s: read: length up to %zu\n", progname, sizeof(buf));
 		return -1;
 	}
-	h = find_held(handle);
+	h = find_held(s, handle);
 	if (!h) {
 		fprintf(stderr, "%s: read: no allocation %llu of this shell\n",
 			progname, (unsigned long long)handle);
 		return -1;
 	}
-	n = pread(fd, buf, len, h->offset);
+	n = pread(s->fd, buf, len, h->offset);
 	if (n < 0)
 		return fail("read", errno);
 	for (i = 0; i < n; i++)
@@ -467,30 +545,16 @@ static int cmd_read(int fd, const char *handle_arg, const char *len_arg)
 	return 0;
 }
 
-/* cache create NAME SIZE [ALIGN] [redzone] [poison] | cache destroy ID */
-static int cmd_cache(int fd, char **argv, int argc)
+/* cache create NAME SIZE [ALIGN] [redzone] [poison] */
+static int cache_create(struct session *s, int argc, char **argv)
 {
 	struct buddyslab_cache_create create = { 0 };
-	struct buddyslab_cache_destroy destroy = { 0 };
-	int i = 4;
+	int i = 3;
 
-	if (argc >= 3 && !strcmp(argv[1], "destroy")) {
-		if (parse_u32(argv[2], &destroy.cache_id)) {
-			fprintf(stderr, "%s: cache destroy: bad id\n", progname);
-			return -1;
-		}
-		if (ioctl(fd, BUDDYSLAB_IOC_CACHE_DESTROY, &destroy))
-			return fail("cache destroy", errno);
-		printf("destroyed cache %u\n", destroy.cache_id);
-		return 0;
-	}
-	if (argc < 4 || strcmp(argv[1], "create") ||
-	    snprintf(create.name, sizeof(create.name), "%s", argv[2]) >=
-	    (int)sizeof(create.name) || parse_u32(argv[3], &create.object_size)) {
-		fprintf(stderr, "%s: cache create NAME SIZE [ALIGN] [redzone] [poison]\n",
-			progname);
-		return -1;
-	}
+	if (argc < 3 ||
+	    snprintf(create.name, sizeof(create.name), "%s", argv[1]) >=
+	    (int)sizeof(create.name) || parse_u32(argv[2], &create.object_size))
+		return -EINVAL;
 	if (i < argc && !parse_u32(argv[i], &create.align))
 		i++;
 	for (; i < argc; i++) {
@@ -504,26 +568,42 @@ static int cmd_cache(int fd, char **argv, int argc)
 			return -1;
 		}
 	}
-	if (ioctl(fd, BUDDYSLAB_IOC_CACHE_CREATE, &create))
+	if (ioctl(s->fd, BUDDYSLAB_IOC_CACHE_CREATE, &create))
 		return fail("cache create", errno);
 	printf("cache %u: %s, %u-byte objects\n", create.cache_id, create.name,
 	       create.object_size);
 	return 0;
 }
 
+/* cache destroy ID */
+static int cache_destroy(struct session *s, int argc, char **argv)
+{
+	struct buddyslab_cache_destroy destroy = { 0 };
+
+	if (parse_u32(word(argc, argv, 1), &destroy.cache_id)) {
+		fprintf(stderr, "%s: cache destroy: bad id\n", progname);
+		return -1;
+	}
+	if (ioctl(s->fd, BUDDYSLAB_IOC_CACHE_DESTROY, &destroy))
+		return fail("cache destroy", errno);
+	printf("destroyed cache %u\n", destroy.cache_id);
+	return 0;
+}
+
 /* batch COUNT buddy|slab SIZE */
-static int cmd_batch(int fd, char **argv)
+static int cmd_batch(struct session *s, int argc, char **argv)
 {
 	struct buddyslab_batch_op ops[BUDDYSLAB_BATCH_MAX];
 	struct buddyslab_batch batch = { .ops = (uintptr_t)ops };
-	__u64 size;
 	__u32 count, allocator, i;
-	int ret;
+	int err, ret = 0;
+	__u64 size;
 
-	if (parse_u32(argv[1], &count) || !count || count > BUDDYSLAB_BATCH_MAX ||
-	    !argv[2] || parse_size(argv[3], &size)) {
-		fprintf(stderr, "%s: batch COUNT buddy|slab SIZE (COUNT up to %u)\n",
-			progname, BUDDYSLAB_BATCH_MAX);
+	if (argc < 4 || parse_u32(argv[1], &count) || parse_size(argv[3], &size))
+		return -EINVAL;
+	if (!count || count > BUDDYSLAB_BATCH_MAX) {
+		fprintf(stderr, "%s: batch: COUNT is 1 to %u\n", progname,
+			BUDDYSLAB_BATCH_MAX);
 		return -1;
 	}
 	if (!strcmp(argv[2], "buddy")) {
@@ -541,11 +621,12 @@ static int cmd_batch(int fd, char **argv)
 		ops[i].alloc.allocator = allocator;
 	}
 	batch.nr_ops = count;
-	ret = ioctl(fd, BUDDYSLAB_IOC_BATCH, &batch) ? -errno : 0;
+	err = ioctl(s->fd, BUDDYSLAB_IOC_BATCH, &batch) ? errno : 0;
 	for (i = 0; i < batch.nr_done; i++)
-		report_alloc(&ops[i].alloc);
+		if (report_alloc(s, &ops[i].alloc))
+			ret = -1;
 	printf("batch: %u of %u done\n", batch.nr_done, count);
-	return ret ? fail("batch", -ret) : 0;
+	return err ? fail("batch", err) : ret;
 }
 
 static int cat_file(const char *path)
@@ -563,7 +644,18 @@ static int cat_file(const char *path)
 	return n < 0 ? -1 : 0;
 }
 
-static int cmd_validate(void)
+/* buddyinfo, slabinfo, fitinfo, map: the debugfs file of the same name */
+static int cmd_view(struct session *s __maybe_unused, int argc __maybe_unused,
+		    char **argv)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), DEBUGFS_DIR "/%s", argv[0]);
+	return cat_file(path);
+}
+
+static int cmd_validate(struct session *s __maybe_unused,
+			int argc __maybe_unused, char **argv __maybe_unused)
 {
 	const char *path = DEBUGFS_DIR "/validate";
 	int fd = open(path, O_WRONLY);
@@ -579,67 +671,211 @@ static int cmd_validate(void)
 	return cat_file(path);
 }
 
-static int run_line(int fd, char *line, int *quit)
+static int cmd_help(struct session *s __maybe_unused, int argc __maybe_unused,
+		    char **argv __maybe_unused)
 {
-	static const char *const views[] = {
-		"buddyinfo", "slabinfo", "fitinfo", "map",
-	};
-	char *argv[9] = { NULL };
-	char *save = NULL, path[128];
-	unsigned int v;
+	usage(stdout);
+	return 0;
+}
+
+static int cmd_quit(struct session *s, int argc __maybe_unused,
+		    char **argv __maybe_unused)
+{
+	s->quit = true;
+	return 0;
+}
+
+static int cmd_shell(struct session *s, int argc, char **argv);
+
+static const struct command alloc_commands[] = {
+	{ .name = "buddy", .args = "SIZE", .run = alloc_buddy,
+	  .help = "SIZE bytes from the buddy allocator" },
+	{ .name = "slab", .args = "SIZE", .run = alloc_slab,
+	  .help = "from the slab size classes" },
+	{ .name = "cache", .args = "ID SIZE", .run = alloc_cache,
+	  .help = "an object of a cache of this shell" },
+	{ .name = "fit", .args = "POLICY SIZE", .run = alloc_fit,
+	  .help = "with that sequential-fit POLICY" },
+	{ }
+};
+
+static const struct command cache_commands[] = {
+	{ .name = "create", .args = "NAME SIZE [ALIGN] [redzone] [poison]",
+	  .run = cache_create,
+	  .help = "a cache of this shell, red zones and poison optional" },
+	{ .name = "destroy", .args = "ID", .run = cache_destroy,
+	  .help = "destroy a cache of this shell" },
+	{ }
+};
+
+static const struct command commands[] = {
+	{ .name = "info", .run = cmd_info, .flags = CMD_LINE | CMD_SHELL,
+	  .help = "the device's geometry and free memory" },
+	{ .name = "stats", .args = "[--json]", .run = cmd_stats,
+	  .flags = CMD_LINE | CMD_SHELL | CMD_JSON,
+	  .help = "every allocator's statistics, as a table or JSON" },
+	{ .name = "shell", .run = cmd_shell, .flags = CMD_LINE,
+	  .help = "read commands from standard input, one a line" },
+	{ .name = "alloc", .sub = alloc_commands, .sub_what = "allocator",
+	  .flags = CMD_SHELL },
+	{ .name = "free", .args = "HANDLE", .run = cmd_free, .flags = CMD_SHELL,
+	  .help = "free an allocation of this shell" },
+	{ .name = "write", .args = "HANDLE TEXT", .run = cmd_write,
+	  .flags = CMD_SHELL, .help = "write TEXT at the allocation's start" },
+	{ .name = "read", .args = "HANDLE [LEN]", .run = cmd_read,
+	  .flags = CMD_SHELL, .help = "read LEN bytes (default 64) from it" },
+	{ .name = "cache", .sub = cache_commands, .sub_what = "action",
+	  .flags = CMD_SHELL },
+	{ .name = "batch", .args = "COUNT buddy|slab SIZE", .run = cmd_batch,
+	  .flags = CMD_SHELL, .help = "COUNT allocations in one call" },
+	{ .name = "buddyinfo", .run = cmd_view, .flags = CMD_SHELL,
+	  .help = "the buddy allocator's free blocks per order" },
+	{ .name = "slabinfo", .run = cmd_view, .flags = CMD_SHELL,
+	  .help = "the slab caches, as /proc/slabinfo" },
+	{ .name = "fitinfo", .run = cmd_view, .flags = CMD_SHELL,
+	  .help = "the sequential fits' free space" },
+	{ .name = "map", .run = cmd_view, .flags = CMD_SHELL,
+	  .help = "one character per page of the region" },
+	{ .name = "validate", .run = cmd_validate, .flags = CMD_SHELL,
+	  .help = "run every allocator's consistency check" },
+	{ .name = "help", .run = cmd_help, .flags = CMD_SHELL,
+	  .help = "this text" },
+	{ .name = "quit", .run = cmd_quit, .flags = CMD_SHELL,
+	  .help = "leave the shell; what it holds is freed" },
+	{ .name = "exit", .run = cmd_quit, .flags = CMD_SHELL,
+	  .help = "as quit" },
+	{ }
+};
+
+static const struct command *find_command(const struct command *table,
+					  const char *name)
+{
+	for (; table->name; table++)
+		if (!strcmp(table->name, name))
+			return table;
+	return NULL;
+}
+
+/* "alloc fit POLICY SIZE": @cmd's synopsis, with @sub one of its own. */
+static int print_synopsis(FILE *out, const struct command *cmd,
+			  const struct command *sub)
+{
+	const char *args = sub ? sub->args : cmd->args;
+
+	return fprintf(out, "%s%s%s%s%s", cmd->name, sub ? " " : "",
+		       sub ? sub->name : "", args ? " " : "", args ?: "");
+}
+
+static void print_help_line(FILE *out, const struct command *cmd,
+			    const struct command *sub)
+{
+	int len = fprintf(out, "  ") + print_synopsis(out, cmd, sub);
+
+	if (len >= HELP_COLUMN) {
+		fputc('\n', out);
+		len = 0;
+	}
+	fprintf(out, "%*s%s\n", HELP_COLUMN - len, "", sub ? sub->help : cmd->help);
+}
+
+/* The help lines of the commands that may be given @where. */
+static void print_commands(FILE *out, unsigned int where)
+{
+	const struct command *cmd, *sub;
+
+	for (cmd = commands; cmd->name; cmd++) {
+		if (!(cmd->flags & where))
+			continue;
+		if (!cmd->sub)
+			print_help_line(out, cmd, NULL);
+		for (sub = cmd->sub; sub && sub->name; sub++)
+			print_help_line(out, cmd, sub);
+	}
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: %s [-d DEVICE] COMMAND\n\ncommands:\n", progname);
+	print_commands(out, CMD_LINE);
+	fprintf(out, "\nshell commands:\n");
+	print_commands(out, CMD_SHELL);
+	fprintf(out, "\nPOLICY is ");
+	print_fit_policies(out);
+	fprintf(out,
+		"; sizes take a K or M suffix.\n"
+		"\n"
+		"options:\n"
+		"  -d, --device DEVICE         default " DEFAULT_DEVICE "\n"
+		"  -h, --help                  this text\n"
+		"\n"
+		"Exit status: 0 if every command succeeded, 1 if one failed,\n"
+		"2 on a usage error.\n");
+}
+
+/*
+ * Run @cmd on the words of its line, its name first; a command with
+ * subcommands hands the rest of the line to the one named after it.
+ */
+static int run_command(struct session *s, const struct command *cmd,
+		       int argc, char **argv)
+{
+	const struct command *sub = NULL;
+	int ret;
+
+	if (cmd->sub) {
+		sub = argc > 1 ? find_command(cmd->sub, argv[1]) : NULL;
+		if (!sub) {
+			fprintf(stderr, "%s: %s: %s must be ", progname,
+				cmd->name, cmd->sub_what);
+			for (sub = cmd->sub; sub->name; sub++)
+				fprintf(stderr, "%s%s", list_separator(sub == cmd->sub,
+								       !sub[1].name),
+					sub->name);
+			fputc('\n', stderr);
+			return -1;
+		}
+		argc--;
+		argv++;
+	}
+	ret = (sub ?: cmd)->run(s, argc, argv);
+	if (ret != -EINVAL)
+		return ret;
+	fprintf(stderr, "%s: ", progname);
+	print_synopsis(stderr, cmd, sub);
+	fputc('\n', stderr);
+	return -1;
+}
+
+static int run_line(struct session *s, char *line)
+{
+	char *argv[MAX_WORDS + 1] = { NULL };
+	const struct command *cmd;
+	char *save = NULL;
 	int argc = 0;
 	char *tok;
 
-	for (tok = strtok_r(line, " \t\n", &save); tok && argc < 8;
+	for (tok = strtok_r(line, " \t\n", &save); tok && argc < MAX_WORDS;
 	     tok = strtok_r(NULL, " \t\n", &save))
 		argv[argc++] = tok;
 	if (!argc || argv[0][0] == '#')
 		return 0;
-
-	if (!strcmp(argv[0], "alloc"))
-		return cmd_alloc(fd, argv);
-	if (!strcmp(argv[0], "free"))
-		return cmd_free(fd, argv[1]);
-	if (!strcmp(argv[0], "write"))
-		return cmd_write(fd, argv[1], argv[2]);
-	if (!strcmp(argv[0], "read"))
-		return cmd_read(fd, argv[1], argv[2]);
-	if (!strcmp(argv[0], "cache"))
-		return cmd_cache(fd, argv, argc);
-	if (!strcmp(argv[0], "batch"))
-		return cmd_batch(fd, argv);
-	if (!strcmp(argv[0], "info"))
-		return cmd_info(fd);
-	if (!strcmp(argv[0], "stats"))
-		return cmd_stats(fd, argv[1] && !strcmp(argv[1], "--json"));
-	for (v = 0; v < sizeof(views) / sizeof(views[0]); v++) {
-		if (strcmp(argv[0], views[v]))
-			continue;
-		snprintf(path, sizeof(path), DEBUGFS_DIR "/%s", views[v]);
-		return cat_file(path);
+	cmd = find_command(commands, argv[0]);
+	if (!cmd || !(cmd->flags & CMD_SHELL)) {
+		fprintf(stderr, "%s: unknown command '%s' (try help)\n", progname,
+			argv[0]);
+		return -1;
 	}
-	if (!strcmp(argv[0], "validate"))
-		return cmd_validate();
-	if (!strcmp(argv[0], "help")) {
-		usage(stdout);
-		return 0;
-	}
-	if (!strcmp(argv[0], "quit") || !strcmp(argv[0], "exit")) {
-		*quit = 1;
-		return 0;
-	}
-	fprintf(stderr, "%s: unknown command '%s' (try help)\n", progname,
-		argv[0]);
-	return -1;
+	return run_command(s, cmd, argc, argv);
 }
 
-static int cmd_shell(int fd)
+static int cmd_shell(struct session *s, int argc __maybe_unused,
+		     char **argv __maybe_unused)
 {
 	int interactive = isatty(STDIN_FILENO);
 	char line[512];
-	int failed = 0, quit = 0;
+	int failed = 0;
 
-	for (;;) {
+	while (!s->quit) {
 		if (interactive) {
 			fputs("buddyslab> ", stdout);
 			fflush(stdout);
@@ -649,11 +885,9 @@ static int cmd_shell(int fd)
 		/* Echo scripted input so a transcript reads like a session. */
 		if (!interactive && line[0] != '\n')
 			printf("%s%s", line[0] == '#' ? "" : "buddyslab> ", line);
-		if (run_line(fd, line, &quit))
+		if (run_line(s, line))
 			failed = 1;
 		fflush(stdout);
-		if (quit)
-			break;
 	}
 	return failed ? -1 : 0;
 }
@@ -666,9 +900,12 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct session session = { 0 };
 	const char *device = DEFAULT_DEVICE;
-	int opt, fd, ret, json = 0;
-	const char *cmd;
+	const struct command *cmd = NULL;
+	char *words[3] = { NULL };
+	int opt, ret;
+	bool json = false;
 
 	while ((opt = getopt_long(argc, argv, "d:hj", options, NULL)) != -1) {
 		switch (opt) {
@@ -679,33 +916,32 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'j':
-			json = 1;
+			json = true;
 			break;
 		default:
 			usage(stderr);
 			return 2;
 		}
 	}
-	cmd = optind == argc - 1 ? argv[optind] : NULL;
-	if (!cmd || (strcmp(cmd, "info") && strcmp(cmd, "shell") &&
-		     strcmp(cmd, "stats")) || (json && strcmp(cmd, "stats"))) {
+	if (optind == argc - 1)
+		cmd = find_command(commands, argv[optind]);
+	if (!cmd || !(cmd->flags & CMD_LINE) || (json && !(cmd->flags & CMD_JSON))) {
 		usage(stderr);
 		return 2;
 	}
 
-	fd = open(device, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
+	session.fd = open(device, O_RDWR | O_CLOEXEC);
+	if (session.fd < 0) {
 		fprintf(stderr, "%s: %s: %s%s\n", progname, device,
 			strerror(errno),
 			errno == ENOENT ? " (is the buddyslab module loaded?)" : "");
 		return 1;
 	}
-	if (!strcmp(cmd, "info"))
-		ret = cmd_info(fd);
-	else if (!strcmp(cmd, "stats"))
-		ret = cmd_stats(fd, json);
-	else
-		ret = cmd_shell(fd);
-	close(fd);
+	/* getopt took --json out of the line: give it back as the shell has it. */
+	words[0] = argv[optind];
+	words[1] = json ? "--json" : NULL;
+	ret = run_command(&session, cmd, json ? 2 : 1, words);
+	close(session.fd);
+	free(session.held);
 	return ret ? 1 : 0;
 }
