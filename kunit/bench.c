@@ -247,7 +247,7 @@ static void bs_bench_buddy(struct kunit *test)
 
 	/* buddyslab first, then its region goes back for the kernel's turn. */
 	KUNIT_ASSERT_EQ(test, bs_region_init(&region,
-					     BS_BENCH_ARENAS * BS_REGION_CHUNK_BYTES), 0);
+					     BS_BENCH_ARENAS * BS_ARENA_BYTES), 0);
 	KUNIT_ASSERT_EQ(test, bs_buddy_init(&buddy, &region), 0);
 	bs_bench_measure(test, &bs_bench_buddy_ops, &buddy, 0, rows, blocks);
 	bs_buddy_stats(&buddy, &stats);
@@ -362,7 +362,7 @@ static void bs_bench_slab(struct kunit *test)
 	blocks = kunit_kmalloc_array(test, BS_BENCH_BATCH, sizeof(*blocks),
 				     GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, blocks);
-	KUNIT_ASSERT_EQ(test, bs_region_init(&region, 16 * BS_REGION_CHUNK_BYTES), 0);
+	KUNIT_ASSERT_EQ(test, bs_region_init(&region, 16 * BS_ARENA_BYTES), 0);
 	KUNIT_ASSERT_EQ(test, bs_buddy_init(&buddy, &region), 0);
 	KUNIT_ASSERT_EQ(test, bs_slab_init(&slab, &buddy, 0), 0);
 
@@ -433,7 +433,7 @@ static void bs_bench_fit(struct kunit *test)
 	size_t granted;
 	void **blocks;
 
-	KUNIT_ASSERT_EQ(test, bs_region_init(&region, 16 * BS_REGION_CHUNK_BYTES), 0);
+	KUNIT_ASSERT_EQ(test, bs_region_init(&region, 16 * BS_ARENA_BYTES), 0);
 	KUNIT_ASSERT_EQ(test, bs_buddy_init(&buddy, &region), 0);
 	bs_fit_init(&fit, &buddy);
 	blocks = kvcalloc(2 * bs_bench_fit_holes[ARRAY_SIZE(bs_bench_fit_holes) - 1],

@@ -160,7 +160,7 @@ static void bs_buddy_test_starts_whole(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, bs_test_buddy(test)->nr_arenas, BS_TEST_ARENAS);
 	KUNIT_EXPECT_EQ(test, bs_buddy_total_pages(bs_test_buddy(test)),
-			BS_TEST_ARENAS * BS_BUDDY_ARENA_PAGES);
+			BS_TEST_ARENAS * BS_ARENA_PAGES);
 	bs_test_stats(test, &stats);
 	KUNIT_EXPECT_EQ(test, stats.used_pages, 0);
 	KUNIT_EXPECT_EQ(test, stats.cached_pages, 0);
@@ -536,13 +536,13 @@ static void bs_buddy_test_map(struct kunit *test)
 	u8 *kind;
 	unsigned long block, i;
 
-	kind = kunit_kmalloc(test, BS_BUDDY_ARENA_PAGES, GFP_KERNEL);
+	kind = kunit_kmalloc(test, BS_ARENA_PAGES, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, kind);
 
 	block = bs_test_alloc(test, 2);
 	KUNIT_EXPECT_EQ(test, block, 0);
 	bs_buddy_arena_map(buddy, 0, kind);
-	for (i = 0; i < BS_BUDDY_ARENA_PAGES; i++)
+	for (i = 0; i < BS_ARENA_PAGES; i++)
 		KUNIT_EXPECT_EQ_MSG(test, kind[i],
 				    i < 4 ? BS_BUDDY_PAGE_USED :
 				    i < batch_pages ? BS_BUDDY_PAGE_CACHED :
@@ -550,7 +550,7 @@ static void bs_buddy_test_map(struct kunit *test)
 
 	bs_buddy_drain(buddy);
 	bs_buddy_arena_map(buddy, 0, kind);
-	for (i = 0; i < BS_BUDDY_ARENA_PAGES; i++)
+	for (i = 0; i < BS_ARENA_PAGES; i++)
 		KUNIT_EXPECT_EQ_MSG(test, kind[i], i < 4 ? BS_BUDDY_PAGE_USED :
 				    BS_BUDDY_PAGE_FREE, "page %lu", i);
 
@@ -558,7 +558,7 @@ static void bs_buddy_test_map(struct kunit *test)
 	bs_buddy_drain(buddy);
 	bs_buddy_arena_map(buddy, 1, kind);
 	KUNIT_EXPECT_NULL(test, memchr_inv(kind, BS_BUDDY_PAGE_FREE,
-					   BS_BUDDY_ARENA_PAGES));
+					   BS_ARENA_PAGES));
 	bs_test_expect_whole(test);
 }
 
@@ -567,7 +567,7 @@ static void bs_buddy_test_validate_detects_corruption(struct kunit *test)
 {
 	struct bs_buddy *buddy = bs_test_buddy(test);
 	struct bs_buddy_arena *arena = &buddy->arenas[1];
-	const unsigned long first = BS_BUDDY_ARENA_PAGES;
+	const unsigned long first = BS_ARENA_PAGES;
 	struct bs_buddy_pcp *pcp;
 	unsigned long block;
 	u8 saved;
@@ -581,10 +581,10 @@ static void bs_buddy_test_validate_detects_corruption(struct kunit *test)
 	arena->free_pages++;
 
 	/* A second block head inside the arena's one free block. */
-	saved = buddy->state[first + BS_BUDDY_ARENA_PAGES / 2];
-	buddy->state[first + BS_BUDDY_ARENA_PAGES / 2] = buddy->state[first];
+	saved = buddy->state[first + BS_ARENA_PAGES / 2];
+	buddy->state[first + BS_ARENA_PAGES / 2] = buddy->state[first];
 	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), -EUCLEAN);
-	buddy->state[first + BS_BUDDY_ARENA_PAGES / 2] = saved;
+	buddy->state[first + BS_ARENA_PAGES / 2] = saved;
 
 	/* A cache whose count disagrees with its list. */
 	block = bs_test_alloc(test, 0);

@@ -1012,10 +1012,10 @@ static void bs_conc_churner(struct bs_conc_thread *t)
 		if (ret) {
 			t->nomem++;
 		} else {
-			atomic_set(&t->live_arena, o->pgoff / BS_BUDDY_ARENA_PAGES);
+			atomic_set(&t->live_arena, o->pgoff / BS_ARENA_PAGES);
 			/* Pairs with bs_conc_pinned_start(): arena, then mask. */
 			smp_mb__before_atomic();
-			atomic_long_or(BIT(o->pgoff / BS_BUDDY_ARENA_PAGES),
+			atomic_long_or(BIT(o->pgoff / BS_ARENA_PAGES),
 				       &c->pinned);
 			o->kind = BS_CONC_OBJ_BUDDY;
 			o->ptr = bs_buddy_addr(&c->mem.buddy, o->pgoff);
@@ -1090,7 +1090,7 @@ static void bs_conc_stamp_pages(struct bs_conc *c, unsigned long pgoff, u64 key)
 	unsigned long i;
 	u64 *page;
 
-	for (i = 0; i < BS_BUDDY_ARENA_PAGES; i++) {
+	for (i = 0; i < BS_ARENA_PAGES; i++) {
 		page = bs_buddy_addr(&c->mem.buddy, pgoff + i);
 		page[0] = bs_conc_word(key, 2 * i);
 		page[PAGE_SIZE / 8 - 1] = bs_conc_word(key, 2 * i + 1);
@@ -1104,7 +1104,7 @@ static bool bs_conc_pages_intact(struct bs_conc_thread *t, unsigned long pgoff,
 	unsigned long i;
 	u64 *page;
 
-	for (i = 0; i < BS_BUDDY_ARENA_PAGES; i++) {
+	for (i = 0; i < BS_ARENA_PAGES; i++) {
 		page = bs_buddy_addr(&c->mem.buddy, pgoff + i);
 		if (page[0] != bs_conc_word(key, 2 * i) ||
 		    page[PAGE_SIZE / 8 - 1] != bs_conc_word(key, 2 * i + 1)) {
@@ -1165,7 +1165,7 @@ static void bs_conc_requester(struct bs_conc_thread *t)
 			first_short = t->ops;
 		pinned = bs_conc_pinned(t, pinned);
 		for (i = 0, held = 0; i < n; i++)
-			held |= BIT(c->blocks[i] / BS_BUDDY_ARENA_PAGES);
+			held |= BIT(c->blocks[i] / BS_ARENA_PAGES);
 		if ((held | pinned) != all && !hidden_rounds++) {
 			first_hidden = t->ops;
 			hidden = all & ~(held | pinned);

@@ -420,7 +420,7 @@ static int bs_fault_region_init_run(struct kunit *test, struct bs_fault_op *op)
 {
 	struct bs_fault_region_init *c = container_of(op, typeof(*c), op);
 
-	return bs_region_init(&c->region, (u64)BS_TEST_ARENAS * BS_REGION_CHUNK_BYTES);
+	return bs_region_init(&c->region, (u64)BS_TEST_ARENAS * BS_ARENA_BYTES);
 }
 
 static void bs_fault_region_init_failed(struct kunit *test, struct bs_fault_op *op)
@@ -436,7 +436,7 @@ static void bs_fault_region_init_failed(struct kunit *test, struct bs_fault_op *
 	 */
 	KUNIT_EXPECT_LT(test, c->free_before,
 			global_zone_page_state(NR_FREE_PAGES) +
-			(1UL << BS_REGION_CHUNK_ORDER) / 2);
+			(1UL << BS_ARENA_ORDER) / 2);
 }
 
 static void bs_fault_region_init_succeeded(struct kunit *test,

@@ -273,14 +273,14 @@ static void bs_fit_test_arenas_come_and_go(struct kunit *test)
 	bs_test_stats(test, &stats);
 	KUNIT_EXPECT_EQ(test, stats.nr_arenas, 1);
 	bs_buddy_drain(buddy);
-	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(buddy), total - BS_BUDDY_ARENA_PAGES);
+	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(buddy), total - BS_ARENA_PAGES);
 
 	/* Too big for what is left of the first: a second arena. */
-	b = bs_test_alloc(test, BS_FIT_ARENA_BYTES - 64, 0, BS_FIT_FIRST);
+	b = bs_test_alloc(test, BS_ARENA_BYTES - 64, 0, BS_FIT_FIRST);
 	bs_test_stats(test, &stats);
 	KUNIT_EXPECT_EQ(test, stats.nr_arenas, 2);
 	/* Nothing fits any more: refused, and counted. */
-	KUNIT_EXPECT_NULL(test, bs_fit_alloc(bs_test_fit(test), BS_FIT_ARENA_BYTES,
+	KUNIT_EXPECT_NULL(test, bs_fit_alloc(bs_test_fit(test), BS_ARENA_BYTES,
 					     0, BS_FIT_BEST, &(size_t){ 0 }));
 	bs_test_stats(test, &stats);
 	KUNIT_EXPECT_EQ(test, stats.policy_counters[BS_FIT_BEST][BS_FIT_FAILS], 1);
@@ -305,12 +305,12 @@ static void bs_fit_test_bad_requests(struct kunit *test)
 	size_t granted;
 
 	KUNIT_EXPECT_NULL(test, bs_fit_alloc(fit, 0, 0, BS_FIT_FIRST, &granted));
-	KUNIT_EXPECT_NULL(test, bs_fit_alloc(fit, BS_FIT_ARENA_BYTES + 1, 0,
+	KUNIT_EXPECT_NULL(test, bs_fit_alloc(fit, BS_ARENA_BYTES + 1, 0,
 					     BS_FIT_FIRST, &granted));
 	KUNIT_EXPECT_NULL(test, bs_fit_alloc(fit, 64, 0, BS_FIT_NR_POLICIES,
 					     &granted));
 	KUNIT_EXPECT_NULL(test, bs_fit_alloc(fit, 64, 24, BS_FIT_FIRST, &granted));
-	KUNIT_EXPECT_NULL(test, bs_fit_alloc(fit, 64, 2 * BS_FIT_ARENA_BYTES,
+	KUNIT_EXPECT_NULL(test, bs_fit_alloc(fit, 64, 2 * BS_ARENA_BYTES,
 					     BS_FIT_FIRST, &granted));
 }
 
@@ -366,7 +366,7 @@ static void bs_fit_test_first_vs_best(struct kunit *test)
 	static const unsigned int extfrag[] = { 400, 0 };
 	static const unsigned long arenas[] = { 2, 1 };
 	const unsigned int sizes[] = { 160, 32, 96, 32,
-				       BS_FIT_ARENA_BYTES - 320 };
+				       BS_ARENA_BYTES - 320 };
 	struct bs_fit_stats stats;
 	u8 *blk[5], *req, *more;
 	unsigned int p, i;

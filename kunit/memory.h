@@ -25,7 +25,7 @@ static inline int bs_test_memory_init(struct bs_test_memory *mem,
 {
 	int ret;
 
-	ret = bs_region_init(&mem->region, (u64)nr_arenas * BS_REGION_CHUNK_BYTES);
+	ret = bs_region_init(&mem->region, (u64)nr_arenas * BS_ARENA_BYTES);
 	if (ret)
 		return ret;
 	ret = bs_buddy_init(&mem->buddy, &mem->region);

@@ -435,7 +435,7 @@ static void bs_slab_test_kmalloc(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, bs_slab_kfree(slab, obj), -EINVAL);
 	}
 	KUNIT_EXPECT_NULL(test, bs_slab_kmalloc(slab, 0, &granted));
-	KUNIT_EXPECT_NULL(test, bs_slab_kmalloc(slab, BS_REGION_CHUNK_BYTES + 1,
+	KUNIT_EXPECT_NULL(test, bs_slab_kmalloc(slab, BS_ARENA_BYTES + 1,
 						&granted));
 
 	/* A block of the buddy's own is no large allocation. */

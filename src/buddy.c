@@ -132,7 +132,7 @@ static inline bool bs_buddy_is_used_head(u8 state)
 static inline struct bs_buddy_arena *bs_buddy_arena_of(struct bs_buddy *buddy,
 						       unsigned long pgoff)
 {
-	return &buddy->arenas[pgoff / BS_BUDDY_ARENA_PAGES];
+	return &buddy->arenas[pgoff / BS_ARENA_PAGES];
 }
 
 static inline void bs_buddy_count_failure(struct bs_buddy *buddy,
@@ -628,8 +628,8 @@ int bs_buddy_pgoff_of(const struct bs_buddy *buddy, const void *addr,
  */
 void *bs_buddy_addr(const struct bs_buddy *buddy, unsigned long pgoff)
 {
-	return buddy->base[pgoff / BS_BUDDY_ARENA_PAGES] +
-	       ((pgoff % BS_BUDDY_ARENA_PAGES) << PAGE_SHIFT);
+	return buddy->base[pgoff / BS_ARENA_PAGES] +
+	       ((pgoff % BS_ARENA_PAGES) << PAGE_SHIFT);
 }
 
 /* ---- Statistics ------------------------------------------------------ */
@@ -699,19 +699,19 @@ void bs_buddy_arena_nr_free(struct bs_buddy *buddy, unsigned int arena,
  * @kind:	out: an enum bs_buddy_page_kind per page of the arena
  */
 void bs_buddy_arena_map(struct bs_buddy *buddy, unsigned int arena,
-			u8 kind[BS_BUDDY_ARENA_PAGES])
+			u8 kind[BS_ARENA_PAGES])
 {
 	struct bs_buddy_arena *ar = &buddy->arenas[arena];
-	const unsigned long first = arena * BS_BUDDY_ARENA_PAGES;
+	const unsigned long first = arena * BS_ARENA_PAGES;
 	unsigned long i, n;
 
 	spin_lock(&ar->lock);
-	for (i = 0; i < BS_BUDDY_ARENA_PAGES; i += n) {
+	for (i = 0; i < BS_ARENA_PAGES; i += n) {
 		/* Caches change allocated and cached blocks without our lock. */
 		u8 state = READ_ONCE(buddy->state[first + i]);
 		unsigned int order = state & BS_BUDDY_ORDER_MASK;
 
-		n = min(1UL << min(order, BS_BUDDY_MAX_ORDER), BS_BUDDY_ARENA_PAGES - i);
+		n = min(1UL << min(order, BS_BUDDY_MAX_ORDER), BS_ARENA_PAGES - i);
 		memset(kind + i, state & BS_BUDDY_USED ?
 		       BS_BUDDY_PAGE_USED + FIELD_GET(BS_BUDDY_TAG_MASK, state) :
 		       state & BS_BUDDY_CACHED ? BS_BUDDY_PAGE_CACHED :
@@ -949,8 +949,8 @@ static int bs_buddy_arena_validate(struct bs_buddy *buddy,
 				   struct bs_buddy_arena *arena, unsigned int a,
 				   unsigned long cached[BS_BUDDY_PCP_ORDERS])
 {
-	const unsigned long first = a * BS_BUDDY_ARENA_PAGES;
-	const unsigned long end = first + BS_BUDDY_ARENA_PAGES;
+	const unsigned long first = a * BS_ARENA_PAGES;
+	const unsigned long end = first + BS_ARENA_PAGES;
 	unsigned long nr_free[BS_BUDDY_NR_ORDERS] = {};
 	unsigned long free_pages = 0, free_orders = 0;
 	unsigned long pgoff, i, len;
@@ -1087,7 +1087,7 @@ static void bs_buddy_free_metadata(struct bs_buddy *buddy)
  */
 int bs_buddy_init(struct bs_buddy *buddy, const struct bs_region *region)
 {
-	const unsigned long pages = region->nr_chunks * BS_BUDDY_ARENA_PAGES;
+	const unsigned long pages = region->nr_chunks * BS_ARENA_PAGES;
 	unsigned int a, order;
 	int cpu;
 
@@ -1128,7 +1128,7 @@ int bs_buddy_init(struct bs_buddy *buddy, const struct bs_region *region)
 		for (order = 0; order < BS_BUDDY_NR_ORDERS; order++)
 			INIT_LIST_HEAD(&arena->free_list[order]);
 		spin_lock(&arena->lock);
-		bs_buddy_add_free(buddy, arena, a * BS_BUDDY_ARENA_PAGES,
+		bs_buddy_add_free(buddy, arena, a * BS_ARENA_PAGES,
 				  BS_BUDDY_MAX_ORDER);
 		spin_unlock(&arena->lock);
 	}

@@ -10,9 +10,8 @@
 
 #include "region.h"
 
-#define BS_BUDDY_MAX_ORDER	BS_REGION_CHUNK_ORDER
+#define BS_BUDDY_MAX_ORDER	BS_ARENA_ORDER
 #define BS_BUDDY_NR_ORDERS	(BS_BUDDY_MAX_ORDER + 1)
-#define BS_BUDDY_ARENA_PAGES	(1UL << BS_BUDDY_MAX_ORDER)
 
 /*
  * Orders the per-CPU caches hold, and how much of each, in pages: a cache
@@ -50,11 +49,16 @@ static inline unsigned int bs_buddy_pcp_batch(unsigned int order)
 
 /*
  * Tags: who a block is for, kept with it for the map and for its owner to
- * check. The buddy gives them no meaning beyond BS_BUDDY_TAG_DIRECT, the
- * tag of blocks handed out as they are.
+ * check. The buddy gives them no meaning; they are all named here, so that
+ * no two users can share one.
  */
-#define BS_BUDDY_NR_TAGS	4
-#define BS_BUDDY_TAG_DIRECT	0
+enum bs_buddy_tag {
+	BS_BUDDY_TAG_DIRECT,	/* handed out as it is */
+	BS_BUDDY_TAG_SLAB,	/* a slab of an object cache */
+	BS_BUDDY_TAG_FIT,	/* an arena of the fit allocators */
+	BS_BUDDY_TAG_LARGE,	/* a kmalloc too large for a size class */
+	BS_BUDDY_NR_TAGS,
+};
 
 /* Counters kept per order. */
 enum bs_buddy_order_counter {
@@ -216,7 +220,7 @@ unsigned long bs_buddy_free_pages(struct bs_buddy *buddy);
 void bs_buddy_arena_nr_free(struct bs_buddy *buddy, unsigned int arena,
 			    unsigned long nr_free[BS_BUDDY_NR_ORDERS]);
 void bs_buddy_arena_map(struct bs_buddy *buddy, unsigned int arena,
-			u8 kind[BS_BUDDY_ARENA_PAGES]);
+			u8 kind[BS_ARENA_PAGES]);
 void bs_buddy_stats(struct bs_buddy *buddy, struct bs_buddy_stats *stats);
 int bs_buddy_unusable_index(const unsigned long nr_free[BS_BUDDY_NR_ORDERS],
 			    unsigned int order);
@@ -232,7 +236,7 @@ int bs_buddy_validate(struct bs_buddy *buddy);
  */
 static inline unsigned long bs_buddy_total_pages(const struct bs_buddy *buddy)
 {
-	return buddy->nr_arenas * BS_BUDDY_ARENA_PAGES;
+	return buddy->nr_arenas * BS_ARENA_PAGES;
 }
 
 #endif /* _BUDDYSLAB_BUDDY_H */

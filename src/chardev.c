@@ -469,7 +469,7 @@ static int bs_chardev_info(struct bs_chardev_file *bf,
 	info->page_size = PAGE_SIZE;
 	info->max_order = BS_BUDDY_MAX_ORDER;
 	info->nr_arenas = bs->buddy.nr_arenas;
-	info->arena_bytes = BS_REGION_CHUNK_BYTES;
+	info->arena_bytes = BS_ARENA_BYTES;
 	info->region_bytes = bs_region_bytes(&bs->region);
 	info->free_bytes = (u64)bs_buddy_free_pages(&bs->buddy) << PAGE_SHIFT;
 	return 0;
@@ -500,7 +500,7 @@ static int bs_chardev_check(struct bs_chardev_file *bf,
 
 	if (req->flags & ~BUDDYSLAB_F_ALL)
 		return -EINVAL;
-	if (!req->size || req->size > BS_REGION_CHUNK_BYTES)
+	if (!req->size || req->size > BS_ARENA_BYTES)
 		return -EINVAL;
 	alloc->allocator = req->allocator;
 	alloc->cache = NULL;

@@ -231,9 +231,9 @@ static const char bs_debugfs_map_chars[BS_BUDDY_NR_PAGE_KINDS] = {
 	[BS_BUDDY_PAGE_FREE]				= '.',
 	[BS_BUDDY_PAGE_CACHED]				= ',',
 	[BS_BUDDY_PAGE_USED + BS_BUDDY_TAG_DIRECT]	= 'B',
-	[BS_BUDDY_PAGE_USED + BS_SLAB_BUDDY_TAG]	= 'S',
-	[BS_BUDDY_PAGE_USED + BS_SLAB_LARGE_TAG]	= 'S',
-	[BS_BUDDY_PAGE_USED + BS_FIT_BUDDY_TAG]		= 'F',
+	[BS_BUDDY_PAGE_USED + BS_BUDDY_TAG_SLAB]	= 'S',
+	[BS_BUDDY_PAGE_USED + BS_BUDDY_TAG_LARGE]	= 'S',
+	[BS_BUDDY_PAGE_USED + BS_BUDDY_TAG_FIT]		= 'F',
 };
 
 static int bs_debugfs_map_show(struct seq_file *m, void *unused)
@@ -243,15 +243,15 @@ static int bs_debugfs_map_show(struct seq_file *m, void *unused)
 	unsigned long i;
 	u8 *kind;
 
-	kind = bs_fault() ? NULL : kmalloc(BS_BUDDY_ARENA_PAGES, GFP_KERNEL);
+	kind = bs_fault() ? NULL : kmalloc(BS_ARENA_PAGES, GFP_KERNEL);
 	if (!kind)
 		return -ENOMEM;
 	for (a = 0; a < bs->buddy.nr_arenas; a++) {
 		bs_buddy_arena_map(&bs->buddy, a, kind);
-		for (i = 0; i < BS_BUDDY_ARENA_PAGES; i++)
+		for (i = 0; i < BS_ARENA_PAGES; i++)
 			kind[i] = bs_debugfs_map_chars[kind[i]];
 		seq_printf(m, "%4u ", a);
-		seq_write(m, kind, BS_BUDDY_ARENA_PAGES);
+		seq_write(m, kind, BS_ARENA_PAGES);
 		seq_putc(m, '\n');
 	}
 	kfree(kind);

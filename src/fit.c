@@ -312,14 +312,14 @@ static int bs_fit_arena_add(struct bs_fit *fit, struct bs_fit_block *blk)
 	arena = bs_fault() ? NULL : kzalloc(sizeof(*arena), GFP_KERNEL);
 	if (!arena)
 		return -ENOMEM;
-	ret = bs_buddy_alloc(fit->buddy, BS_BUDDY_MAX_ORDER, BS_FIT_BUDDY_TAG,
+	ret = bs_buddy_alloc(fit->buddy, BS_BUDDY_MAX_ORDER, BS_BUDDY_TAG_FIT,
 			     &pgoff);
 	if (ret) {
 		kfree(arena);
 		return ret;
 	}
 	ret = bs_fault() ? -ENOMEM :
-	      xa_insert(&fit->arena_index, pgoff / BS_BUDDY_ARENA_PAGES, arena,
+	      xa_insert(&fit->arena_index, pgoff / BS_ARENA_PAGES, arena,
 			GFP_KERNEL);
 	if (ret) {
 		WARN_ON(bs_buddy_free(fit->buddy, pgoff));
@@ -337,7 +337,7 @@ static int bs_fit_arena_add(struct bs_fit *fit, struct bs_fit_block *blk)
 
 	blk->arena = arena;
 	blk->addr = arena->addr;
-	blk->size = BS_FIT_ARENA_BYTES;
+	blk->size = BS_ARENA_BYTES;
 	list_add(&blk->node, &arena->blocks);
 	bs_fit_insert_free(fit, blk);
 	return 0;
@@ -356,7 +356,7 @@ static void bs_fit_arena_remove(struct bs_fit *fit, struct bs_fit_block *blk)
 	list_del(&blk->node);
 	kfree(blk);
 	list_del(&arena->list);
-	xa_erase(&fit->arena_index, arena->pgoff / BS_BUDDY_ARENA_PAGES);
+	xa_erase(&fit->arena_index, arena->pgoff / BS_ARENA_PAGES);
 	xa_destroy(&arena->used);
 	WARN_ON(bs_buddy_free(fit->buddy, arena->pgoff));
 	kfree(arena);
@@ -415,8 +415,8 @@ static struct bs_fit_block *bs_fit_carve(struct bs_fit *fit,
 /**
  * bs_fit_alloc() - allocate bytes with a sequential-fit policy
  * @fit:	the allocator
- * @size:	bytes, 1 to BS_FIT_ARENA_BYTES; rounded up to BS_FIT_GRAIN
- * @align:	0, or a power of two up to BS_FIT_ARENA_BYTES; at least
+ * @size:	bytes, 1 to BS_ARENA_BYTES; rounded up to BS_FIT_GRAIN
+ * @align:	0, or a power of two up to BS_ARENA_BYTES; at least
  *		BS_FIT_GRAIN is used
  * @policy:	which free block to take
  * @granted:	out: bytes really reserved
@@ -436,8 +436,8 @@ void *bs_fit_alloc(struct bs_fit *fit, size_t size, size_t align,
 	unsigned int i;
 	u64 start;
 
-	if (!size || size > BS_FIT_ARENA_BYTES || policy >= BS_FIT_NR_POLICIES ||
-	    (align && (!is_power_of_2(align) || align > BS_FIT_ARENA_BYTES)))
+	if (!size || size > BS_ARENA_BYTES || policy >= BS_FIT_NR_POLICIES ||
+	    (align && (!is_power_of_2(align) || align > BS_ARENA_BYTES)))
 		return NULL;
 	size = bs_fit_granted(size);
 	align = max_t(size_t, align, BS_FIT_GRAIN);
@@ -470,7 +470,7 @@ void *bs_fit_alloc(struct bs_fit *fit, size_t size, size_t align,
 	    xa_insert(&arena->used, (start - arena->addr) / BS_FIT_GRAIN, blk,
 		      GFP_KERNEL)) {
 		/* An arena taken for this request goes back. */
-		if (blk->size == BS_FIT_ARENA_BYTES)
+		if (blk->size == BS_ARENA_BYTES)
 			bs_fit_arena_remove(fit, blk);
 		goto out_fail;
 	}
@@ -538,7 +538,7 @@ int bs_fit_free(struct bs_fit *fit, void *ptr)
 	addr = ((u64)pgoff << PAGE_SHIFT) + offset_in_page(ptr);
 
 	mutex_lock(&fit->lock);
-	arena = xa_load(&fit->arena_index, pgoff / BS_BUDDY_ARENA_PAGES);
+	arena = xa_load(&fit->arena_index, pgoff / BS_ARENA_PAGES);
 	if (!arena || (addr - arena->addr) % BS_FIT_GRAIN)
 		goto refused;
 	blk = xa_erase(&arena->used, (addr - arena->addr) / BS_FIT_GRAIN);
@@ -559,7 +559,7 @@ int bs_fit_free(struct bs_fit *fit, void *ptr)
 			bs_fit_merge(fit, blk, next);
 	}
 	bs_fit_insert_free(fit, blk);
-	if (blk->size == BS_FIT_ARENA_BYTES)
+	if (blk->size == BS_ARENA_BYTES)
 		bs_fit_arena_remove(fit, blk);
 	mutex_unlock(&fit->lock);
 	return 0;
@@ -652,13 +652,13 @@ static int bs_fit_arena_validate(struct bs_fit *fit, struct bs_fit_arena *arena,
 		prev_free = blk->free;
 		at = bs_fit_end(blk);
 	}
-	if (at != arena->addr + BS_FIT_ARENA_BYTES)
+	if (at != arena->addr + BS_ARENA_BYTES)
 		return bs_fit_corrupt(arena, at, "blocks do not cover the arena");
 	xa_for_each(&arena->used, index, found)
 		nr_used--;
 	if (nr_used)
 		return bs_fit_corrupt(arena, arena->addr, "allocation map holds blocks the arena does not");
-	if (bs_buddy_block_tag(fit->buddy, arena->pgoff) != BS_FIT_BUDDY_TAG)
+	if (bs_buddy_block_tag(fit->buddy, arena->pgoff) != BS_BUDDY_TAG_FIT)
 		return bs_fit_corrupt(arena, arena->addr, "arena is not a fit block of the buddy");
 	return 0;
 }

@@ -10,12 +10,8 @@
 
 #include "buddy.h"
 
-/* The buddy tag of fit arenas. */
-#define BS_FIT_BUDDY_TAG	2
-
 /* Allocations are multiples of this, aligned to at least it. */
 #define BS_FIT_GRAIN		16
-#define BS_FIT_ARENA_BYTES	(BS_BUDDY_ARENA_PAGES * PAGE_SIZE)
 
 /**
  * bs_fit_granted() - what an allocation of some size really reserves

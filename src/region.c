@@ -42,17 +42,17 @@ static u64 bs_region_max_bytes(void)
  */
 int bs_region_init(struct bs_region *region, u64 bytes)
 {
-	u64 max_bytes = round_down(bs_region_max_bytes(), BS_REGION_CHUNK_BYTES);
+	u64 max_bytes = round_down(bs_region_max_bytes(), BS_ARENA_BYTES);
 	const gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
 	unsigned int nr_chunks, i;
 
-	if (!bytes || bytes % BS_REGION_CHUNK_BYTES || bytes > max_bytes) {
+	if (!bytes || bytes % BS_ARENA_BYTES || bytes > max_bytes) {
 		pr_err("region of %llu bytes refused: region_mb must be a multiple of %lu from %lu to %llu\n",
-		       bytes, BS_REGION_CHUNK_BYTES >> 20,
-		       BS_REGION_CHUNK_BYTES >> 20, max_bytes >> 20);
+		       bytes, BS_ARENA_BYTES >> 20,
+		       BS_ARENA_BYTES >> 20, max_bytes >> 20);
 		return -EINVAL;
 	}
-	nr_chunks = div_u64(bytes, BS_REGION_CHUNK_BYTES);
+	nr_chunks = div_u64(bytes, BS_ARENA_BYTES);
 
 	region->chunks = bs_fault() ? NULL :
 			 kcalloc(nr_chunks, sizeof(*region->chunks), GFP_KERNEL);
@@ -61,10 +61,10 @@ int bs_region_init(struct bs_region *region, u64 bytes)
 
 	for (i = 0; i < nr_chunks; i++) {
 		region->chunks[i] = bs_fault() ? NULL :
-				    alloc_pages(gfp, BS_REGION_CHUNK_ORDER);
+				    alloc_pages(gfp, BS_ARENA_ORDER);
 		if (!region->chunks[i]) {
 			pr_err("only %u of %u chunks of order %u could be allocated; region released\n",
-			       i, nr_chunks, BS_REGION_CHUNK_ORDER);
+			       i, nr_chunks, BS_ARENA_ORDER);
 			goto err_free_chunks;
 		}
 	}
@@ -75,7 +75,7 @@ int bs_region_init(struct bs_region *region, u64 bytes)
 
 err_free_chunks:
 	while (i--)
-		__free_pages(region->chunks[i], BS_REGION_CHUNK_ORDER);
+		__free_pages(region->chunks[i], BS_ARENA_ORDER);
 	kfree(region->chunks);
 	region->chunks = NULL;
 	return -ENOMEM;
@@ -91,7 +91,7 @@ void bs_region_fini(struct bs_region *region)
 
 	for (i = 0; i < region->nr_chunks; i++) {
 		set_page_private(region->chunks[i], 0);
-		__free_pages(region->chunks[i], BS_REGION_CHUNK_ORDER);
+		__free_pages(region->chunks[i], BS_ARENA_ORDER);
 	}
 	kfree(region->chunks);
 	region->chunks = NULL;
@@ -110,21 +110,19 @@ void bs_region_fini(struct bs_region *region)
 int bs_region_locate(const struct bs_region *region, const void *addr,
 		     unsigned long *pgoff)
 {
-	const unsigned long chunk_pages = 1UL << BS_REGION_CHUNK_ORDER;
-	unsigned long pfn, first;
+	unsigned long pfn, first, chunk;
 	struct page *head;
-	unsigned long chunk;
 
 	if (!virt_addr_valid(addr))
 		return -EINVAL;
 	pfn = page_to_pfn(virt_to_page(addr));
-	first = round_down(pfn, chunk_pages);
+	first = round_down(pfn, BS_ARENA_PAGES);
 	if (!pfn_valid(first))
 		return -EINVAL;
 	head = pfn_to_page(first);
 	chunk = page_private(head);
 	if (chunk >= region->nr_chunks || region->chunks[chunk] != head)
 		return -EINVAL;
-	*pgoff = chunk * chunk_pages + (pfn - first);
+	*pgoff = chunk * BS_ARENA_PAGES + (pfn - first);
 	return 0;
 }

@@ -7,9 +7,15 @@
 
 #include "compat.h"
 
-/* One chunk is the largest block alloc_pages() gives: one buddy arena. */
-#define BS_REGION_CHUNK_ORDER	BS_MAX_PAGE_ORDER
-#define BS_REGION_CHUNK_BYTES	(PAGE_SIZE << BS_REGION_CHUNK_ORDER)
+/*
+ * An arena: the largest block alloc_pages() gives (order 10, 4 MiB, on
+ * x86-64), and the one unit of size every layer shares. The region is taken
+ * as arenas (its chunks), the buddy manages each as one tree, a fit arena is
+ * one buddy block of it, and nothing larger is ever allocated.
+ */
+#define BS_ARENA_ORDER	BS_MAX_PAGE_ORDER
+#define BS_ARENA_PAGES	(1UL << BS_ARENA_ORDER)
+#define BS_ARENA_BYTES	(PAGE_SIZE << BS_ARENA_ORDER)
 
 /**
  * struct bs_region - the physical memory buddyslab manages
@@ -49,7 +55,7 @@ static inline void *bs_region_chunk_addr(const struct bs_region *region,
  */
 static inline u64 bs_region_bytes(const struct bs_region *region)
 {
-	return (u64)region->nr_chunks * BS_REGION_CHUNK_BYTES;
+	return (u64)region->nr_chunks * BS_ARENA_BYTES;
 }
 
 #endif /* _BUDDYSLAB_REGION_H */

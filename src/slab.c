@@ -450,7 +450,7 @@ static int bs_slab_grow(struct bs_slab_cache *cache)
 		     bs_slab_gfp(cache->flags, GFP_KERNEL));
 	if (!sp)
 		return -ENOMEM;
-	ret = bs_buddy_alloc(slab->buddy, cache->order, BS_SLAB_BUDDY_TAG, &pgoff);
+	ret = bs_buddy_alloc(slab->buddy, cache->order, BS_BUDDY_TAG_SLAB, &pgoff);
 	if (ret) {
 		kfree(sp);
 		return ret;
@@ -1121,7 +1121,7 @@ void *bs_slab_kmalloc(struct bs_slab *slab, size_t size, size_t *granted)
 	unsigned long pgoff;
 	void *obj;
 
-	if (!size || size > BS_BUDDY_ARENA_PAGES * PAGE_SIZE)
+	if (!size || size > BS_ARENA_BYTES)
 		return NULL;
 	cache = bs_slab_class_of(slab, size);
 	if (cache) {
@@ -1130,7 +1130,7 @@ void *bs_slab_kmalloc(struct bs_slab *slab, size_t size, size_t *granted)
 			*granted = cache->object_size;
 		return obj;
 	}
-	if (bs_buddy_alloc(slab->buddy, get_order(size), BS_SLAB_LARGE_TAG,
+	if (bs_buddy_alloc(slab->buddy, get_order(size), BS_BUDDY_TAG_LARGE,
 			   &pgoff))
 		return NULL;
 	*granted = PAGE_SIZE << get_order(size);
@@ -1167,7 +1167,7 @@ int bs_slab_kfree(struct bs_slab *slab, void *obj)
 
 	if (!bs_buddy_pgoff_of(slab->buddy, obj, &pgoff) &&
 	    !offset_in_page(obj) &&
-	    bs_buddy_block_tag(slab->buddy, pgoff) == BS_SLAB_LARGE_TAG)
+	    bs_buddy_block_tag(slab->buddy, pgoff) == BS_BUDDY_TAG_LARGE)
 		return bs_buddy_free(slab->buddy, pgoff);
 
 	pr_err_ratelimited("kfree of an address that is no allocation\n");
@@ -1382,7 +1382,7 @@ static int bs_slab_page_validate(struct bs_slab_cache *cache,
 
 	if (sp->cache != cache)
 		return bs_slab_corrupt(cache, sp, "slab of another cache on its lists");
-	if (bs_buddy_block_tag(slab->buddy, sp->pgoff) != BS_SLAB_BUDDY_TAG)
+	if (bs_buddy_block_tag(slab->buddy, sp->pgoff) != BS_BUDDY_TAG_SLAB)
 		return bs_slab_corrupt(cache, sp, "pages are not a slab block of the buddy");
 	for (i = 0; i < (1U << cache->order); i++)
 		if (rcu_access_pointer(slab->page_slab[sp->pgoff + i]) != sp)

@@ -10,10 +10,6 @@
 
 #include "buddy.h"
 
-/* Buddy tags: slabs, and size-class allocations too large for a class. */
-#define BS_SLAB_BUDDY_TAG	1
-#define BS_SLAB_LARGE_TAG	3
-
 /* Cache flags. */
 #define BS_SLAB_REDZONE		BIT(0)	/* red zones before and after objects */
 #define BS_SLAB_POISON		BIT(1)	/* poison free objects, check on alloc */
@@ -22,7 +18,7 @@
 #define BS_SLAB_FLAGS		(BS_SLAB_DEBUG | BS_SLAB_ACCOUNT)
 
 #define BS_SLAB_NAME_LEN	32
-#define BS_SLAB_MAX_SIZE	(BS_REGION_CHUNK_BYTES / 8)
+#define BS_SLAB_MAX_SIZE	(BS_ARENA_BYTES / 8)
 #define BS_SLAB_MAX_ALIGN	PAGE_SIZE
 #define BS_SLAB_MAG_ROUNDS	32	/* objects per magazine */
 #define BS_SLAB_DEPOT_MAX	16	/* full (and empty) magazines a depot keeps */
