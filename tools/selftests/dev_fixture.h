@@ -4,7 +4,8 @@
  * region that is whole and free when a test starts, and must be so again,
  * once every cache has been made to give back what it holds, when it ends.
  * Fixtures of their own (with variants, say) set up and tear down the same
- * way with bs_dev_setup() and bs_dev_teardown().
+ * way with bs_dev_setup() and bs_dev_teardown(); the checks that a request
+ * changed nothing, and that the allocators are consistent, are here too.
  */
 #ifndef BUDDYSLAB_DEV_FIXTURE_H
 #define BUDDYSLAB_DEV_FIXTURE_H
@@ -31,6 +32,26 @@ static inline void bs_dev_teardown(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(0, bs_reclaim(fd, info));
 	EXPECT_EQ(info->region_bytes, bs_free_bytes(fd));
 	close(fd);
+}
+
+/* The statistics read as @before: what a refused request must leave. */
+static inline void
+bs_expect_stats_unchanged(struct __test_metadata *_metadata, int fd,
+			  const struct buddyslab_stats *before)
+{
+	struct buddyslab_stats now;
+
+	ASSERT_EQ(0, bs_stats(fd, &now));
+	EXPECT_EQ(0, memcmp(before, &now, sizeof(now)));
+}
+
+/* debugfs validate runs and finds every allocator consistent. */
+static inline void bs_expect_valid(struct __test_metadata *_metadata)
+{
+	char buf[256];
+
+	ASSERT_EQ(0, bs_validate(buf, sizeof(buf)));
+	EXPECT_STREQ(BS_VALID, buf);
 }
 
 FIXTURE(dev) {

@@ -1993,7 +1993,7 @@ static bool fz_validate_ok(struct fz_worker *w, const char *text)
 	char line[64];
 	unsigned int i;
 
-	if (!strcmp(text, "buddy: ok\nslab: ok\nfit: ok\n"))
+	if (!strcmp(text, BS_VALID))
 		return true;
 	for (i = 0; w->faults && i < 3; i++) {
 		snprintf(line, sizeof(line), "%s: ok\n", names[i]);
@@ -2352,18 +2352,11 @@ static void fz_check_device(struct __test_metadata *_metadata,
 			    FIXTURE_DATA(fuzz) *self)
 {
 	struct buddyslab_stats after;
-	char buf[160];
 	unsigned int i;
-	int fd;
 
 	ASSERT_EQ(0, bs_reclaim(self->fd, &self->info));
 	EXPECT_EQ(self->info.region_bytes, bs_free_bytes(self->fd));
-	fd = open(BS_DEBUGFS "/validate", O_WRONLY);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(1, write(fd, "1", 1));
-	close(fd);
-	ASSERT_LT(0, bs_read_file(BS_DEBUGFS "/validate", buf, sizeof(buf)));
-	EXPECT_STREQ("buddy: ok\nslab: ok\nfit: ok\n", buf);
+	bs_expect_valid(_metadata);
 	ASSERT_EQ(0, bs_stats(self->fd, &after));
 	EXPECT_EQ(self->before.slab.redzone_errors, after.slab.redzone_errors);
 	EXPECT_EQ(self->before.slab.poison_errors, after.slab.poison_errors);
