@@ -6,7 +6,8 @@
  * and pread and pwrite racing mmap, munmap and FREE on one file.
  *
  * Every bad input must give its documented error and leave the statistics
- * exactly as they were.
+ * exactly as they were: those of mmap, pread and pwrite are a table,
+ * bad_access, with a variant for each.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -19,30 +20,6 @@
 
 #include "dev_fixture.h"
 
-static int cache_create(int fd, const char *name, uint32_t size, uint32_t align,
-			uint32_t flags, uint32_t *id)
-{
-	struct buddyslab_cache_create req = {
-		.object_size = size,
-		.align = align,
-		.flags = flags,
-	};
-	int ret;
-
-	snprintf(req.name, sizeof(req.name), "%s", name);
-	ret = bs_ioctl(fd, BUDDYSLAB_IOC_CACHE_CREATE, &req);
-	if (!ret)
-		*id = req.cache_id;
-	return ret;
-}
-
-static int cache_destroy(int fd, uint32_t id)
-{
-	struct buddyslab_cache_destroy req = { .cache_id = id };
-
-	return bs_ioctl(fd, BUDDYSLAB_IOC_CACHE_DESTROY, &req);
-}
-
 /* Whether debugfs slabinfo has a line for cache @name. */
 static int slabinfo_has(const char *name)
 {
@@ -54,15 +31,6 @@ static int slabinfo_has(const char *name)
 	return strstr(buf, pattern) != NULL;
 }
 
-static void expect_stats_unchanged(struct __test_metadata *_metadata, int fd,
-				   const struct buddyslab_stats *before)
-{
-	struct buddyslab_stats now;
-
-	ASSERT_EQ(0, bs_stats(fd, &now));
-	EXPECT_EQ(0, memcmp(before, &now, sizeof(now)));
-}
-
 TEST_F(dev, cache_lifecycle)
 {
 	struct buddyslab_alloc a, b;
@@ -70,8 +38,8 @@ TEST_F(dev, cache_lifecycle)
 	uint32_t id;
 
 	memset(buf, 'c', sizeof(buf));
-	ASSERT_EQ(0, cache_create(self->fd, "selftest-objs", 100, 32,
-				  BUDDYSLAB_CACHE_REDZONE, &id));
+	ASSERT_EQ(0, bs_cache_create(self->fd, "selftest-objs", 100, 32,
+				     BUDDYSLAB_CACHE_REDZONE, &id));
 	EXPECT_NE(0, id);
 	EXPECT_EQ(1, slabinfo_has("selftest-objs"));
 
@@ -86,55 +54,46 @@ TEST_F(dev, cache_lifecycle)
 	EXPECT_TRUE(a.offset + 128 <= b.offset || b.offset + 128 <= a.offset);
 
 	/* Objects live: the cache stays. */
-	EXPECT_EQ(-EBUSY, cache_destroy(self->fd, id));
+	EXPECT_EQ(-EBUSY, bs_cache_destroy(self->fd, id));
 	EXPECT_EQ(0, bs_free(self->fd, a.handle));
 	EXPECT_EQ(0, bs_free(self->fd, b.handle));
-	EXPECT_EQ(0, cache_destroy(self->fd, id));
+	EXPECT_EQ(0, bs_cache_destroy(self->fd, id));
 	EXPECT_EQ(0, slabinfo_has("selftest-objs"));
-	EXPECT_EQ(-ENOENT, cache_destroy(self->fd, id));
+	EXPECT_EQ(-ENOENT, bs_cache_destroy(self->fd, id));
 	EXPECT_EQ(-ENOENT, bs_alloc(self->fd, BUDDYSLAB_ALLOC_SLAB, 8, id, 0, &a));
 }
 
+/*
+ * What needs caches to exist: an object larger than the cache's, or of no
+ * size, is refused, and another file's cache is not this one's to use or
+ * destroy. (Malformed CACHE_CREATE and CACHE_DESTROY are in device_test's
+ * bad_ioctl.)
+ */
 TEST_F(dev, cache_bad_requests)
 {
-	struct buddyslab_cache_create big = { .name = "x", .object_size = 8 };
-	struct buddyslab_cache_destroy destroy = { .cache_id = 1, .__pad = 1 };
 	struct buddyslab_stats before;
 	struct buddyslab_alloc req;
 	uint32_t id, theirs;
 	int other = open(BS_DEVICE, O_RDWR);
 
 	ASSERT_LE(0, other);
-	ASSERT_EQ(0, cache_create(other, "selftest-theirs", 64, 0, 0, &theirs));
-	ASSERT_EQ(0, cache_create(self->fd, "selftest-mine", 64, 0, 0, &id));
+	ASSERT_EQ(0, bs_cache_create(other, "selftest-theirs", 64, 0, 0,
+				     &theirs));
+	ASSERT_EQ(0, bs_cache_create(self->fd, "selftest-mine", 64, 0, 0, &id));
 	ASSERT_EQ(0, bs_stats(self->fd, &before));
 
-	EXPECT_EQ(-EINVAL, cache_create(self->fd, "", 64, 0, 0, &id));
-	EXPECT_EQ(-EINVAL, cache_create(self->fd, "with space", 64, 0, 0, &id));
-	memset(big.name, 'a', sizeof(big.name));	/* no NUL */
-	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, BUDDYSLAB_IOC_CACHE_CREATE, &big));
-	EXPECT_EQ(-EINVAL, cache_create(self->fd, "c", 0, 0, 0, &id));
-	EXPECT_EQ(-EINVAL, cache_create(self->fd, "c", self->info.arena_bytes, 0, 0, &id));
-	EXPECT_EQ(-EINVAL, cache_create(self->fd, "c", 64, 3, 0, &id));
-	EXPECT_EQ(-EINVAL, cache_create(self->fd, "c", 64, 8192, 0, &id));
-	EXPECT_EQ(-EINVAL, cache_create(self->fd, "c", 64, 0, 1U << 9, &id));
-	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, BUDDYSLAB_IOC_CACHE_DESTROY, &destroy));
-	EXPECT_EQ(-ENOENT, cache_destroy(self->fd, 0));
-	EXPECT_EQ(-ENOENT, cache_destroy(self->fd, 999));
-
-	/* Another file's cache is not ours to use or destroy. */
 	if (theirs != id) {
 		EXPECT_EQ(-ENOENT, bs_alloc(self->fd, BUDDYSLAB_ALLOC_SLAB, 8, theirs, 0, &req));
-		EXPECT_EQ(-ENOENT, cache_destroy(self->fd, theirs));
+		EXPECT_EQ(-ENOENT, bs_cache_destroy(self->fd, theirs));
 	}
 	EXPECT_EQ(-EINVAL, bs_alloc(self->fd, BUDDYSLAB_ALLOC_SLAB, 65, id, 0, &req));
 	EXPECT_EQ(-EINVAL, bs_alloc(self->fd, BUDDYSLAB_ALLOC_SLAB, 0, id, 0, &req));
-	expect_stats_unchanged(_metadata, self->fd, &before);
+	bs_expect_stats_unchanged(_metadata, self->fd, &before);
 
 	/* Closing a file destroys its caches. */
 	close(other);
 	EXPECT_EQ(0, slabinfo_has("selftest-theirs"));
-	EXPECT_EQ(0, cache_destroy(self->fd, id));
+	EXPECT_EQ(0, bs_cache_destroy(self->fd, id));
 }
 
 /* Write through one path, read back through the other. */
@@ -189,88 +148,207 @@ TEST_F(dev, memory_is_cleared)
 	EXPECT_EQ(0, bs_free(self->fd, req.handle));
 }
 
-TEST_F(dev, mmap_bad_requests)
+/* A pread of no bytes reads none, and is no error. */
+TEST_F(dev, pread_zero_bytes)
 {
-	struct buddyslab_alloc page, small, two;
 	struct buddyslab_stats before;
-	void *map;
-	int other = open(BS_DEVICE, O_RDWR);
+	struct buddyslab_alloc req;
+	char buf[1];
 
-	ASSERT_LE(0, other);
-	ASSERT_EQ(0, bs_alloc_buddy(self->fd, 4096, &page));
-	ASSERT_EQ(0, bs_alloc_slab(self->fd, 100, &small));
-	ASSERT_EQ(0, bs_alloc_buddy(other, 8192, &two));
+	ASSERT_EQ(0, bs_alloc_slab(self->fd, 100, &req));
 	ASSERT_EQ(0, bs_stats(self->fd, &before));
-
-	/* Beyond the allocation, from its middle, across into the next. */
-	map = mmap(NULL, 8192, PROT_READ, MAP_SHARED, self->fd, page.offset);
-	EXPECT_EQ(MAP_FAILED, map);
-	EXPECT_EQ(EINVAL, errno);
-	map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, other, two.offset + 4096);
-	EXPECT_EQ(MAP_FAILED, map);
-	EXPECT_EQ(EINVAL, errno);
-	/* Private, sub-page, another file's, nobody's. */
-	map = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, self->fd, page.offset);
-	EXPECT_EQ(MAP_FAILED, map);
-	EXPECT_EQ(EINVAL, errno);
-	map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->fd,
-		   small.offset & ~4095ULL);
-	EXPECT_EQ(MAP_FAILED, map);
-	EXPECT_EQ(EINVAL, errno);
-	map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->fd, two.offset);
-	EXPECT_EQ(MAP_FAILED, map);
-	EXPECT_EQ(EINVAL, errno);
-	map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->fd,
-		   self->info.region_bytes);
-	EXPECT_EQ(MAP_FAILED, map);
-	EXPECT_EQ(EINVAL, errno);
-	expect_stats_unchanged(_metadata, self->fd, &before);
-
-	EXPECT_EQ(0, bs_free(self->fd, page.handle));
-	EXPECT_EQ(0, bs_free(self->fd, small.handle));
-	close(other);
+	EXPECT_EQ(0, pread(self->fd, buf, 0, req.offset));
+	bs_expect_stats_unchanged(_metadata, self->fd, &before);
+	EXPECT_EQ(0, bs_free(self->fd, req.handle));
 }
 
-TEST_F(dev, pread_pwrite_bad_requests)
+/*
+ * mmap, pread and pwrite of what is not all of one allocation of the file,
+ * a variant each: refused with its error, changing nothing, and another
+ * file's bytes still its own. The file holds a page from the buddy and a
+ * 100-byte object (128 bytes granted); another file holds 8 KiB from the
+ * buddy, "secret" at their start.
+ */
+FIXTURE(bad_access) {
+	int fd, other;
+	struct buddyslab_info info;
+	struct buddyslab_alloc page, small, theirs;
+};
+
+enum access_call {
+	ACCESS_MMAP,		/* shared, as the device wants */
+	ACCESS_MMAP_PRIVATE,
+	ACCESS_PREAD,
+	ACCESS_PWRITE,
+};
+
+enum access_place {
+	PLACE_PAGE,		/* the file's page */
+	PLACE_SMALL,		/* the file's object */
+	PLACE_SMALL_PAGE,	/* the page the object is in */
+	PLACE_THEIRS,		/* the other file's 8 KiB */
+	PLACE_REGION_END,	/* the end of the device's linear space */
+};
+
+FIXTURE_VARIANT(bad_access) {
+	enum access_call call;
+	bool their_file;	/* through the other file, not this one */
+	enum access_place place;
+	uint64_t skip;		/* bytes into @place */
+	size_t len;
+	bool unwritable;	/* pread into memory that cannot be written */
+	int error;
+};
+
+FIXTURE_SETUP(bad_access)
 {
-	struct buddyslab_alloc req, theirs;
+	bs_dev_setup(_metadata, &self->fd, &self->info);
+	self->other = open(BS_DEVICE, O_RDWR);
+	ASSERT_LE(0, self->other);
+	ASSERT_EQ(0, bs_alloc_buddy(self->fd, 4096, &self->page));
+	ASSERT_EQ(0, bs_alloc_slab(self->fd, 100, &self->small));
+	ASSERT_EQ(0, bs_alloc_buddy(self->other, 8192, &self->theirs));
+	ASSERT_EQ(6, pwrite(self->other, "secret", 6, self->theirs.offset));
+}
+
+FIXTURE_TEARDOWN(bad_access)
+{
+	EXPECT_EQ(0, bs_free(self->fd, self->page.handle));
+	EXPECT_EQ(0, bs_free(self->fd, self->small.handle));
+	close(self->other);
+	bs_dev_teardown(_metadata, self->fd, &self->info);
+}
+
+static uint64_t access_offset(FIXTURE_DATA(bad_access) *self,
+			      enum access_place place)
+{
+	switch (place) {
+	case PLACE_PAGE:
+		return self->page.offset;
+	case PLACE_SMALL:
+		return self->small.offset;
+	case PLACE_SMALL_PAGE:
+		return self->small.offset & ~(self->info.page_size - 1ULL);
+	case PLACE_THEIRS:
+		return self->theirs.offset;
+	default:
+		return self->info.region_bytes;
+	}
+}
+
+/* What the call of @variant returns, or -errno. */
+static ssize_t access_call(const FIXTURE_VARIANT(bad_access) *variant, int fd,
+			   void *buf, uint64_t offset)
+{
+	ssize_t n;
+	void *map;
+	int flags;
+
+	switch (variant->call) {
+	case ACCESS_PREAD:
+		n = pread(fd, buf, variant->len, offset);
+		break;
+	case ACCESS_PWRITE:
+		n = pwrite(fd, buf, variant->len, offset);
+		break;
+	default:
+		flags = variant->call == ACCESS_MMAP ? MAP_SHARED : MAP_PRIVATE;
+		map = mmap(NULL, variant->len, PROT_READ, flags, fd, offset);
+		if (map == MAP_FAILED)
+			return -errno;
+		munmap(map, variant->len);
+		return 0;
+	}
+	return n < 0 ? -errno : n;
+}
+
+TEST_F(bad_access, refused)
+{
+	const int fd = variant->their_file ? self->other : self->fd;
+	const uint64_t offset = access_offset(self, variant->place) +
+				variant->skip;
 	struct buddyslab_stats before;
 	char buf[8192] = { 0 };
-	void *bad;
-	int other = open(BS_DEVICE, O_RDWR);
+	void *mem = buf;
 
-	ASSERT_LE(0, other);
-	ASSERT_EQ(0, bs_alloc_slab(self->fd, 100, &req));
-	ASSERT_EQ(0, bs_alloc_buddy(other, 4096, &theirs));
-	ASSERT_EQ(0, pwrite(other, "secret", 6, theirs.offset) == 6 ? 0 : -1);
+	if (variant->unwritable) {
+		mem = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			   -1, 0);
+		ASSERT_NE(MAP_FAILED, mem);
+	}
+	ASSERT_LE(variant->len, sizeof(buf));
 	ASSERT_EQ(0, bs_stats(self->fd, &before));
-
-	/* Across the end of the allocation (128 bytes granted). */
-	EXPECT_EQ(-1, pread(self->fd, buf, 129, req.offset));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, pwrite(self->fd, buf, 2, req.offset + 127));
-	EXPECT_EQ(EINVAL, errno);
-	/* Another file's memory, and nobody's. */
-	EXPECT_EQ(-1, pread(self->fd, buf, 6, theirs.offset));
-	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ(-1, pwrite(self->fd, buf, 6, theirs.offset));
-	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ(-1, pread(self->fd, buf, 1, self->info.region_bytes + 4096));
-	EXPECT_EQ(EFAULT, errno);
-	/* A user buffer that cannot be written. */
-	bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, bad);
-	EXPECT_EQ(-1, pread(self->fd, bad, 8, req.offset));
-	EXPECT_EQ(EFAULT, errno);
-	munmap(bad, 4096);
-	EXPECT_EQ(0, pread(self->fd, buf, 0, req.offset));
-	expect_stats_unchanged(_metadata, self->fd, &before);
-
-	EXPECT_EQ(6, pread(other, buf, 6, theirs.offset));
+	EXPECT_EQ(-variant->error, access_call(variant, fd, mem, offset));
+	bs_expect_stats_unchanged(_metadata, self->fd, &before);
+	if (mem != buf)
+		munmap(mem, 4096);
+	EXPECT_EQ(6, pread(self->other, buf, 6, self->theirs.offset));
 	EXPECT_EQ(0, memcmp(buf, "secret", 6));
-	EXPECT_EQ(0, bs_free(self->fd, req.handle));
-	close(other);
 }
+
+/* mmap: beyond the allocation, from its middle, private, sub-page, not ours. */
+FIXTURE_VARIANT_ADD(bad_access, mmap_past_end) {
+	.call = ACCESS_MMAP, .place = PLACE_PAGE, .len = 8192,
+	.error = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(bad_access, mmap_from_middle) {
+	.call = ACCESS_MMAP, .their_file = true, .place = PLACE_THEIRS,
+	.skip = 4096, .len = 4096,
+	.error = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(bad_access, mmap_private) {
+	.call = ACCESS_MMAP_PRIVATE, .place = PLACE_PAGE, .len = 4096,
+	.error = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(bad_access, mmap_sub_page) {
+	.call = ACCESS_MMAP, .place = PLACE_SMALL_PAGE, .len = 4096,
+	.error = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(bad_access, mmap_theirs) {
+	.call = ACCESS_MMAP, .place = PLACE_THEIRS, .len = 4096,
+	.error = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(bad_access, mmap_past_region) {
+	.call = ACCESS_MMAP, .place = PLACE_REGION_END, .len = 4096,
+	.error = EINVAL,
+};
+
+/* pread and pwrite: across the end of the object, not ours, nobody's. */
+FIXTURE_VARIANT_ADD(bad_access, pread_past_end) {
+	.call = ACCESS_PREAD, .place = PLACE_SMALL, .len = 129,
+	.error = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(bad_access, pwrite_past_end) {
+	.call = ACCESS_PWRITE, .place = PLACE_SMALL, .skip = 127, .len = 2,
+	.error = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(bad_access, pread_theirs) {
+	.call = ACCESS_PREAD, .place = PLACE_THEIRS, .len = 6,
+	.error = EFAULT,
+};
+
+FIXTURE_VARIANT_ADD(bad_access, pwrite_theirs) {
+	.call = ACCESS_PWRITE, .place = PLACE_THEIRS, .len = 6,
+	.error = EFAULT,
+};
+
+FIXTURE_VARIANT_ADD(bad_access, pread_past_region) {
+	.call = ACCESS_PREAD, .place = PLACE_REGION_END, .skip = 4096, .len = 1,
+	.error = EFAULT,
+};
+
+/* ... and into a user buffer that cannot be written. */
+FIXTURE_VARIANT_ADD(bad_access, pread_to_unwritable) {
+	.call = ACCESS_PREAD, .place = PLACE_SMALL, .len = 8, .unwritable = true,
+	.error = EFAULT,
+};
 
 static void batch_alloc_op(struct buddyslab_batch_op *op, uint64_t size)
 {
@@ -312,6 +390,10 @@ TEST_F(dev, batch)
 	EXPECT_EQ(self->info.region_bytes, bs_free_bytes(self->fd));
 }
 
+/*
+ * A bad operation, or an allocation that fails, stops a batch where it is.
+ * (Malformed batches are in device_test's bad_ioctl.)
+ */
 TEST_F(dev, batch_bad_requests)
 {
 	struct buddyslab_batch_op ops[8];
@@ -320,18 +402,8 @@ TEST_F(dev, batch_bad_requests)
 	unsigned int i;
 
 	ASSERT_EQ(0, bs_stats(self->fd, &before));
-	batch.nr_ops = 0;
-	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, BUDDYSLAB_IOC_BATCH, &batch));
-	batch.nr_ops = BUDDYSLAB_BATCH_MAX + 1;
-	EXPECT_EQ(-EINVAL, bs_ioctl(self->fd, BUDDYSLAB_IOC_BATCH, &batch));
-	batch.nr_ops = 8;
-	batch.ops = 8;		/* a bad pointer */
-	EXPECT_EQ(-EFAULT, bs_ioctl(self->fd, BUDDYSLAB_IOC_BATCH, &batch));
-	EXPECT_EQ(0, batch.nr_done);
-	expect_stats_unchanged(_metadata, self->fd, &before);
 
 	/* A bad operation in the middle: the three before it stay done. */
-	batch.ops = (uintptr_t)ops;
 	for (i = 0; i < 8; i++)
 		batch_alloc_op(&ops[i], 4096);
 	ops[3].op = 7;
@@ -379,7 +451,7 @@ TEST_F(dev, killed_process_leaves_nothing)
 			   req.offset);
 		if (map == MAP_FAILED || bs_alloc_slab(fd, 300, &req) ||
 		    bs_alloc_fit(fd, 5000, BUDDYSLAB_FIT_BEST, &req) ||
-		    cache_create(fd, "selftest-killed", 48, 0, 0, &id) ||
+		    bs_cache_create(fd, "selftest-killed", 48, 0, 0, &id) ||
 		    bs_alloc(fd, BUDDYSLAB_ALLOC_SLAB, 48, id, 0, &req))
 			_exit(1);
 		memset(map, 1, 65536);
@@ -481,19 +553,6 @@ static int worker(int fd, unsigned int seed, uint32_t cache_id,
 	return n ? 0 : 8;
 }
 
-static void expect_valid(struct __test_metadata *_metadata)
-{
-	char buf[128];
-	int fd;
-
-	fd = open(BS_DEBUGFS "/validate", O_WRONLY);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(1, write(fd, "1", 1));
-	close(fd);
-	ASSERT_LT(0, bs_read_file(BS_DEBUGFS "/validate", buf, sizeof(buf)));
-	EXPECT_STREQ("buddy: ok\nslab: ok\nfit: ok\n", buf);
-}
-
 TEST_F(dev, many_processes_at_once)
 {
 	pid_t pids[WORKERS];
@@ -511,7 +570,7 @@ TEST_F(dev, many_processes_at_once)
 		EXPECT_TRUE(WIFEXITED(status));
 		EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("worker %u", i);
 	}
-	expect_valid(_metadata);
+	bs_expect_valid(_metadata);
 }
 
 #define LOADED_CACHE_SIZE	200
@@ -530,7 +589,7 @@ static int loaded_worker(unsigned int seed, const struct buddyslab_stats *before
 
 	if (fd < 0)
 		return 1;
-	if (cache_create(fd, "selftest-loaded", LOADED_CACHE_SIZE, 0,
+	if (bs_cache_create(fd, "selftest-loaded", LOADED_CACHE_SIZE, 0,
 			 BUDDYSLAB_CACHE_POISON | BUDDYSLAB_CACHE_REDZONE, &id))
 		return 9;
 	ret = worker(fd, seed, id, LOADED_CACHE_SIZE);
@@ -540,7 +599,7 @@ static int loaded_worker(unsigned int seed, const struct buddyslab_stats *before
 		     now.slab.double_frees != before->slab.double_frees ||
 		     now.slab.invalid_frees != before->slab.invalid_frees))
 		ret = 10;
-	if (!ret && cache_destroy(fd, id))
+	if (!ret && bs_cache_destroy(fd, id))
 		ret = 9;
 	close(fd);
 	return ret;
@@ -567,7 +626,7 @@ TEST_F(dev, validate_under_load)
 			_exit(loaded_worker(i + 1, &before));
 	}
 	do {
-		expect_valid(_metadata);
+		bs_expect_valid(_metadata);
 		rounds++;
 		running = 0;
 		for (i = 0; i < WORKERS; i++) {
@@ -584,7 +643,7 @@ TEST_F(dev, validate_under_load)
 	} while (running);
 	TH_LOG("%u validations under load", rounds);
 	EXPECT_LT(1, rounds);
-	expect_valid(_metadata);
+	bs_expect_valid(_metadata);
 }
 
 struct thread_work {
@@ -616,7 +675,7 @@ TEST_F(dev, threads_share_a_file)
 		ASSERT_EQ(0, pthread_join(threads[i], NULL));
 		EXPECT_EQ(0, work[i].result) TH_LOG("thread %u", i);
 	}
-	expect_valid(_metadata);
+	bs_expect_valid(_metadata);
 }
 
 /*
