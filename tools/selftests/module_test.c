@@ -3,9 +3,10 @@
  * Selftests of loading and unloading buddyslab, run while the module is not
  * loaded. The module file is $BUDDYSLAB_KO (default /lib/buddyslab.ko).
  *
- * A bad region_mb fails the load with -EINVAL and leaves nothing behind; a
- * good one takes its memory from the kernel and unloading gives it back,
- * again and again, whatever the files did before they were closed.
+ * A bad parameter (region_mb, dev_mode, a limit) fails the load with
+ * -EINVAL and leaves nothing behind: a table, bad_load, with a variant for
+ * each. A good load takes its memory from the kernel and unloading gives
+ * it back, again and again, whatever the files did before they were closed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,23 +31,101 @@ static uint64_t arena_bytes(struct __test_metadata *_metadata)
 	return info.arena_bytes;
 }
 
-TEST(bad_region_mb_refused)
-{
-	const uint64_t arena_mb = arena_bytes(_metadata) >> 20;
+/*
+ * Every parameter value the load refuses, a variant each: it fails with
+ * EINVAL and leaves neither the module nor its device behind.
+ */
+FIXTURE(bad_load) {
 	char params[64];
-	const char *bad[] = { "region_mb=0", params, "region_mb=1073741824",
-			      "region_mb=-1" };
-	unsigned int i;
+};
+
+FIXTURE_VARIANT(bad_load) {
+	const char *params;
+	bool arena_and_a_mib;	/* region_mb: an arena's MiB and one more */
+};
+
+FIXTURE_SETUP(bad_load)
+{
+	uint64_t arena_mb;
 
 	ASSERT_FALSE(bs_loaded());
-	ASSERT_LT(1, arena_mb);
-	snprintf(params, sizeof(params), "region_mb=%llu",
-		 (unsigned long long)arena_mb + 1);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		EXPECT_EQ(-EINVAL, bs_load(bad[i])) TH_LOG("%s", bad[i]);
-		EXPECT_FALSE(bs_loaded());
-		EXPECT_NE(0, access(BS_DEVICE, F_OK));
+	if (!variant->arena_and_a_mib) {
+		snprintf(self->params, sizeof(self->params), "%s",
+			 variant->params);
+		return;
 	}
+	arena_mb = arena_bytes(_metadata) >> 20;
+	ASSERT_LT(1, arena_mb);
+	snprintf(self->params, sizeof(self->params), "region_mb=%llu",
+		 (unsigned long long)arena_mb + 1);
+}
+
+FIXTURE_TEARDOWN(bad_load)
+{
+	if (bs_loaded())
+		EXPECT_EQ(0, bs_unload());
+}
+
+TEST_F(bad_load, refused)
+{
+	EXPECT_EQ(-EINVAL, bs_load(self->params)) TH_LOG("%s", self->params);
+	EXPECT_FALSE(bs_loaded());
+	EXPECT_NE(0, access(BS_DEVICE, F_OK));
+}
+
+/* region_mb: none, not a whole number of arenas, more than RAM, negative. */
+FIXTURE_VARIANT_ADD(bad_load, region_mb_0) {
+	.params = "region_mb=0",
+};
+
+FIXTURE_VARIANT_ADD(bad_load, region_mb_not_whole_arenas) {
+	.arena_and_a_mib = true,
+};
+
+FIXTURE_VARIANT_ADD(bad_load, region_mb_past_ram) {
+	.params = "region_mb=1073741824",
+};
+
+FIXTURE_VARIANT_ADD(bad_load, region_mb_negative) {
+	.params = "region_mb=-1",
+};
+
+/* dev_mode: permission bits only. */
+FIXTURE_VARIANT_ADD(bad_load, dev_mode_sticky) {
+	.params = "dev_mode=01000",
+};
+
+FIXTURE_VARIANT_ADD(bad_load, dev_mode_setuid) {
+	.params = "dev_mode=04600",
+};
+
+/*
+ * The limits: bytes at most the region (16 MiB by default, or region_mb),
+ * allocations at least one.
+ */
+FIXTURE_VARIANT_ADD(bad_load, max_bytes_per_file_past_region) {
+	.params = "max_bytes_per_file=17825792",
+};
+
+FIXTURE_VARIANT_ADD(bad_load, max_bytes_per_user_past_region) {
+	.params = "max_bytes_per_user=16777217",
+};
+
+FIXTURE_VARIANT_ADD(bad_load, max_bytes_per_user_past_region_mb) {
+	.params = "region_mb=8 max_bytes_per_user=8388609",
+};
+
+FIXTURE_VARIANT_ADD(bad_load, max_allocs_per_user_0) {
+	.params = "max_allocs_per_user=0",
+};
+
+/* The region itself is the most a user may be given. */
+TEST(limits_of_the_whole_region_accepted)
+{
+	ASSERT_FALSE(bs_loaded());
+	ASSERT_EQ(0, bs_load("region_mb=8 max_bytes_per_user=8388608 "
+			     "max_allocs_per_user=1"));
+	EXPECT_EQ(0, bs_unload());
 }
 
 TEST(load_takes_and_unload_returns_memory)
@@ -74,19 +153,6 @@ TEST(load_takes_and_unload_returns_memory)
 	EXPECT_LE(region - slack, after - during);
 	EXPECT_LE(before - slack, after);
 	EXPECT_FALSE(bs_loaded());
-}
-
-TEST(bad_parameters_refused)
-{
-	const char *bad[] = { "dev_mode=01000", "dev_mode=04600",
-			      "max_bytes_per_file=17825792" };
-	unsigned int i;
-
-	ASSERT_FALSE(bs_loaded());
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		EXPECT_EQ(-EINVAL, bs_load(bad[i])) TH_LOG("%s", bad[i]);
-		EXPECT_FALSE(bs_loaded());
-	}
 }
 
 TEST(dev_mode)
