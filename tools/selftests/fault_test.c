@@ -834,6 +834,32 @@ static bool can_inject(void)
 	       access(FAIL_PAGE, F_OK) == 0;
 }
 
+/*
+ * The setup of both fixtures: skip where faults cannot be injected; else,
+ * with the module not loaded, pin this thread and set the kernel's
+ * attributes, saving them in @saved. Whether they are set (and must be
+ * put back) is @attrs_set.
+ */
+static void inject_setup(struct __test_metadata *_metadata,
+			 struct saved_attrs *saved, bool *attrs_set)
+{
+	if (!can_inject())
+		SKIP(return, "no fault injection in this kernel (%s)", FAIL_NTH);
+	ASSERT_FALSE(bs_loaded());
+	pin();
+	*attrs_set = true;
+	ASSERT_EQ(0, kernel_attrs_set(saved));
+}
+
+/* ... and their teardown: the attributes put back, the module unloaded. */
+static void inject_teardown(struct __test_metadata *_metadata,
+			    const struct saved_attrs *saved)
+{
+	kernel_attrs_restore(saved);
+	if (bs_loaded())
+		EXPECT_EQ(0, bs_unload());
+}
+
 FIXTURE(fault) {
 	struct ctx c;
 	struct saved_attrs saved;
@@ -842,12 +868,7 @@ FIXTURE(fault) {
 
 FIXTURE_SETUP(fault)
 {
-	if (!can_inject())
-		SKIP(return, "no fault injection in this kernel (%s)", FAIL_NTH);
-	ASSERT_FALSE(bs_loaded());
-	pin();
-	self->attrs_set = true;
-	ASSERT_EQ(0, kernel_attrs_set(&self->saved));
+	inject_setup(_metadata, &self->saved, &self->attrs_set);
 }
 
 /*
@@ -885,9 +906,7 @@ FIXTURE_TEARDOWN(fault)
 	}
 	if (c->nth > 0)
 		close(c->nth);
-	kernel_attrs_restore(&self->saved);
-	if (bs_loaded())
-		EXPECT_EQ(0, bs_unload());
+	inject_teardown(_metadata, &self->saved);
 }
 
 #define FAULT_TEST(op_name, ...)					\
@@ -979,12 +998,9 @@ FIXTURE(load) {
 
 FIXTURE_SETUP(load)
 {
-	if (!can_inject())
-		SKIP(return, "no fault injection in this kernel (%s)", FAIL_NTH);
-	ASSERT_FALSE(bs_loaded());
-	pin();
-	self->attrs_set = true;
-	ASSERT_EQ(0, kernel_attrs_set(&self->saved));
+	inject_setup(_metadata, &self->saved, &self->attrs_set);
+	if (!self->attrs_set)
+		return;
 	self->nth = open(FAIL_NTH, O_RDWR);
 	ASSERT_LE(0, self->nth);
 }
@@ -994,9 +1010,7 @@ FIXTURE_TEARDOWN(load)
 	if (!self->attrs_set)
 		return;
 	close(self->nth);
-	kernel_attrs_restore(&self->saved);
-	if (bs_loaded())
-		EXPECT_EQ(0, bs_unload());
+	inject_teardown(_metadata, &self->saved);
 }
 
 /* MemFree back to @base, once what the kernel holds for a while is back. */
