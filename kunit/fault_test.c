@@ -879,9 +879,20 @@ static void bs_fault_free_succeeded(struct kunit *test, struct bs_fault_op *op,
 	KUNIT_EXPECT_EQ(test, c->after.counters[BS_SLAB_FREES],
 			c->before.counters[BS_SLAB_FREES] + 1);
 	KUNIT_EXPECT_EQ(test, c->after.active_objs, c->before.active_objs - 1);
-	/* With no magazine to be had, it went back to its slab. */
-	KUNIT_EXPECT_EQ(test, c->after.magazine_objs,
-			c->before.magazine_objs + (hit == BS_FAULT_NONE));
+	/*
+	 * With no magazine to be had, it went back to its slab. A failure of
+	 * the kernel's may be one the kernel recovers from (SLUB retries a
+	 * new slab at a smaller order), so the magazine may still come.
+	 */
+	if (hit == BS_FAULT_OURS)
+		KUNIT_EXPECT_EQ(test, c->after.magazine_objs,
+				c->before.magazine_objs);
+	else if (hit == BS_FAULT_NONE)
+		KUNIT_EXPECT_EQ(test, c->after.magazine_objs,
+				c->before.magazine_objs + 1);
+	else
+		KUNIT_EXPECT_LE(test, c->after.magazine_objs - c->before.magazine_objs,
+				1);
 }
 
 /*
