@@ -13,6 +13,7 @@
 #include <linux/prandom.h>
 #include <linux/slab.h>
 
+#include "buddy_internal.h"
 #include "memory.h"
 
 static struct bs_buddy *bs_test_buddy(struct kunit *test)

@@ -54,6 +54,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
+#include "buddy_internal.h"
 #include "fit.h"
 #include "memory.h"
 #include "slab.h"

@@ -85,6 +85,7 @@
 #include <linux/slab.h>
 #include <linux/vmstat.h>
 
+#include "buddy_internal.h"
 #include "fault.h"
 #include "fit.h"
 #include "memory.h"

@@ -47,8 +47,8 @@
  *
  * Locking. A block's state and link belong to the lock of whoever holds the
  * block (its state byte is also read without it, so it is written with
- * WRITE_ONCE() and read there with READ_ONCE()): the arena lock for free blocks on its free lists, the cache lock
- * for blocks in a per-CPU cache. An allocated block's state changes only
+ * WRITE_ONCE() and read there with READ_ONCE()): the arena lock for free
+ * blocks on its free lists, the cache lock for blocks in a per-CPU cache. An allocated block's state changes only
  * when it is freed, with a cmpxchg (under the lock of the cache or arena it
  * goes to), so that of two racing frees only one wins, whichever path each
  * takes. Only free-list blocks merge, and only under the arena lock, so
@@ -57,17 +57,15 @@
  * Counters live beside what they count, under the same lock; only failures,
  * counted where no lock is held, are atomic.
  *
- * Validation changes nothing: it drains no cache and counts nothing. It
- * checks each cache under its lock and each arena under its lock, so it may
- * run at any time. That every cached block is on a cache list (and no block
- * is lost from one) is a property of all caches and arenas at once: it is
- * checked when no cache changed while the arenas were walked, which the
- * caches' counters tell; under load that cross-check is skipped.
- *
  * Reclaim. Users that keep free memory of their own (a slab allocator's
  * empty slabs) register a shrinker. When a request fails, the per-CPU caches
  * are drained and every shrinker is asked to give back what it can, then the
  * request is tried once more.
+ *
+ * This file is the allocator: free lists, per-CPU caches, allocation, free
+ * and reclaim. buddy_stats.c adds up what it counts and draws its pages;
+ * buddy_check.c checks its invariants. buddy_internal.h holds what the
+ * three share.
  *
  * Context: process context only (might_sleep() says so). The allocator does
  * not sleep itself, but its locks are not IRQ-safe; shrinkers are run under
@@ -75,59 +73,14 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/bitfield.h>
 #include <linux/bitops.h>
 #include <linux/cpumask.h>
-#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
 
-#include "buddy.h"
+#include "buddy_internal.h"
 #include "fault.h"
-
-#define BS_BUDDY_HEAD		BIT(7)
-#define BS_BUDDY_USED		BIT(6)
-#define BS_BUDDY_CACHED		BIT(5)		/* free blocks only */
-#define BS_BUDDY_TAG_MASK	GENMASK(5, 4)	/* allocated blocks only */
-#define BS_BUDDY_ORDER_MASK	GENMASK(3, 0)
-
-static_assert(BS_BUDDY_MAX_ORDER <= BS_BUDDY_ORDER_MASK);
-static_assert(BS_BUDDY_NR_TAGS == (BS_BUDDY_TAG_MASK >> 4) + 1);
-
-const char *const bs_buddy_order_counter_names[] = {
-	[BS_BUDDY_ALLOCS]		= "allocs",
-	[BS_BUDDY_FREES]		= "frees",
-};
-static_assert(ARRAY_SIZE(bs_buddy_order_counter_names) == BS_BUDDY_NR_ORDER_COUNTERS);
-
-const char *const bs_buddy_counter_names[] = {
-	[BS_BUDDY_ALLOC_FAILS]		= "alloc_fails",
-	[BS_BUDDY_FREES_REFUSED]	= "frees_refused",
-	[BS_BUDDY_SPLITS]		= "splits",
-	[BS_BUDDY_MERGES]		= "merges",
-	[BS_BUDDY_PCP_HITS]		= "pcp_hits",
-	[BS_BUDDY_PCP_MISSES]		= "pcp_misses",
-	[BS_BUDDY_PCP_DRAINS]		= "pcp_drains",
-};
-static_assert(ARRAY_SIZE(bs_buddy_counter_names) == BS_BUDDY_NR_COUNTERS);
-
-static inline u8 bs_buddy_head(unsigned int order, u8 kind)
-{
-	return BS_BUDDY_HEAD | kind | order;
-}
-
-static inline u8 bs_buddy_used_head(unsigned int order, unsigned int tag)
-{
-	return BS_BUDDY_HEAD | BS_BUDDY_USED | FIELD_PREP(BS_BUDDY_TAG_MASK, tag) |
-	       order;
-}
-
-static inline bool bs_buddy_is_used_head(u8 state)
-{
-	return (state & (BS_BUDDY_HEAD | BS_BUDDY_USED)) ==
-	       (BS_BUDDY_HEAD | BS_BUDDY_USED);
-}
 
 static inline struct bs_buddy_arena *bs_buddy_arena_of(struct bs_buddy *buddy,
 						       unsigned long pgoff)
@@ -512,6 +465,60 @@ int bs_buddy_alloc(struct bs_buddy *buddy, unsigned int order,
 	return ret;
 }
 
+/*
+ * Free an allocated block of a cached order, whose head's state was @state,
+ * into this CPU's cache. -EAGAIN while a request reclaims: the caches take
+ * nothing in then, and the block is for its arena. -EINVAL if a racing free
+ * of the block won.
+ */
+static int bs_buddy_free_to_pcp(struct bs_buddy *buddy, unsigned long pgoff,
+				unsigned int order, u8 state)
+{
+	struct bs_buddy_pcp *pcp = raw_cpu_ptr(buddy->pcp);
+	int ret = 0;
+
+	spin_lock(&pcp->lock);
+	if (atomic_read(&buddy->reclaimers)) {
+		ret = -EAGAIN;
+		goto unlock;
+	}
+	/* Of two racing frees of one block, one wins; one is refused. */
+	if (cmpxchg(&buddy->state[pgoff], state,
+		    bs_buddy_head(order, BS_BUDDY_CACHED)) != state) {
+		ret = -EINVAL;
+		goto unlock;
+	}
+	list_add(&buddy->links[pgoff], &pcp->list[order]);
+	pcp->counters.order[BS_BUDDY_FREES][order]++;
+	if (++pcp->count[order] > bs_buddy_pcp_high(order))
+		bs_buddy_pcp_drain(buddy, pcp, order, bs_buddy_pcp_batch(order));
+unlock:
+	spin_unlock(&pcp->lock);
+	return ret;
+}
+
+/*
+ * Free an allocated block, whose head's state was @state, into its arena,
+ * merging it with its free buddies. -EINVAL if a racing free of the block
+ * won.
+ */
+static int bs_buddy_free_to_arena(struct bs_buddy *buddy, unsigned long pgoff,
+				  unsigned int order, u8 state)
+{
+	struct bs_buddy_arena *arena = bs_buddy_arena_of(buddy, pgoff);
+	int ret = -EINVAL;
+
+	spin_lock(&arena->lock);
+	/* A racing free through a cache holds another lock: cmpxchg here too. */
+	if (cmpxchg(&buddy->state[pgoff], state, bs_buddy_head(order, 0)) == state) {
+		bs_buddy_arena_put(buddy, arena, pgoff, order);
+		arena->counters.order[BS_BUDDY_FREES][order]++;
+		ret = 0;
+	}
+	spin_unlock(&arena->lock);
+	return ret;
+}
+
 /**
  * bs_buddy_free() - free a block
  * @buddy:	the allocator
@@ -528,9 +535,8 @@ int bs_buddy_alloc(struct bs_buddy *buddy, unsigned int order,
  */
 int bs_buddy_free(struct bs_buddy *buddy, unsigned long pgoff)
 {
-	struct bs_buddy_arena *arena;
-	struct bs_buddy_pcp *pcp;
 	unsigned int order;
+	int ret = -EAGAIN;
 	u8 state;
 
 	might_sleep();
@@ -542,41 +548,12 @@ int bs_buddy_free(struct bs_buddy *buddy, unsigned long pgoff)
 		goto refused;
 	order = state & BS_BUDDY_ORDER_MASK;
 
-	if (order <= BS_BUDDY_PCP_MAX_ORDER) {
-		pcp = raw_cpu_ptr(buddy->pcp);
-		spin_lock(&pcp->lock);
-		/* While a request reclaims, the caches take nothing in. */
-		if (atomic_read(&buddy->reclaimers)) {
-			spin_unlock(&pcp->lock);
-			goto to_arena;
-		}
-		/* Of two racing frees of one block, one wins; one is refused. */
-		if (cmpxchg(&buddy->state[pgoff], state,
-			    bs_buddy_head(order, BS_BUDDY_CACHED)) != state) {
-			spin_unlock(&pcp->lock);
-			goto refused;
-		}
-		list_add(&buddy->links[pgoff], &pcp->list[order]);
-		pcp->counters.order[BS_BUDDY_FREES][order]++;
-		if (++pcp->count[order] > bs_buddy_pcp_high(order))
-			bs_buddy_pcp_drain(buddy, pcp, order,
-					   bs_buddy_pcp_batch(order));
-		spin_unlock(&pcp->lock);
+	if (order <= BS_BUDDY_PCP_MAX_ORDER)
+		ret = bs_buddy_free_to_pcp(buddy, pgoff, order, state);
+	if (ret == -EAGAIN)
+		ret = bs_buddy_free_to_arena(buddy, pgoff, order, state);
+	if (!ret)
 		return 0;
-	}
-
-to_arena:
-	arena = bs_buddy_arena_of(buddy, pgoff);
-	spin_lock(&arena->lock);
-	/* A racing free through a cache holds another lock: cmpxchg here too. */
-	if (cmpxchg(&buddy->state[pgoff], state, bs_buddy_head(order, 0)) != state) {
-		spin_unlock(&arena->lock);
-		goto refused;
-	}
-	bs_buddy_arena_put(buddy, arena, pgoff, order);
-	arena->counters.order[BS_BUDDY_FREES][order]++;
-	spin_unlock(&arena->lock);
-	return 0;
 
 refused:
 	bs_buddy_count_failure(buddy, BS_BUDDY_FREES_REFUSED);
@@ -630,439 +607,6 @@ void *bs_buddy_addr(const struct bs_buddy *buddy, unsigned long pgoff)
 {
 	return buddy->base[pgoff / BS_ARENA_PAGES] +
 	       ((pgoff % BS_ARENA_PAGES) << PAGE_SHIFT);
-}
-
-/* ---- Statistics ------------------------------------------------------ */
-
-static unsigned long bs_buddy_cached_pages(struct bs_buddy *buddy)
-{
-	unsigned long pages = 0;
-	unsigned int order;
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct bs_buddy_pcp *pcp = per_cpu_ptr(buddy->pcp, cpu);
-
-		spin_lock(&pcp->lock);
-		for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++)
-			pages += (unsigned long)pcp->count[order] << order;
-		spin_unlock(&pcp->lock);
-	}
-	return pages;
-}
-
-/**
- * bs_buddy_free_pages() - pages free, in the free lists or the caches
- * @buddy:	the allocator
- *
- * Return: the number of free pages, exact when no allocation or free runs
- * at the same time.
- */
-unsigned long bs_buddy_free_pages(struct bs_buddy *buddy)
-{
-	unsigned long pages = bs_buddy_cached_pages(buddy);
-	unsigned int a;
-
-	for (a = 0; a < buddy->nr_arenas; a++) {
-		struct bs_buddy_arena *arena = &buddy->arenas[a];
-
-		spin_lock(&arena->lock);
-		pages += arena->free_pages;
-		spin_unlock(&arena->lock);
-	}
-	return pages;
-}
-
-/**
- * bs_buddy_arena_nr_free() - free blocks per order in one arena's free lists
- * @buddy:	the allocator
- * @arena:	arena index, below @buddy->nr_arenas
- * @nr_free:	out: nr_free[o] is the number of free blocks of order o
- *
- * Blocks in the per-CPU caches are not counted, as the kernel's
- * /proc/buddyinfo does not count its per-CPU pages.
- */
-void bs_buddy_arena_nr_free(struct bs_buddy *buddy, unsigned int arena,
-			    unsigned long nr_free[BS_BUDDY_NR_ORDERS])
-{
-	struct bs_buddy_arena *ar = &buddy->arenas[arena];
-
-	spin_lock(&ar->lock);
-	memcpy(nr_free, ar->nr_free, sizeof(ar->nr_free));
-	spin_unlock(&ar->lock);
-}
-
-/**
- * bs_buddy_arena_map() - what every page of an arena is
- * @buddy:	the allocator
- * @arena:	arena index, below @buddy->nr_arenas
- * @kind:	out: an enum bs_buddy_page_kind per page of the arena
- */
-void bs_buddy_arena_map(struct bs_buddy *buddy, unsigned int arena,
-			u8 kind[BS_ARENA_PAGES])
-{
-	struct bs_buddy_arena *ar = &buddy->arenas[arena];
-	const unsigned long first = arena * BS_ARENA_PAGES;
-	unsigned long i, n;
-
-	spin_lock(&ar->lock);
-	for (i = 0; i < BS_ARENA_PAGES; i += n) {
-		/* Caches change allocated and cached blocks without our lock. */
-		u8 state = READ_ONCE(buddy->state[first + i]);
-		unsigned int order = state & BS_BUDDY_ORDER_MASK;
-
-		n = min(1UL << min(order, BS_BUDDY_MAX_ORDER), BS_ARENA_PAGES - i);
-		memset(kind + i, state & BS_BUDDY_USED ?
-		       BS_BUDDY_PAGE_USED + FIELD_GET(BS_BUDDY_TAG_MASK, state) :
-		       state & BS_BUDDY_CACHED ? BS_BUDDY_PAGE_CACHED :
-		       BS_BUDDY_PAGE_FREE, n);
-	}
-	spin_unlock(&ar->lock);
-}
-
-/* Bytes of all metadata: per allocator, per arena, per page, per CPU. */
-static unsigned long bs_buddy_metadata_bytes(const struct bs_buddy *buddy)
-{
-	unsigned long pages = bs_buddy_total_pages(buddy);
-
-	return sizeof(*buddy) +
-	       buddy->nr_arenas * (sizeof(*buddy->arenas) + sizeof(*buddy->base)) +
-	       pages * (sizeof(*buddy->state) + sizeof(*buddy->links)) +
-	       num_possible_cpus() * sizeof(struct bs_buddy_pcp);
-}
-
-static void bs_buddy_add_counters(struct bs_buddy_counters *sum,
-				  const struct bs_buddy_counters *counters)
-{
-	unsigned int c, order;
-
-	for (c = 0; c < BS_BUDDY_NR_ORDER_COUNTERS; c++)
-		for (order = 0; order < BS_BUDDY_NR_ORDERS; order++)
-			sum->order[c][order] += counters->order[c][order];
-	for (c = 0; c < BS_BUDDY_NR_COUNTERS; c++)
-		sum->event[c] += counters->event[c];
-}
-
-/**
- * bs_buddy_stats() - take a snapshot of an allocator's figures
- * @buddy:	the allocator
- * @stats:	out: the snapshot; consistent when nothing else runs
- */
-void bs_buddy_stats(struct bs_buddy *buddy, struct bs_buddy_stats *stats)
-{
-	unsigned int a, c, order;
-	int cpu;
-
-	memset(stats, 0, sizeof(*stats));
-	for (c = 0; c < BS_BUDDY_NR_COUNTERS; c++)
-		stats->counters.event[c] = atomic_long_read(&buddy->failures[c]);
-	for_each_possible_cpu(cpu) {
-		struct bs_buddy_pcp *pcp = per_cpu_ptr(buddy->pcp, cpu);
-
-		spin_lock(&pcp->lock);
-		bs_buddy_add_counters(&stats->counters, &pcp->counters);
-		spin_unlock(&pcp->lock);
-	}
-	for (a = 0; a < buddy->nr_arenas; a++) {
-		struct bs_buddy_arena *arena = &buddy->arenas[a];
-
-		spin_lock(&arena->lock);
-		bs_buddy_add_counters(&stats->counters, &arena->counters);
-		for (order = 0; order < BS_BUDDY_NR_ORDERS; order++)
-			stats->nr_free[order] += arena->nr_free[order];
-		stats->free_pages += arena->free_pages;
-		spin_unlock(&arena->lock);
-	}
-	stats->cached_pages = bs_buddy_cached_pages(buddy);
-	stats->used_pages = bs_buddy_total_pages(buddy) - stats->free_pages -
-			    stats->cached_pages;
-	stats->metadata_bytes = bs_buddy_metadata_bytes(buddy);
-}
-
-/*
- * Fragmentation indices, as mm/vmstat.c computes them for a zone: from the
- * free blocks per order, how much free memory is useless for a request of
- * some order, and whether a failure of it would be due to fragmentation.
- */
-struct bs_buddy_contig_info {
-	unsigned long free_pages;
-	unsigned long free_blocks_total;
-	unsigned long free_blocks_suitable;
-};
-
-static void bs_buddy_contig_info(const unsigned long nr_free[BS_BUDDY_NR_ORDERS],
-				 unsigned int suitable_order,
-				 struct bs_buddy_contig_info *info)
-{
-	unsigned int order;
-
-	memset(info, 0, sizeof(*info));
-	for (order = 0; order < BS_BUDDY_NR_ORDERS; order++) {
-		info->free_blocks_total += nr_free[order];
-		info->free_pages += nr_free[order] << order;
-		if (order >= suitable_order)
-			info->free_blocks_suitable +=
-				nr_free[order] << (order - suitable_order);
-	}
-}
-
-/**
- * bs_buddy_unusable_index() - the unusable free space index of an order
- * @nr_free:	free blocks per order
- * @order:	the order of the request, at most BS_BUDDY_MAX_ORDER
- *
- * The fraction of free memory, in thousandths, that is in blocks too small
- * for a request of @order: 0 when all of it could serve such requests, 1000
- * when none could (or nothing is free). mm/vmstat.c's unusable_free_index().
- *
- * Return: the index, 0 to 1000.
- */
-int bs_buddy_unusable_index(const unsigned long nr_free[BS_BUDDY_NR_ORDERS],
-			    unsigned int order)
-{
-	struct bs_buddy_contig_info info;
-
-	bs_buddy_contig_info(nr_free, order, &info);
-	if (!info.free_pages)
-		return 1000;
-	return div64_ul((info.free_pages - (info.free_blocks_suitable << order)) *
-			1000ULL, info.free_pages);
-}
-
-/**
- * bs_buddy_extfrag_index() - the fragmentation index of an order
- * @nr_free:	free blocks per order
- * @order:	the order of the request, at most BS_BUDDY_MAX_ORDER
- *
- * mm/vmstat.c's __fragmentation_index(): -1000 if a request of @order would
- * succeed; otherwise, in thousandths, towards 0 when it fails for lack of
- * memory and towards 1000 when it fails because free memory is fragmented.
- * 0 when nothing is free.
- *
- * Return: the index, -1000 or 0 to 1000.
- */
-int bs_buddy_extfrag_index(const unsigned long nr_free[BS_BUDDY_NR_ORDERS],
-			   unsigned int order)
-{
-	struct bs_buddy_contig_info info;
-	unsigned long requested = 1UL << order;
-
-	bs_buddy_contig_info(nr_free, order, &info);
-	if (!info.free_blocks_total)
-		return 0;
-	if (info.free_blocks_suitable)
-		return -1000;
-	return 1000 - div64_ul(1000 + div64_ul(info.free_pages * 1000ULL,
-					       requested),
-			       info.free_blocks_total);
-}
-
-/* ---- Consistency checks ---------------------------------------------- */
-
-static int bs_buddy_corrupt(const char *where, unsigned int n,
-			    unsigned long pgoff, const char *what)
-{
-	pr_err("validate: %s %u page %lu: %s\n", where, n, pgoff, what);
-	return -EUCLEAN;
-}
-
-static int bs_buddy_pcp_validate(struct bs_buddy *buddy,
-				 struct bs_buddy_pcp *pcp, int cpu)
-{
-	unsigned long pgoff, len;
-	struct list_head *pos;
-	unsigned int order;
-
-	lockdep_assert_held(&pcp->lock);
-
-	for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++) {
-		len = 0;
-		list_for_each(pos, &pcp->list[order]) {
-			pgoff = pos - buddy->links;
-			if (pgoff >= bs_buddy_total_pages(buddy) ||
-			    buddy->state[pgoff] != bs_buddy_head(order, BS_BUDDY_CACHED))
-				return bs_buddy_corrupt("cpu", cpu, pgoff, "cache holds a block that is not a cached block of its order");
-			if (++len > pcp->count[order])
-				return bs_buddy_corrupt("cpu", cpu, pgoff, "cache list longer than its count");
-		}
-		if (len != pcp->count[order])
-			return bs_buddy_corrupt("cpu", cpu, 0, "cache list shorter than its count");
-		if (len > bs_buddy_pcp_high(order))
-			return bs_buddy_corrupt("cpu", cpu, 0, "cache holds more than its high mark");
-	}
-	return 0;
-}
-
-/*
- * How often a cache's lists have changed: every change is an allocation
- * or free through the cache, a refill or a drain, and each is counted.
- */
-static unsigned long bs_buddy_pcp_changes(const struct bs_buddy_pcp *pcp)
-{
-	const struct bs_buddy_counters *c = &pcp->counters;
-	unsigned long changes = c->event[BS_BUDDY_PCP_MISSES] +
-				c->event[BS_BUDDY_PCP_DRAINS];
-	unsigned int order;
-
-	lockdep_assert_held(&pcp->lock);
-
-	for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++)
-		changes += c->order[BS_BUDDY_ALLOCS][order] +
-			   c->order[BS_BUDDY_FREES][order];
-	return changes;
-}
-
-/*
- * Check every cache, one at a time under its lock; add up the blocks they
- * hold per order in @cached and their changes in @changes. Two censuses
- * with the same @changes bracket a time in which no cache changed.
- */
-static int bs_buddy_pcp_census(struct bs_buddy *buddy,
-			       unsigned long cached[BS_BUDDY_PCP_ORDERS],
-			       unsigned long *changes)
-{
-	unsigned int order;
-	int cpu, err, ret = 0;
-
-	memset(cached, 0, BS_BUDDY_PCP_ORDERS * sizeof(*cached));
-	*changes = 0;
-	for_each_possible_cpu(cpu) {
-		struct bs_buddy_pcp *pcp = per_cpu_ptr(buddy->pcp, cpu);
-
-		spin_lock(&pcp->lock);
-		err = bs_buddy_pcp_validate(buddy, pcp, cpu);
-		if (err)
-			ret = err;
-		for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++)
-			cached[order] += pcp->count[order];
-		*changes += bs_buddy_pcp_changes(pcp);
-		spin_unlock(&pcp->lock);
-	}
-	return ret;
-}
-
-/*
- * Check an arena; add the blocks its pages say are cached, per order, to
- * @cached (read without the caches' locks: exact only while they are idle).
- */
-static int bs_buddy_arena_validate(struct bs_buddy *buddy,
-				   struct bs_buddy_arena *arena, unsigned int a,
-				   unsigned long cached[BS_BUDDY_PCP_ORDERS])
-{
-	const unsigned long first = a * BS_ARENA_PAGES;
-	const unsigned long end = first + BS_ARENA_PAGES;
-	unsigned long nr_free[BS_BUDDY_NR_ORDERS] = {};
-	unsigned long free_pages = 0, free_orders = 0;
-	unsigned long pgoff, i, len;
-	struct list_head *pos;
-	unsigned int order;
-
-	lockdep_assert_held(&arena->lock);
-
-	/* Every page belongs to exactly one aligned block. */
-	for (pgoff = first; pgoff < end; pgoff += 1UL << order) {
-		u8 state = READ_ONCE(buddy->state[pgoff]);
-
-		if (!(state & BS_BUDDY_HEAD))
-			return bs_buddy_corrupt("arena", a, pgoff, "page is in no block");
-		if (!(state & BS_BUDDY_USED) &&
-		    state & ~(BS_BUDDY_HEAD | BS_BUDDY_CACHED | BS_BUDDY_ORDER_MASK))
-			return bs_buddy_corrupt("arena", a, pgoff, "unknown state");
-		order = state & BS_BUDDY_ORDER_MASK;
-		if (order > BS_BUDDY_MAX_ORDER)
-			return bs_buddy_corrupt("arena", a, pgoff, "order too large");
-		if (!(state & BS_BUDDY_USED) && state & BS_BUDDY_CACHED &&
-		    order > BS_BUDDY_PCP_MAX_ORDER)
-			return bs_buddy_corrupt("arena", a, pgoff, "cached block of an order caches do not hold");
-		if (pgoff & ((1UL << order) - 1))
-			return bs_buddy_corrupt("arena", a, pgoff, "block not aligned to its order");
-		for (i = 1; i < (1UL << order); i++)
-			if (buddy->state[pgoff + i])
-				return bs_buddy_corrupt("arena", a, pgoff + i, "page is in two blocks");
-		if (state & BS_BUDDY_USED)
-			continue;
-		if (state & BS_BUDDY_CACHED) {
-			cached[order]++;
-			continue;
-		}
-		nr_free[order]++;
-		free_pages += 1UL << order;
-		if (order < BS_BUDDY_MAX_ORDER &&
-		    READ_ONCE(buddy->state[pgoff ^ (1UL << order)]) == state)
-			return bs_buddy_corrupt("arena", a, pgoff, "free buddies not merged");
-	}
-
-	/* The lists hold exactly the free blocks, and the counts agree. */
-	for (order = 0; order < BS_BUDDY_NR_ORDERS; order++) {
-		len = 0;
-		list_for_each(pos, &arena->free_list[order]) {
-			pgoff = pos - buddy->links;
-			if (pgoff < first || pgoff >= end ||
-			    buddy->state[pgoff] != bs_buddy_head(order, 0))
-				return bs_buddy_corrupt("arena", a, pgoff, "free list holds a block that is not a free block of its order");
-			if (++len > nr_free[order])
-				return bs_buddy_corrupt("arena", a, pgoff, "free list longer than the free blocks of its order");
-		}
-		if (len != nr_free[order])
-			return bs_buddy_corrupt("arena", a, first, "free list misses a free block");
-		if (arena->nr_free[order] != len)
-			return bs_buddy_corrupt("arena", a, first, "free count differs from its list");
-		if (len)
-			free_orders |= BIT(order);
-	}
-	if (arena->free_orders != free_orders)
-		return bs_buddy_corrupt("arena", a, first, "free order mask differs from the lists");
-	if (arena->free_pages != free_pages)
-		return bs_buddy_corrupt("arena", a, first, "free page count differs from the blocks");
-	return 0;
-}
-
-/**
- * bs_buddy_validate() - check every invariant of the allocator
- * @buddy:	the allocator
- *
- * Checks each per-CPU cache (every block in it is a cached block of its
- * order, the counts agree, none is over its high mark); then, arena by arena
- * under its lock, that every page is in exactly one block, that blocks are
- * aligned to their order, that no two free buddies of the same order are
- * left unmerged, and that the free lists, their counts and the free page
- * count agree with the per-page state. If no cache changed meanwhile, it
- * also checks that the blocks the pages say are cached are exactly those
- * on the caches' lists, so that a block lost from a cache is seen. The
- * first violation in each cache and arena is reported with pr_err().
- *
- * Safe at any time, under any load: it changes no block, list or counter.
- *
- * Context: process context.
- * Return: 0 if all holds, -EUCLEAN otherwise.
- */
-int bs_buddy_validate(struct bs_buddy *buddy)
-{
-	unsigned long listed[BS_BUDDY_PCP_ORDERS], seen[BS_BUDDY_PCP_ORDERS] = {};
-	unsigned long before, after;
-	unsigned int a;
-	int err, ret;
-
-	might_sleep();
-
-	ret = bs_buddy_pcp_census(buddy, listed, &before);
-	for (a = 0; a < buddy->nr_arenas; a++) {
-		struct bs_buddy_arena *arena = &buddy->arenas[a];
-
-		spin_lock(&arena->lock);
-		err = bs_buddy_arena_validate(buddy, arena, a, seen);
-		spin_unlock(&arena->lock);
-		if (err)
-			ret = err;
-	}
-	if (ret)
-		return ret;
-	err = bs_buddy_pcp_census(buddy, listed, &after);
-	if (err)
-		return err;
-	if (before == after && memcmp(listed, seen, sizeof(seen)))
-		return bs_buddy_corrupt("cpu", 0, 0, "cached blocks differ from the caches' lists: a block is lost");
-	return 0;
 }
 
 /* ---- Setup and teardown ---------------------------------------------- */

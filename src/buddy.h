@@ -1,4 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * buddyslab buddy: the API of the binary buddy allocator, for the slab and
+ * fit allocators and the device above it. Blocks of 2^order pages of the
+ * region, named by their first page; tags; statistics; a consistency check.
+ * How it works is told in buddy.c; what its files share, in
+ * buddy_internal.h.
+ */
 #ifndef _BUDDYSLAB_BUDDY_H
 #define _BUDDYSLAB_BUDDY_H
 
@@ -10,42 +17,11 @@
 
 #include "region.h"
 
+struct bs_buddy_arena;
+struct bs_buddy_pcp;
+
 #define BS_BUDDY_MAX_ORDER	BS_ARENA_ORDER
 #define BS_BUDDY_NR_ORDERS	(BS_BUDDY_MAX_ORDER + 1)
-
-/*
- * Orders the per-CPU caches hold, and how much of each, in pages: a cache
- * holds at most BS_BUDDY_PCP_HIGH pages of an order and moves them in
- * batches of BS_BUDDY_PCP_BATCH pages, so larger orders move fewer blocks.
- */
-#define BS_BUDDY_PCP_MAX_ORDER	3
-#define BS_BUDDY_PCP_ORDERS	(BS_BUDDY_PCP_MAX_ORDER + 1)
-#define BS_BUDDY_PCP_HIGH	256
-#define BS_BUDDY_PCP_BATCH	64
-/* A batch is one block of this order, when a refill can take it whole. */
-#define BS_BUDDY_PCP_RUN_ORDER	const_ilog2(BS_BUDDY_PCP_BATCH)
-
-/**
- * bs_buddy_pcp_high() - most blocks of an order a per-CPU cache holds
- * @order:	0 to BS_BUDDY_PCP_MAX_ORDER
- *
- * Return: the number of blocks.
- */
-static inline unsigned int bs_buddy_pcp_high(unsigned int order)
-{
-	return BS_BUDDY_PCP_HIGH >> order;
-}
-
-/**
- * bs_buddy_pcp_batch() - blocks of an order moved per refill or drain
- * @order:	0 to BS_BUDDY_PCP_MAX_ORDER
- *
- * Return: the number of blocks.
- */
-static inline unsigned int bs_buddy_pcp_batch(unsigned int order)
-{
-	return BS_BUDDY_PCP_BATCH >> order;
-}
 
 /*
  * Tags: who a block is for, kept with it for the map and for its owner to
@@ -93,45 +69,6 @@ extern const char *const bs_buddy_counter_names[BS_BUDDY_NR_COUNTERS];
 struct bs_buddy_counters {
 	unsigned long order[BS_BUDDY_NR_ORDER_COUNTERS][BS_BUDDY_NR_ORDERS];
 	unsigned long event[BS_BUDDY_NR_COUNTERS];
-};
-
-/**
- * struct bs_buddy_arena - one chunk of the region, managed as a buddy tree
- * @lock:	protects every other field, and the state and links of the
- *		arena's pages that are not in a per-CPU cache
- * @free_list:	per order, the free blocks of that order
- * @nr_free:	per order, the length of @free_list
- * @free_pages:	pages in free blocks
- * @free_orders: bit o set iff @free_list[o] is not empty; also read without
- *		@lock as a hint to skip arenas that cannot serve a request
- * @counters:	what happened in this arena: splits, merges, allocations and
- *		frees of the orders the caches do not hold
- */
-struct bs_buddy_arena {
-	spinlock_t lock;
-	struct list_head free_list[BS_BUDDY_NR_ORDERS];
-	unsigned long nr_free[BS_BUDDY_NR_ORDERS];
-	unsigned long free_pages;
-	unsigned long free_orders;
-	struct bs_buddy_counters counters;
-};
-
-/**
- * struct bs_buddy_pcp - one CPU's cache of free blocks of small orders
- * @lock:	protects every field, and the state and links of the blocks
- *		on @list; taken by its CPU with preemption off, and by any CPU
- *		that drains the cache
- * @list:	per order up to BS_BUDDY_PCP_MAX_ORDER, free blocks, newest
- *		first
- * @count:	per order, the length of @list
- * @counters:	what happened in this cache: hits, misses, drains,
- *		allocations and frees of the orders it holds
- */
-struct bs_buddy_pcp {
-	spinlock_t lock;
-	struct list_head list[BS_BUDDY_PCP_ORDERS];
-	unsigned int count[BS_BUDDY_PCP_ORDERS];
-	struct bs_buddy_counters counters;
 };
 
 /**

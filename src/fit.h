@@ -1,4 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * buddyslab fit: the API of the sequential-fit allocators (first, next,
+ * best and worst fit) for the device above them. How they work is told in
+ * fit.c.
+ */
 #ifndef _BUDDYSLAB_FIT_H
 #define _BUDDYSLAB_FIT_H
 

@@ -1,4 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * buddyslab region: the physical memory, taken from the page allocator as
+ * arenas, and the arena, the unit of size every layer above shares. How
+ * it is taken is told in region.c.
+ */
 #ifndef _BUDDYSLAB_REGION_H
 #define _BUDDYSLAB_REGION_H
 
