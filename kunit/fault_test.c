@@ -89,7 +89,7 @@
 #include "fault.h"
 #include "fit.h"
 #include "memory.h"
-#include "slab.h"
+#include "slab_internal.h"
 
 /* Far more than any path here passes: only a runaway sweep gets there. */
 #define BS_FAULT_MAX_NTH	4096
@@ -853,7 +853,7 @@ static void bs_fault_free_before(struct kunit *test, struct bs_fault_op *op)
 	}
 	/* No empty magazine to trade for a full one: one must be allocated. */
 	spin_lock(&c->cache->depot_lock);
-	KUNIT_EXPECT_EQ(test, c->cache->nr_empty, 0);
+	KUNIT_EXPECT_EQ(test, c->cache->nr_empty_magazines, 0);
 	spin_unlock(&c->cache->depot_lock);
 	KUNIT_ASSERT_LT(test, c->next, ARRAY_SIZE(c->objs));
 	bs_slab_cache_stats(c->cache, &c->before);

@@ -16,7 +16,7 @@
 #include <linux/slab.h>
 
 #include "memory.h"
-#include "slab.h"
+#include "slab_internal.h"
 
 struct bs_slab_test {
 	struct bs_test_memory mem;

@@ -1,4 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * buddyslab slab: the API of the slab allocator, for the device above it.
+ * Object caches of one size each, and kmalloc-like size classes, in slabs
+ * taken from the buddy allocator; statistics; a consistency check. How it
+ * works is told in slab.c and the files beside it; what they share, in
+ * slab_internal.h.
+ */
 #ifndef _BUDDYSLAB_SLAB_H
 #define _BUDDYSLAB_SLAB_H
 
@@ -22,7 +29,6 @@
 #define BS_SLAB_MAX_ALIGN	PAGE_SIZE
 #define BS_SLAB_MAG_ROUNDS	32	/* objects per magazine */
 #define BS_SLAB_DEPOT_MAX	16	/* full (and empty) magazines a depot keeps */
-#define BS_SLAB_EMPTY_KEEP	2	/* empty slabs a cache keeps */
 #define BS_SLAB_NR_CLASSES	13	/* size classes: 8 to 8192 bytes */
 #define BS_SLAB_MAX_CLASS	8192
 
@@ -45,43 +51,9 @@ enum bs_slab_counter {
 
 extern const char *const bs_slab_counter_names[BS_SLAB_NR_COUNTERS];
 
-/**
- * struct bs_slab_magazine - a stack of free objects (Bonwick and Adams)
- * @list:	in the depot's full or empty list; under the depot lock
- * @rounds:	how many objects it holds
- * @obj:	the objects
- * @state:	each object's state byte in its slab descriptor
- *
- * A magazine belongs to one CPU (under its lock) or to the depot (under the
- * depot lock).
- */
-struct bs_slab_magazine {
-	struct list_head list;
-	unsigned int rounds;
-	void *obj[BS_SLAB_MAG_ROUNDS];
-	u8 *state[BS_SLAB_MAG_ROUNDS];
-};
-
-/**
- * struct bs_slab_cpu - one CPU's magazines for a cache
- * @lock:	protects every field, and the states of the objects in the
- *		magazines; taken by its CPU on the fast path and by any CPU
- *		that drains or checks the magazines
- * @loaded:	the magazine allocations pop from and frees push to
- * @previous:	the one before, always full or empty, so that alternating
- *		allocations and frees never miss more than once per magazine
- * @changes:	how often objects entered or left @loaded and @previous
- * @counters:	what happened on the fast path; enum bs_slab_counter
- */
-struct bs_slab_cpu {
-	spinlock_t lock;
-	struct bs_slab_magazine *loaded;
-	struct bs_slab_magazine *previous;
-	unsigned long changes;
-	unsigned long counters[BS_SLAB_NR_COUNTERS];
-};
-
 struct bs_slab;
+struct bs_slab_cpu;
+struct bs_slab_page;
 
 /**
  * struct bs_slab_cache - objects of one size, in slabs from the buddy
@@ -102,13 +74,14 @@ struct bs_slab;
  * @colour_align:	step between colour offsets
  * @reciprocal_size:	for dividing by @size without a division
  * @cpu:		per-CPU magazines
- * @depot_lock:		protects @full, @empty, @nr_full, @nr_empty and
- *			@depot_changes, and the states of the objects in @full
- * @full:		full magazines
- * @empty:		empty magazines
- * @nr_full:		length of @full
- * @nr_empty:		length of @empty
- * @depot_changes:	how often magazines entered or left @full
+ * @depot_lock:		protects the depot: @full_magazines, @empty_magazines,
+ *			their lengths and @depot_changes, and the states of
+ *			the objects in @full_magazines
+ * @full_magazines:	the depot's full magazines
+ * @empty_magazines:	the depot's empty magazines
+ * @nr_full_magazines:	length of @full_magazines
+ * @nr_empty_magazines:	length of @empty_magazines
+ * @depot_changes:	how often magazines entered or left @full_magazines
  * @lock:		protects everything below, and every slab descriptor's
  *			lists, counts, free stack and free objects' states
  * @partial:		slabs with free and allocated objects
@@ -142,10 +115,10 @@ struct bs_slab_cache {
 	struct bs_slab_cpu __percpu *cpu;
 
 	spinlock_t depot_lock;
-	struct list_head full;
-	struct list_head empty;
-	unsigned int nr_full;
-	unsigned int nr_empty;
+	struct list_head full_magazines;
+	struct list_head empty_magazines;
+	unsigned int nr_full_magazines;
+	unsigned int nr_empty_magazines;
 	unsigned long depot_changes;
 
 	spinlock_t lock;

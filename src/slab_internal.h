@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * buddyslab slab, private: what the slab allocator's files share. Nothing
+ * above the slab allocator includes it (slab.h is its API); the KUnit
+ * suites do, to damage it on purpose and see the checks find it.
+ *
+ *   slab.c            object caches: slabs, lookup, allocation and free
+ *   slab_magazine.c   per-CPU magazines and the depot, in front of the slabs
+ *   slab_debug.c      red zones, poisoning and error reports
+ *   slab_kmalloc.c    the size classes: kmalloc and kfree
+ *   slab_stats.c      counters and snapshots
+ *   slab_check.c      bs_slab_validate()
+ */
+#ifndef _BUDDYSLAB_SLAB_INTERNAL_H
+#define _BUDDYSLAB_SLAB_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/gfp.h>
+#include <linux/rcupdate.h>
+
+#include "slab.h"
+
+/* Object states, in the low bits of a state byte. */
+#define BS_SLAB_OBJ_FREE	0	/* on its slab's free stack */
+#define BS_SLAB_OBJ_CACHED	1	/* in a magazine */
+#define BS_SLAB_OBJ_USED	2	/* allocated */
+#define BS_SLAB_OBJ_STATE	GENMASK(1, 0)
+#define BS_SLAB_OBJ_REPORTED	BIT(7)	/* an error was reported for it */
+
+#define BS_SLAB_RZ		8	/* bytes of each red zone */
+#define BS_SLAB_MIN_ALIGN	8
+#define BS_SLAB_EMPTY_KEEP	2	/* empty slabs a cache keeps */
+/* For bs_slab_report(): no byte of the object is to blame. */
+#define BS_SLAB_NO_BYTE		LONG_MIN
+
+/**
+ * struct bs_slab_magazine - a stack of free objects (Bonwick and Adams)
+ * @list:	in the depot's full_magazines or empty_magazines; under the
+ *		depot lock
+ * @rounds:	how many objects it holds
+ * @obj:	the objects
+ * @state:	each object's state byte in its slab descriptor
+ *
+ * A magazine belongs to one CPU (under its lock) or to the depot (under the
+ * depot lock).
+ */
+struct bs_slab_magazine {
+	struct list_head list;
+	unsigned int rounds;
+	void *obj[BS_SLAB_MAG_ROUNDS];
+	u8 *state[BS_SLAB_MAG_ROUNDS];
+};
+
+/**
+ * struct bs_slab_cpu - one CPU's magazines for a cache
+ * @lock:	protects every field, and the states of the objects in the
+ *		magazines; taken by its CPU on the fast path and by any CPU
+ *		that drains or checks the magazines
+ * @loaded:	the magazine allocations pop from and frees push to
+ * @previous:	the one before, always full or empty, so that alternating
+ *		allocations and frees never miss more than once per magazine
+ * @changes:	how often objects entered or left @loaded and @previous
+ * @counters:	what happened on the fast path; enum bs_slab_counter
+ */
+struct bs_slab_cpu {
+	spinlock_t lock;
+	struct bs_slab_magazine *loaded;
+	struct bs_slab_magazine *previous;
+	unsigned long changes;
+	unsigned long counters[BS_SLAB_NR_COUNTERS];
+};
+
+/**
+ * struct bs_slab_page - descriptor of one slab, kept out of the slab
+ * @list:	in the cache's partial, full or empty list; cache lock
+ * @cache:	the cache; immutable
+ * @base:	address of the first stride (slab start + colour); immutable
+ * @pgoff:	first page of the slab in the region; immutable
+ * @colour:	bytes between the slab's start and @base; immutable
+ * @inuse:	objects not free in the slab; cache lock
+ * @nr_free:	depth of @free_stack; cache lock
+ * @rcu:	for freeing after lookups are done
+ * @state:	one byte per object, BS_SLAB_OBJ_*, right after @free_stack; a
+ *		free object's under the cache lock, a cached one's under its
+ *		magazine holder's lock, an allocated one's left by cmpxchg when
+ *		it is freed
+ * @free_stack:	indices of the free objects; cache lock
+ */
+struct bs_slab_page {
+	struct list_head list;
+	struct bs_slab_cache *cache;
+	void *base;
+	unsigned long pgoff;
+	unsigned int colour;
+	unsigned int inuse;
+	unsigned int nr_free;
+	struct rcu_head rcu;
+	u8 *state;
+	u16 free_stack[];
+};
+
+/*
+ * The flags for kernel memory a cache takes for itself: a cache made on a
+ * client's behalf (BS_SLAB_ACCOUNT) charges it to the memory cgroup of
+ * whoever makes it grow, as SLAB_ACCOUNT does.
+ */
+static inline gfp_t bs_slab_gfp(unsigned int cache_flags, gfp_t gfp)
+{
+	return cache_flags & BS_SLAB_ACCOUNT ? gfp | __GFP_ACCOUNT : gfp;
+}
+
+static inline u8 bs_slab_obj_state(u8 state)
+{
+	return state & BS_SLAB_OBJ_STATE;
+}
+
+/*
+ * Under the lock that owns the object in its present state. Only a report
+ * about a stray free (a cmpxchg of the REPORTED bit) can race with it, and
+ * all it can lose is that bit: a second report, never a state.
+ */
+static inline void bs_slab_set_state(u8 *state, u8 new)
+{
+	WRITE_ONCE(*state, (READ_ONCE(*state) & ~BS_SLAB_OBJ_STATE) | new);
+}
+
+/* The address of object @idx of a slab. */
+static inline void *bs_slab_obj(const struct bs_slab_page *sp,
+				unsigned int idx)
+{
+	const struct bs_slab_cache *cache = sp->cache;
+
+	return sp->base + idx * cache->size + cache->offset;
+}
+
+/* Count a failure or an error, where no lock is held. */
+static inline void bs_slab_count_failure(struct bs_slab_cache *cache,
+					 enum bs_slab_counter counter)
+{
+	atomic_long_inc(&cache->failures[counter]);
+}
+
+/* Count an allocation; under the lock of whoever holds @counters. */
+static inline void bs_slab_count_alloc(struct bs_slab_cache *cache,
+				       unsigned long *counters, size_t requested)
+{
+	counters[BS_SLAB_ALLOCS]++;
+	counters[BS_SLAB_BYTES_REQUESTED] += requested;
+	counters[BS_SLAB_BYTES_GRANTED] += cache->object_size;
+}
+
+/* slab.c */
+struct bs_slab_page *bs_slab_lookup(struct bs_slab *slab, const void *obj,
+				    unsigned int *idx);
+void bs_slab_put(struct bs_slab_cache *cache, void *obj,
+		 struct list_head *release);
+void *bs_slab_alloc(struct bs_slab_cache *cache, size_t requested);
+
+/* slab_magazine.c */
+int bs_slab_mag_init(struct bs_slab_cache *cache);
+void bs_slab_mag_fini(struct bs_slab_cache *cache);
+void *bs_slab_mag_alloc(struct bs_slab_cache *cache, size_t requested);
+int bs_slab_mag_free(struct bs_slab_cache *cache, struct bs_slab_page *sp,
+		     unsigned int idx, struct list_head *release);
+void bs_slab_mag_drain(struct bs_slab_cache *cache, struct list_head *release);
+unsigned long bs_slab_mag_objs(struct bs_slab_cache *cache);
+
+/* slab_debug.c */
+void bs_slab_debug_init_obj(struct bs_slab_cache *cache, u8 *obj);
+void bs_slab_debug_alloc(struct bs_slab_cache *cache, void *obj);
+void bs_slab_debug_free(struct bs_slab_page *sp, unsigned int idx);
+void bs_slab_debug_validate(struct bs_slab_page *sp, unsigned int idx);
+bool bs_slab_report(struct bs_slab_page *sp, unsigned int idx,
+		    const char *what, long at, int found);
+
+/* slab_kmalloc.c */
+int bs_slab_kmalloc_init(struct bs_slab *slab, unsigned int class_flags);
+
+#endif /* _BUDDYSLAB_SLAB_INTERNAL_H */

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * buddyslab slab size classes: memory of any size, as kmalloc() gives it.
+ *
+ * Thirteen object caches, 8 to BS_SLAB_MAX_CLASS bytes: the powers of two,
+ * naturally aligned, and 96 and 192, as the kernel's kmalloc caches. A
+ * request takes the smallest class that holds it; one larger than every
+ * class takes whole pages straight from the buddy, tagged
+ * BS_BUDDY_TAG_LARGE so that a free can tell them from anything else. The
+ * classes are ordinary caches (slab.c), made with the allocator and
+ * destroyed with it.
+ *
+ * Context: process context.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/printk.h>
+#include <linux/rcupdate.h>
+
+#include "slab_internal.h"
+
+static const unsigned int bs_slab_class_sizes[BS_SLAB_NR_CLASSES] = {
+	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, BS_SLAB_MAX_CLASS,
+};
+
+/* The smallest size class that holds @size bytes, or NULL. */
+static struct bs_slab_cache *bs_slab_class_of(struct bs_slab *slab, size_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < BS_SLAB_NR_CLASSES; i++)
+		if (size <= slab->classes[i]->object_size)
+			return slab->classes[i];
+	return NULL;
+}
+
+/**
+ * bs_slab_kmalloc_granted() - what bs_slab_kmalloc() would reserve
+ * @slab:	the slab allocator
+ * @size:	bytes, 1 to an arena's bytes
+ *
+ * Return: the bytes an allocation of @size takes.
+ */
+size_t bs_slab_kmalloc_granted(struct bs_slab *slab, size_t size)
+{
+	struct bs_slab_cache *cache = bs_slab_class_of(slab, size);
+
+	return cache ? cache->object_size : PAGE_SIZE << get_order(size);
+}
+
+/**
+ * bs_slab_kmalloc() - allocate memory of any size, as kmalloc() does
+ * @slab:	the slab allocator
+ * @size:	bytes, at least 1
+ * @granted:	out: bytes really reserved
+ *
+ * Sizes up to BS_SLAB_MAX_CLASS come from the smallest size class that
+ * fits; larger ones straight from the buddy, as whole pages.
+ *
+ * Context: process context.
+ * Return: the memory, or NULL if @size is 0, larger than an arena, or no
+ * memory can be had.
+ */
+void *bs_slab_kmalloc(struct bs_slab *slab, size_t size, size_t *granted)
+{
+	struct bs_slab_cache *cache;
+	unsigned long pgoff;
+	void *obj;
+
+	if (!size || size > BS_ARENA_BYTES)
+		return NULL;
+	cache = bs_slab_class_of(slab, size);
+	if (cache) {
+		obj = bs_slab_alloc(cache, size);
+		if (obj)
+			*granted = cache->object_size;
+		return obj;
+	}
+	if (bs_buddy_alloc(slab->buddy, get_order(size), BS_BUDDY_TAG_LARGE,
+			   &pgoff))
+		return NULL;
+	*granted = PAGE_SIZE << get_order(size);
+	return bs_buddy_addr(slab->buddy, pgoff);
+}
+
+/**
+ * bs_slab_kfree() - free what bs_slab_kmalloc() returned
+ * @slab:	the slab allocator
+ * @obj:	the memory: an object of a size class, or a large allocation
+ *
+ * Context: process context.
+ * Return: 0, or -EINVAL if @obj is neither an allocated object of a size
+ * class nor a large allocation (reported; nothing changes).
+ */
+int bs_slab_kfree(struct bs_slab *slab, void *obj)
+{
+	struct bs_slab_cache *cache = NULL;
+	struct bs_slab_page *sp;
+	unsigned long pgoff;
+	unsigned int idx;
+
+	/*
+	 * Only a size class outlives the RCU read side here: another cache
+	 * may be destroyed as soon as it is left.
+	 */
+	rcu_read_lock();
+	sp = bs_slab_lookup(slab, obj, &idx);
+	if (sp && bs_slab_class_of(slab, sp->cache->object_size) == sp->cache)
+		cache = sp->cache;
+	rcu_read_unlock();
+	if (cache)
+		return bs_slab_cache_free(cache, obj);
+
+	if (!bs_buddy_pgoff_of(slab->buddy, obj, &pgoff) &&
+	    !offset_in_page(obj) &&
+	    bs_buddy_block_tag(slab->buddy, pgoff) == BS_BUDDY_TAG_LARGE)
+		return bs_buddy_free(slab->buddy, pgoff);
+
+	pr_err_ratelimited("kfree of an address that is no allocation\n");
+	return -EINVAL;
+}
+
+/**
+ * bs_slab_kmalloc_init() - create the size classes of a slab allocator
+ * @slab:	the allocator, being set up
+ * @class_flags: BS_SLAB_* flags of the size-class caches
+ *
+ * Return: 0, or the error of the first class that could not be made (the
+ * classes made before it are destroyed).
+ */
+int bs_slab_kmalloc_init(struct bs_slab *slab, unsigned int class_flags)
+{
+	char name[BS_SLAB_NAME_LEN];
+	unsigned int i, size;
+
+	for (i = 0; i < BS_SLAB_NR_CLASSES; i++) {
+		struct bs_slab_cache *cache;
+
+		size = bs_slab_class_sizes[i];
+		snprintf(name, sizeof(name), "size-%u", size);
+		cache = bs_slab_cache_create(slab, name, size,
+					     is_power_of_2(size) ?
+					     min_t(unsigned int, size, PAGE_SIZE) : 0,
+					     class_flags, NULL);
+		if (IS_ERR(cache)) {
+			while (i--)
+				bs_slab_cache_destroy(slab->classes[i]);
+			return PTR_ERR(cache);
+		}
+		slab->classes[i] = cache;
+	}
+	return 0;
+}

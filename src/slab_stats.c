@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * buddyslab slab statistics: what the slab allocator tells of itself.
+ *
+ * Counters live where the events happen: each CPU counts its magazine hits
+ * and frees under its lock, each cache what reaches its slabs under the
+ * cache lock, and failures, counted where no lock is held, are atomic. So
+ * counting costs the fast path no atomic operation. A snapshot adds them
+ * up, one lock at a time: exact when nothing else runs, and never a stop
+ * of the allocator. Nothing here changes a cache.
+ *
+ * Context: process context.
+ */
+#include <linux/cpumask.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "fault.h"
+#include "slab_internal.h"
+
+const char *const bs_slab_counter_names[] = {
+	[BS_SLAB_ALLOCS]		= "allocs",
+	[BS_SLAB_FREES]			= "frees",
+	[BS_SLAB_MAG_HITS]		= "magazine_hits",
+	[BS_SLAB_MAG_MISSES]		= "magazine_misses",
+	[BS_SLAB_SLABS_CREATED]		= "slabs_created",
+	[BS_SLAB_SLABS_FREED]		= "slabs_freed",
+	[BS_SLAB_BYTES_REQUESTED]	= "bytes_requested",
+	[BS_SLAB_BYTES_GRANTED]		= "bytes_granted",
+	[BS_SLAB_ALLOC_FAILS]		= "alloc_fails",
+	[BS_SLAB_REDZONE_ERRORS]	= "redzone_errors",
+	[BS_SLAB_POISON_ERRORS]		= "poison_errors",
+	[BS_SLAB_DOUBLE_FREES]		= "double_frees",
+	[BS_SLAB_INVALID_FREES]		= "invalid_frees",
+};
+static_assert(ARRAY_SIZE(bs_slab_counter_names) == BS_SLAB_NR_COUNTERS);
+
+/**
+ * bs_slab_cache_pages() - what a cache holds of the buddy, and its room
+ * @cache:	the cache
+ * @free_objs:	out: free objects in its slabs, those in magazines not
+ *		counted
+ *
+ * One snapshot under the cache's lock: an allocation finds a free object
+ * without growing the cache if @free_objs is not 0 (and no one else
+ * allocates from it meanwhile).
+ *
+ * Return: the pages in the cache's slabs.
+ */
+unsigned long bs_slab_cache_pages(struct bs_slab_cache *cache,
+				  unsigned long *free_objs)
+{
+	unsigned long pages;
+
+	spin_lock(&cache->lock);
+	pages = cache->nr_slabs << cache->order;
+	*free_objs = cache->nr_slabs * cache->objects - cache->nr_active;
+	spin_unlock(&cache->lock);
+	return pages;
+}
+
+/**
+ * bs_slab_cache_stats() - take a snapshot of a cache
+ * @cache:	the cache
+ * @stats:	out: the snapshot; consistent when nothing else runs
+ */
+void bs_slab_cache_stats(struct bs_slab_cache *cache,
+			 struct bs_slab_cache_stats *stats)
+{
+	unsigned int c;
+	int cpu;
+
+	memset(stats, 0, sizeof(*stats));
+	for (c = 0; c < BS_SLAB_NR_COUNTERS; c++)
+		stats->counters[c] = atomic_long_read(&cache->failures[c]);
+	for_each_possible_cpu(cpu) {
+		struct bs_slab_cpu *sc = per_cpu_ptr(cache->cpu, cpu);
+
+		spin_lock(&sc->lock);
+		for (c = 0; c < BS_SLAB_NR_COUNTERS; c++)
+			stats->counters[c] += sc->counters[c];
+		spin_unlock(&sc->lock);
+	}
+	stats->magazine_objs = bs_slab_mag_objs(cache);
+
+	spin_lock(&cache->lock);
+	for (c = 0; c < BS_SLAB_NR_COUNTERS; c++)
+		stats->counters[c] += cache->counters[c];
+	stats->num_slabs = cache->nr_slabs;
+	stats->active_slabs = cache->nr_slabs - cache->nr_empty_slabs;
+	stats->num_objs = cache->nr_slabs * cache->objects;
+	stats->active_objs = cache->nr_active;
+	spin_unlock(&cache->lock);
+	stats->active_objs -= min(stats->active_objs, stats->magazine_objs);
+}
+
+/**
+ * bs_slab_walk_caches() - show every cache in turn to a walker
+ * @slab:	the slab allocator
+ * @walker:	its visit() is called with each cache and a snapshot of it,
+ *		with the list of caches locked (so it must not create or
+ *		destroy one)
+ *
+ * Context: process context.
+ * Return: 0, or -ENOMEM.
+ */
+int bs_slab_walk_caches(struct bs_slab *slab, struct bs_slab_walker *walker)
+{
+	struct bs_slab_cache_stats *stats;
+	struct bs_slab_cache *cache;
+
+	stats = bs_fault() ? NULL : kmalloc(sizeof(*stats), GFP_KERNEL);
+	if (!stats)
+		return -ENOMEM;
+	mutex_lock(&slab->caches_lock);
+	list_for_each_entry(cache, &slab->caches, list) {
+		bs_slab_cache_stats(cache, stats);
+		walker->visit(walker, cache, stats);
+	}
+	mutex_unlock(&slab->caches_lock);
+	kfree(stats);
+	return 0;
+}
