@@ -87,7 +87,8 @@ root=$work/initramfs
 log=$work/serial-$mode.log
 
 bs_build_module "$kdir" "$work/module"
-make -s -C "$BS_ROOT/tools" OUTPUT="$work/tools/"
+# -B: the binaries in the cache may come from another checkout.
+make -s -B -C "$BS_ROOT/tools" OUTPUT="$work/tools/"
 
 rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,lib,selftests}

@@ -73,25 +73,27 @@ TEST_F(dev, cache_bad_requests)
 {
 	struct buddyslab_stats before;
 	struct buddyslab_alloc req;
-	uint32_t id, theirs;
+	uint32_t id, first, theirs;
 	int other = open(BS_DEVICE, O_RDWR);
 
 	ASSERT_LE(0, other);
+	/* Ids count per file: theirs is their second, which is none of ours. */
+	ASSERT_EQ(0, bs_cache_create(other, "selftest-first", 64, 0, 0, &first));
 	ASSERT_EQ(0, bs_cache_create(other, "selftest-theirs", 64, 0, 0,
 				     &theirs));
 	ASSERT_EQ(0, bs_cache_create(self->fd, "selftest-mine", 64, 0, 0, &id));
+	ASSERT_NE(theirs, id);
 	ASSERT_EQ(0, bs_stats(self->fd, &before));
 
-	if (theirs != id) {
-		EXPECT_EQ(-ENOENT, bs_alloc(self->fd, BUDDYSLAB_ALLOC_SLAB, 8, theirs, 0, &req));
-		EXPECT_EQ(-ENOENT, bs_cache_destroy(self->fd, theirs));
-	}
+	EXPECT_EQ(-ENOENT, bs_alloc(self->fd, BUDDYSLAB_ALLOC_SLAB, 8, theirs, 0, &req));
+	EXPECT_EQ(-ENOENT, bs_cache_destroy(self->fd, theirs));
 	EXPECT_EQ(-EINVAL, bs_alloc(self->fd, BUDDYSLAB_ALLOC_SLAB, 65, id, 0, &req));
 	EXPECT_EQ(-EINVAL, bs_alloc(self->fd, BUDDYSLAB_ALLOC_SLAB, 0, id, 0, &req));
 	bs_expect_stats_unchanged(_metadata, self->fd, &before);
 
 	/* Closing a file destroys its caches. */
 	close(other);
+	EXPECT_EQ(0, slabinfo_has("selftest-first"));
 	EXPECT_EQ(0, slabinfo_has("selftest-theirs"));
 	EXPECT_EQ(0, bs_cache_destroy(self->fd, id));
 }
