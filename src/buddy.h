@@ -176,4 +176,28 @@ static inline unsigned long bs_buddy_total_pages(const struct bs_buddy *buddy)
 	return buddy->nr_arenas * BS_ARENA_PAGES;
 }
 
+/**
+ * bs_buddy_nr_arenas() - arenas of a buddy allocator
+ * @buddy:	the allocator
+ *
+ * Return: how many arenas it manages; arena i starts at page
+ * i * BS_ARENA_PAGES.
+ */
+static inline unsigned int bs_buddy_nr_arenas(const struct bs_buddy *buddy)
+{
+	return buddy->nr_arenas;
+}
+
+/**
+ * bs_buddy_granted() - what an allocation of some size really reserves
+ * @size:	bytes asked for, at least 1
+ *
+ * Return: the bytes of the block of order get_order(@size), the one that
+ * holds @size.
+ */
+static inline size_t bs_buddy_granted(size_t size)
+{
+	return PAGE_SIZE << get_order(size);
+}
+
 #endif /* _BUDDYSLAB_BUDDY_H */

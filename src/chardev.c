@@ -34,12 +34,19 @@
  * sure to find them.) Memory handed to a client is always cleared first,
  * so no client ever sees what another one left behind.
  *
- * ioctls are dispatched on _IOC_NR through a table, as dma-heap does. The
- * argument is copied into a kernel buffer of the driver's structure size:
- * a smaller structure from an older client must still hold the first
- * published version of the structure; a larger one from a newer client is
- * accepted only if every byte past the driver's size is zero (-E2BIG
- * otherwise), so a client never silently loses a field it set.
+ * The three allocators are one table, by BUDDYSLAB_ALLOC_*: what one
+ * would grant a request (worked out without asking it, for the quotas),
+ * how to reserve it and how to give it back. The rest of the device never
+ * tells them apart.
+ *
+ * ioctls are dispatched on _IOC_NR through a table of handlers, as
+ * drm_ioctl() does. The argument is copied into a kernel buffer of the
+ * driver's structure size by copy_struct_from_user(): a smaller structure
+ * from an older client must still hold the first published version of the
+ * structure; a larger one from a newer client is accepted only if every
+ * byte past the driver's size is zero (-E2BIG otherwise), so a client never
+ * silently loses a field it set. What is written back stops at the smaller
+ * of the two sizes.
  *
  * mmap maps a page-aligned, page-sized allocation of this file, shared,
  * from its start and no longer than it; each mapping counts on its
@@ -141,11 +148,14 @@ struct bs_chardev_file {
 	u64 bytes;
 };
 
+struct bs_chardev_allocator;
+
 /**
  * struct bs_chardev_alloc - one allocation made through the device
  * @node:	in the file's by_offset; under the file's lock
- * @allocator:	BUDDYSLAB_ALLOC_*; this and the fields up to @charged are
- *		set before the record is in the file's tables, and immutable
+ * @allocator:	what serves it, from BUDDYSLAB_ALLOC_*; this and the fields
+ *		up to @charged are set before the record is in the file's
+ *		tables, and immutable
  * @cache:	for a slab allocation from a cache of the file, the cache
  * @mem:	its kernel address; never shown to userspace
  * @offset:	its offset in the device's linear space
@@ -162,7 +172,7 @@ struct bs_chardev_file {
  */
 struct bs_chardev_alloc {
 	struct rb_node node;
-	u32 allocator;
+	const struct bs_chardev_allocator *allocator;
 	struct bs_chardev_cache *cache;
 	void *mem;
 	u64 offset;
@@ -170,6 +180,29 @@ struct bs_chardev_alloc {
 	u64 charged;
 	atomic_t mapped;
 	atomic_t pinned;
+};
+
+/**
+ * struct bs_chardev_allocator - how the device uses one allocator
+ * @granted:	checks the fields of a request that only this allocator
+ *		reads, asking it nothing, and sets what it would grant
+ *		(@alloc's granted, and cache for a cache of the file):
+ *		0, -EINVAL for a request it cannot take, or -ENOENT for an
+ *		unknown cache
+ * @reserve:	reserves a checked request; sets @granted to what the
+ *		allocator itself says it reserved. Returns the memory, or
+ *		NULL
+ * @unreserve:	gives an allocation's memory back: 0, or the allocator's
+ *		refusal
+ */
+struct bs_chardev_allocator {
+	int (*granted)(struct bs_chardev_file *bf,
+		       const struct buddyslab_alloc *req,
+		       struct bs_chardev_alloc *alloc);
+	void *(*reserve)(struct buddyslab *bs, const struct buddyslab_alloc *req,
+			 const struct bs_chardev_alloc *alloc, size_t *granted);
+	int (*unreserve)(struct buddyslab *bs,
+			 const struct bs_chardev_alloc *alloc);
 };
 
 /* ---- Users and quotas ---------------------------------------------------- */
@@ -378,27 +411,6 @@ static void bs_chardev_index(struct bs_chardev_file *bf,
 	rb_insert_color(&alloc->node, &bf->by_offset);
 }
 
-/* Give an allocation's memory back to its allocator. */
-static void bs_chardev_unreserve(struct bs_chardev_file *bf,
-				 const struct bs_chardev_alloc *alloc)
-{
-	struct buddyslab *bs = bf->bs;
-
-	switch (alloc->allocator) {
-	case BUDDYSLAB_ALLOC_BUDDY:
-		WARN_ON(bs_buddy_free(&bs->buddy, alloc->offset >> PAGE_SHIFT));
-		break;
-	case BUDDYSLAB_ALLOC_SLAB:
-		WARN_ON(alloc->cache ?
-			bs_slab_cache_free(alloc->cache->cache, alloc->mem) :
-			bs_slab_kfree(&bs->slab, alloc->mem));
-		break;
-	case BUDDYSLAB_ALLOC_FIT:
-		WARN_ON(bs_fit_free(&bs->fit, alloc->mem));
-		break;
-	}
-}
-
 /* Drop a record the file's tables no longer hold, and its memory. */
 static void bs_chardev_release_alloc(struct bs_chardev_file *bf,
 				     struct bs_chardev_alloc *alloc)
@@ -406,7 +418,7 @@ static void bs_chardev_release_alloc(struct bs_chardev_file *bf,
 	lockdep_assert_held(&bf->lock);
 
 	rb_erase(&alloc->node, &bf->by_offset);
-	bs_chardev_unreserve(bf, alloc);
+	WARN_ON(alloc->allocator->unreserve(bf->bs, alloc));
 	bs_chardev_uncharge(bf, alloc->charged, 1);
 	if (alloc->cache)
 		bs_chardev_cache_recharge(bf, alloc->cache);
@@ -460,19 +472,91 @@ static int bs_chardev_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static int bs_chardev_info(struct bs_chardev_file *bf,
-			   struct buddyslab_info *info)
+static int bs_chardev_info(struct bs_chardev_file *bf, void *arg)
 {
+	struct buddyslab_info *info = arg;
 	struct buddyslab *bs = bf->bs;
 
 	info->abi_version = BUDDYSLAB_ABI_VERSION;
 	info->page_size = PAGE_SIZE;
 	info->max_order = BS_BUDDY_MAX_ORDER;
-	info->nr_arenas = bs->buddy.nr_arenas;
+	info->nr_arenas = bs_buddy_nr_arenas(&bs->buddy);
 	info->arena_bytes = BS_ARENA_BYTES;
 	info->region_bytes = bs_region_bytes(&bs->region);
 	info->free_bytes = (u64)bs_buddy_free_pages(&bs->buddy) << PAGE_SHIFT;
 	return 0;
+}
+
+/* ---- Allocators ---------------------------------------------------------- */
+
+static int bs_chardev_buddy_granted(struct bs_chardev_file *bf,
+				    const struct buddyslab_alloc *req,
+				    struct bs_chardev_alloc *alloc)
+{
+	if (req->cache_id || req->policy)
+		return -EINVAL;
+	alloc->granted = bs_buddy_granted(req->size);
+	return 0;
+}
+
+static void *bs_chardev_buddy_reserve(struct buddyslab *bs,
+				      const struct buddyslab_alloc *req,
+				      const struct bs_chardev_alloc *alloc,
+				      size_t *granted)
+{
+	unsigned long pgoff;
+
+	if (bs_buddy_alloc(&bs->buddy, get_order(req->size),
+			   BS_BUDDY_TAG_DIRECT, &pgoff))
+		return NULL;
+	*granted = bs_buddy_granted(req->size);
+	return bs_buddy_addr(&bs->buddy, pgoff);
+}
+
+static int bs_chardev_buddy_unreserve(struct buddyslab *bs,
+				      const struct bs_chardev_alloc *alloc)
+{
+	return bs_buddy_free(&bs->buddy, alloc->offset >> PAGE_SHIFT);
+}
+
+/* The size classes (cache id 0), or a cache of the file. */
+static int bs_chardev_slab_granted(struct bs_chardev_file *bf,
+				   const struct buddyslab_alloc *req,
+				   struct bs_chardev_alloc *alloc)
+{
+	lockdep_assert_held(&bf->lock);
+
+	if (req->policy)
+		return -EINVAL;
+	if (!req->cache_id) {
+		alloc->granted = bs_slab_kmalloc_granted(&bf->bs->slab,
+							 req->size);
+		return 0;
+	}
+	alloc->cache = xa_load(&bf->caches, req->cache_id);
+	if (!alloc->cache)
+		return -ENOENT;
+	alloc->granted = alloc->cache->cache->object_size;
+	return req->size > alloc->granted ? -EINVAL : 0;
+}
+
+static void *bs_chardev_slab_reserve(struct buddyslab *bs,
+				     const struct buddyslab_alloc *req,
+				     const struct bs_chardev_alloc *alloc,
+				     size_t *granted)
+{
+	if (!alloc->cache)
+		return bs_slab_kmalloc(&bs->slab, req->size, granted);
+	*granted = alloc->cache->cache->object_size;
+	return bs_slab_cache_alloc(alloc->cache->cache);
+}
+
+static int bs_chardev_slab_unreserve(struct buddyslab *bs,
+				     const struct bs_chardev_alloc *alloc)
+{
+	if (alloc->cache)
+		return bs_slab_cache_free(alloc->cache->cache, alloc->mem);
+	return bs_slab_kfree(&bs->slab, alloc->mem);
 }
 
 /* The fit policies of the ABI, BUDDYSLAB_FIT_* - 1, as the allocator's. */
@@ -485,6 +569,51 @@ static const enum bs_fit_policy bs_chardev_fit_policies[] = {
 static_assert(ARRAY_SIZE(bs_chardev_fit_policies) == BS_FIT_NR_POLICIES);
 static_assert(BS_FIT_NR_POLICIES == BUDDYSLAB_FIT_POLICIES);
 
+static int bs_chardev_fit_granted(struct bs_chardev_file *bf,
+				  const struct buddyslab_alloc *req,
+				  struct bs_chardev_alloc *alloc)
+{
+	if (req->cache_id || !req->policy ||
+	    req->policy > BS_FIT_NR_POLICIES)
+		return -EINVAL;
+	alloc->granted = bs_fit_granted(req->size);
+	return 0;
+}
+
+static void *bs_chardev_fit_reserve(struct buddyslab *bs,
+				    const struct buddyslab_alloc *req,
+				    const struct bs_chardev_alloc *alloc,
+				    size_t *granted)
+{
+	return bs_fit_alloc(&bs->fit, req->size, 0,
+			    bs_chardev_fit_policies[req->policy - 1], granted);
+}
+
+static int bs_chardev_fit_unreserve(struct buddyslab *bs,
+				    const struct bs_chardev_alloc *alloc)
+{
+	return bs_fit_free(&bs->fit, alloc->mem);
+}
+
+/* The allocators by BUDDYSLAB_ALLOC_*. */
+static const struct bs_chardev_allocator bs_chardev_allocators[] = {
+	[BUDDYSLAB_ALLOC_BUDDY] = {
+		.granted	= bs_chardev_buddy_granted,
+		.reserve	= bs_chardev_buddy_reserve,
+		.unreserve	= bs_chardev_buddy_unreserve,
+	},
+	[BUDDYSLAB_ALLOC_SLAB] = {
+		.granted	= bs_chardev_slab_granted,
+		.reserve	= bs_chardev_slab_reserve,
+		.unreserve	= bs_chardev_slab_unreserve,
+	},
+	[BUDDYSLAB_ALLOC_FIT] = {
+		.granted	= bs_chardev_fit_granted,
+		.reserve	= bs_chardev_fit_reserve,
+		.unreserve	= bs_chardev_fit_unreserve,
+	},
+};
+
 /*
  * Check a request and work out what it would reserve and be charged,
  * asking no allocator anything. Returns 0, -EINVAL for a request its
@@ -494,7 +623,8 @@ static int bs_chardev_check(struct bs_chardev_file *bf,
 			    const struct buddyslab_alloc *req,
 			    struct bs_chardev_alloc *alloc)
 {
-	struct buddyslab *bs = bf->bs;
+	const struct bs_chardev_allocator *allocator;
+	int ret;
 
 	lockdep_assert_held(&bf->lock);
 
@@ -502,43 +632,22 @@ static int bs_chardev_check(struct bs_chardev_file *bf,
 		return -EINVAL;
 	if (!req->size || req->size > BS_ARENA_BYTES)
 		return -EINVAL;
-	alloc->allocator = req->allocator;
-	alloc->cache = NULL;
-
-	switch (req->allocator) {
-	case BUDDYSLAB_ALLOC_BUDDY:
-		if (req->cache_id || req->policy)
-			return -EINVAL;
-		alloc->granted = PAGE_SIZE << get_order(req->size);
-		break;
-	case BUDDYSLAB_ALLOC_SLAB:
-		if (req->policy)
-			return -EINVAL;
-		if (!req->cache_id) {
-			alloc->granted = bs_slab_kmalloc_granted(&bs->slab, req->size);
-			break;
-		}
-		alloc->cache = xa_load(&bf->caches, req->cache_id);
-		if (!alloc->cache)
-			return -ENOENT;
-		if (req->size > alloc->cache->cache->object_size)
-			return -EINVAL;
-		alloc->granted = alloc->cache->cache->object_size;
-		break;
-	case BUDDYSLAB_ALLOC_FIT:
-		if (req->cache_id || !req->policy ||
-		    req->policy > BS_FIT_NR_POLICIES)
-			return -EINVAL;
-		alloc->granted = bs_fit_granted(req->size);
-		break;
-	default:
+	if (req->allocator >= ARRAY_SIZE(bs_chardev_allocators))
 		return -EINVAL;
-	}
+	allocator = &bs_chardev_allocators[array_index_nospec(req->allocator,
+				ARRAY_SIZE(bs_chardev_allocators))];
+	if (!allocator->granted)
+		return -EINVAL;
+	alloc->allocator = allocator;
+	alloc->cache = NULL;
+	ret = allocator->granted(bf, req, alloc);
+	if (ret)
+		return ret;
 	alloc->charged = alloc->cache ? 0 : alloc->granted;
 	return 0;
 }
 
-/* Reserve what a checked request asks for. */
+/* Reserve what a checked request asks for, and place it in the device. */
 static int bs_chardev_reserve(struct bs_chardev_file *bf,
 			      const struct buddyslab_alloc *req,
 			      struct bs_chardev_alloc *alloc)
@@ -547,34 +656,50 @@ static int bs_chardev_reserve(struct bs_chardev_file *bf,
 	unsigned long pgoff;
 	size_t granted;
 
-	switch (req->allocator) {
-	case BUDDYSLAB_ALLOC_BUDDY:
-		if (bs_buddy_alloc(&bs->buddy, get_order(req->size),
-				   BS_BUDDY_TAG_DIRECT, &pgoff))
-			return -ENOMEM;
-		alloc->mem = bs_buddy_addr(&bs->buddy, pgoff);
-		break;
-	case BUDDYSLAB_ALLOC_SLAB:
-		alloc->mem = alloc->cache ?
-			     bs_slab_cache_alloc(alloc->cache->cache) :
-			     bs_slab_kmalloc(&bs->slab, req->size, &granted);
-		break;
-	case BUDDYSLAB_ALLOC_FIT:
-		alloc->mem = bs_fit_alloc(&bs->fit, req->size, 0,
-					  bs_chardev_fit_policies[req->policy - 1],
-					  &granted);
-		break;
-	}
+	alloc->mem = alloc->allocator->reserve(bs, req, alloc, &granted);
 	if (!alloc->mem)
 		return -ENOMEM;
+	/* What the check foresaw was charged, and bounds every access. */
+	WARN_ON_ONCE(granted != alloc->granted);
 	WARN_ON(bs_buddy_pgoff_of(&bs->buddy, alloc->mem, &pgoff));
 	alloc->offset = ((u64)pgoff << PAGE_SHIFT) + offset_in_page(alloc->mem);
 	return 0;
 }
 
-static int bs_chardev_alloc(struct bs_chardev_file *bf,
-			    struct buddyslab_alloc *req)
+/*
+ * The record of a checked request, in the file's table under a new handle
+ * and in no other yet: the file's lock hides it, half-made. Returns it, or
+ * an error pointer.
+ */
+static struct bs_chardev_alloc *
+bs_chardev_record(struct bs_chardev_file *bf,
+		  const struct bs_chardev_alloc *checked, u32 *handle)
 {
+	struct bs_chardev_alloc *alloc;
+	int ret;
+
+	lockdep_assert_held(&bf->lock);
+
+	alloc = bs_fault() ? NULL : kzalloc(sizeof(*alloc), GFP_KERNEL_ACCOUNT);
+	if (!alloc)
+		return ERR_PTR(-ENOMEM);
+	alloc->allocator = checked->allocator;
+	alloc->cache = checked->cache;
+	alloc->granted = checked->granted;
+	alloc->charged = checked->charged;
+	ret = bs_fault() ? -ENOMEM :
+	      xa_alloc_cyclic(&bf->allocs, handle, alloc, xa_limit_32b,
+			      &bf->next_handle, GFP_KERNEL_ACCOUNT);
+	if (ret < 0) {
+		kfree(alloc);
+		return ERR_PTR(ret);
+	}
+	return alloc;
+}
+
+static int bs_chardev_alloc(struct bs_chardev_file *bf, void *arg)
+{
+	struct buddyslab_alloc *req = arg;
 	struct bs_chardev_alloc checked, *alloc;
 	u64 room = 0;
 	u32 handle;
@@ -582,8 +707,7 @@ static int bs_chardev_alloc(struct bs_chardev_file *bf,
 
 	/*
 	 * Checked, charged, recorded and given a handle before the allocator
-	 * is asked: whatever fails, fails before it, and leaves nothing. The
-	 * handle is taken while the file's lock hides the half-made record.
+	 * is asked: whatever fails, fails before it, and leaves nothing.
 	 */
 	mutex_lock(&bf->lock);
 	ret = bs_chardev_check(bf, req, &checked);
@@ -594,19 +718,10 @@ static int bs_chardev_alloc(struct bs_chardev_file *bf,
 	ret = bs_chardev_charge(bf, checked.charged + room, 1);
 	if (ret)
 		goto err_unlock;
-	ret = -ENOMEM;
-	alloc = bs_fault() ? NULL : kzalloc(sizeof(*alloc), GFP_KERNEL_ACCOUNT);
-	if (!alloc)
+	alloc = bs_chardev_record(bf, &checked, &handle);
+	ret = PTR_ERR_OR_ZERO(alloc);
+	if (ret)
 		goto err_uncharge;
-	alloc->allocator = checked.allocator;
-	alloc->cache = checked.cache;
-	alloc->granted = checked.granted;
-	alloc->charged = checked.charged;
-	ret = bs_fault() ? -ENOMEM :
-	      xa_alloc_cyclic(&bf->allocs, &handle, alloc, xa_limit_32b,
-			      &bf->next_handle, GFP_KERNEL_ACCOUNT);
-	if (ret < 0)
-		goto err_free;
 	ret = bs_chardev_reserve(bf, req, alloc);
 	if (ret)
 		goto err_erase;
@@ -626,7 +741,6 @@ static int bs_chardev_alloc(struct bs_chardev_file *bf,
 
 err_erase:
 	xa_erase(&bf->allocs, handle);
-err_free:
 	kfree(alloc);
 err_uncharge:
 	bs_chardev_uncharge(bf, checked.charged + room, 1);
@@ -637,15 +751,16 @@ err_unlock:
 	return ret;
 }
 
-static int bs_chardev_free(struct bs_chardev_file *bf, u64 handle)
+static int bs_chardev_free(struct bs_chardev_file *bf, void *arg)
 {
+	const struct buddyslab_free *req = arg;
 	struct bs_chardev_alloc *alloc;
 	int ret = 0;
 
-	if (!handle || handle > U32_MAX)
+	if (!req->handle || req->handle > U32_MAX)
 		return -ENOENT;
 	mutex_lock(&bf->lock);
-	alloc = xa_load(&bf->allocs, handle);
+	alloc = xa_load(&bf->allocs, req->handle);
 	/*
 	 * Mapped, or being copied: busy. The acquire pairs with the barrier
 	 * in bs_chardev_unpin(): the last copy is over before the free.
@@ -656,11 +771,24 @@ static int bs_chardev_free(struct bs_chardev_file *bf, u64 handle)
 		 atomic_read_acquire(&alloc->pinned))
 		ret = -EBUSY;
 	if (!ret) {
-		xa_erase(&bf->allocs, handle);
+		xa_erase(&bf->allocs, req->handle);
 		bs_chardev_release_alloc(bf, alloc);
 	}
 	mutex_unlock(&bf->lock);
 	return ret;
+}
+
+/*
+ * Free an allocation whose handle could not be written back: the client
+ * cannot learn it. (Unless another thread has mapped or is copying the
+ * allocation, having guessed its offset: the file keeps it until close.)
+ */
+static void bs_chardev_alloc_undo(struct bs_chardev_file *bf, const void *arg)
+{
+	const struct buddyslab_alloc *req = arg;
+	struct buddyslab_free free = { .handle = req->handle };
+
+	bs_chardev_free(bf, &free);
 }
 
 /* A name for slabinfo: printable, no spaces, NUL-terminated, not empty. */
@@ -677,9 +805,9 @@ static bool bs_chardev_cache_name_ok(const char *name)
 	return true;
 }
 
-static int bs_chardev_cache_create(struct bs_chardev_file *bf,
-				   struct buddyslab_cache_create *req)
+static int bs_chardev_cache_create(struct bs_chardev_file *bf, void *arg)
 {
+	struct buddyslab_cache_create *req = arg;
 	/* Its kernel memory is charged to the client's memory cgroup. */
 	unsigned int flags = BS_SLAB_ACCOUNT;
 	struct buddyslab *bs = bf->bs;
@@ -737,9 +865,9 @@ err_unlock:
 	return ret;
 }
 
-static int bs_chardev_cache_destroy(struct bs_chardev_file *bf,
-				    const struct buddyslab_cache_destroy *req)
+static int bs_chardev_cache_destroy(struct bs_chardev_file *bf, void *arg)
 {
+	const struct buddyslab_cache_destroy *req = arg;
 	struct bs_chardev_cache *c;
 	int ret;
 
@@ -758,13 +886,23 @@ static int bs_chardev_cache_destroy(struct bs_chardev_file *bf,
 	return ret;
 }
 
+/* Destroy a cache whose id could not be written back. */
+static void bs_chardev_cache_create_undo(struct bs_chardev_file *bf,
+					 const void *arg)
+{
+	const struct buddyslab_cache_create *req = arg;
+	struct buddyslab_cache_destroy destroy = { .cache_id = req->cache_id };
+
+	bs_chardev_cache_destroy(bf, &destroy);
+}
+
 /*
  * Run a batch's operations in order until one fails. Returns 0 if all were
  * done, else that one's error; @req->nr_done counts those done.
  */
-static int bs_chardev_batch(struct bs_chardev_file *bf,
-			    struct buddyslab_batch *req)
+static int bs_chardev_batch(struct bs_chardev_file *bf, void *arg)
 {
+	struct buddyslab_batch *req = arg;
 	struct buddyslab_batch_op __user *uops = u64_to_user_ptr(req->ops);
 	struct buddyslab_batch_op op;
 	int ret = 0;
@@ -781,16 +919,15 @@ static int bs_chardev_batch(struct bs_chardev_file *bf,
 			op.result = bs_chardev_alloc(bf, &op.alloc);
 			break;
 		case BUDDYSLAB_BATCH_FREE:
-			op.result = bs_chardev_free(bf, op.free.handle);
+			op.result = bs_chardev_free(bf, &op.free);
 			break;
 		default:
 			op.result = -EINVAL;
 			break;
 		}
 		if (copy_to_user(&uops[req->nr_done], &op, sizeof(op))) {
-			/* The client cannot learn the handle: undo. */
 			if (op.op == BUDDYSLAB_BATCH_ALLOC && !op.result)
-				bs_chardev_free(bf, op.alloc.handle);
+				bs_chardev_alloc_undo(bf, &op.alloc);
 			return op.result ?: -EFAULT;
 		}
 		if (op.result) {
@@ -868,9 +1005,9 @@ static void bs_chardev_fit_stats(struct bs_fit *fit,
 	}
 }
 
-static int bs_chardev_stats(struct bs_chardev_file *bf,
-			    struct buddyslab_stats *out)
+static int bs_chardev_stats(struct bs_chardev_file *bf, void *arg)
 {
+	struct buddyslab_stats *out = arg;
 	struct bs_chardev_slab_walker walker = {
 		.walker.visit = bs_chardev_slab_cache_stats,
 		.out = &out->slab,
@@ -912,132 +1049,128 @@ static int bs_chardev_stats(struct bs_chardev_file *bf,
 	return bs_slab_walk_caches(&bf->bs->slab, &walker.walker);
 }
 
-union bs_chardev_arg {
-	struct buddyslab_info info;
-	struct buddyslab_alloc alloc;
-	struct buddyslab_free free;
-	struct buddyslab_cache_create cache_create;
-	struct buddyslab_cache_destroy cache_destroy;
-	struct buddyslab_batch batch;
-	struct buddyslab_stats stats;
-};
-
-/* The ioctls by number, with the size of their first published version. */
-static const struct {
+/**
+ * struct bs_chardev_ioctl_desc - one ioctl of the device
+ * @cmd:	its command: number, direction and the driver's structure size
+ * @min_size:	the size of the first published version of the structure
+ * @handler:	does the request, on the structure in kernel memory
+ * @undo:	undoes what a request that succeeded made, when the client
+ *		cannot learn it: the structure cannot be written back
+ * @out_on_error: the structure is written back even when @handler fails
+ */
+struct bs_chardev_ioctl_desc {
 	unsigned int cmd;
 	unsigned int min_size;
-} bs_chardev_ioctls[] = {
-	[_IOC_NR(BUDDYSLAB_IOC_INFO)] = {
-		BUDDYSLAB_IOC_INFO,
-		offsetofend(struct buddyslab_info, free_bytes) },
-	[_IOC_NR(BUDDYSLAB_IOC_ALLOC)] = {
-		BUDDYSLAB_IOC_ALLOC,
-		offsetofend(struct buddyslab_alloc, granted) },
-	[_IOC_NR(BUDDYSLAB_IOC_FREE)] = {
-		BUDDYSLAB_IOC_FREE,
-		offsetofend(struct buddyslab_free, handle) },
-	[_IOC_NR(BUDDYSLAB_IOC_CACHE_CREATE)] = {
-		BUDDYSLAB_IOC_CACHE_CREATE,
-		offsetofend(struct buddyslab_cache_create, cache_id) },
-	[_IOC_NR(BUDDYSLAB_IOC_CACHE_DESTROY)] = {
-		BUDDYSLAB_IOC_CACHE_DESTROY,
-		offsetofend(struct buddyslab_cache_destroy, __pad) },
-	[_IOC_NR(BUDDYSLAB_IOC_BATCH)] = {
-		BUDDYSLAB_IOC_BATCH,
-		offsetofend(struct buddyslab_batch, nr_done) },
-	[_IOC_NR(BUDDYSLAB_IOC_STATS)] = {
-		BUDDYSLAB_IOC_STATS,
-		offsetofend(struct buddyslab_stats, buddy) },
+	int (*handler)(struct bs_chardev_file *bf, void *arg);
+	void (*undo)(struct bs_chardev_file *bf, const void *arg);
+	bool out_on_error;
 };
 
-static long bs_chardev_ioctl(struct file *file, unsigned int ucmd,
+/* The ioctls by number, as drm_ioctl() has them. */
+static const struct bs_chardev_ioctl_desc bs_chardev_ioctls[] = {
+	[_IOC_NR(BUDDYSLAB_IOC_INFO)] = {
+		.cmd		= BUDDYSLAB_IOC_INFO,
+		.min_size	= offsetofend(struct buddyslab_info, free_bytes),
+		.handler	= bs_chardev_info,
+	},
+	[_IOC_NR(BUDDYSLAB_IOC_ALLOC)] = {
+		.cmd		= BUDDYSLAB_IOC_ALLOC,
+		.min_size	= offsetofend(struct buddyslab_alloc, granted),
+		.handler	= bs_chardev_alloc,
+		.undo		= bs_chardev_alloc_undo,
+	},
+	[_IOC_NR(BUDDYSLAB_IOC_FREE)] = {
+		.cmd		= BUDDYSLAB_IOC_FREE,
+		.min_size	= offsetofend(struct buddyslab_free, handle),
+		.handler	= bs_chardev_free,
+	},
+	[_IOC_NR(BUDDYSLAB_IOC_CACHE_CREATE)] = {
+		.cmd		= BUDDYSLAB_IOC_CACHE_CREATE,
+		.min_size	= offsetofend(struct buddyslab_cache_create,
+					      cache_id),
+		.handler	= bs_chardev_cache_create,
+		.undo		= bs_chardev_cache_create_undo,
+	},
+	[_IOC_NR(BUDDYSLAB_IOC_CACHE_DESTROY)] = {
+		.cmd		= BUDDYSLAB_IOC_CACHE_DESTROY,
+		.min_size	= offsetofend(struct buddyslab_cache_destroy,
+					      __pad),
+		.handler	= bs_chardev_cache_destroy,
+	},
+	[_IOC_NR(BUDDYSLAB_IOC_BATCH)] = {
+		.cmd		= BUDDYSLAB_IOC_BATCH,
+		.min_size	= offsetofend(struct buddyslab_batch, nr_done),
+		.handler	= bs_chardev_batch,
+		/* How far it got is news even when it stopped short. */
+		.out_on_error	= true,
+	},
+	[_IOC_NR(BUDDYSLAB_IOC_STATS)] = {
+		.cmd		= BUDDYSLAB_IOC_STATS,
+		.min_size	= offsetofend(struct buddyslab_stats, buddy),
+		.handler	= bs_chardev_stats,
+	},
+};
+
+/* The ioctl @cmd is, or NULL: another magic, number or direction. */
+static const struct bs_chardev_ioctl_desc *bs_chardev_ioctl_find(unsigned int cmd)
+{
+	const struct bs_chardev_ioctl_desc *ioc;
+	unsigned int nr = _IOC_NR(cmd);
+
+	if (_IOC_TYPE(cmd) != BUDDYSLAB_IOC_MAGIC ||
+	    nr >= ARRAY_SIZE(bs_chardev_ioctls))
+		return NULL;
+	ioc = &bs_chardev_ioctls[array_index_nospec(nr,
+					ARRAY_SIZE(bs_chardev_ioctls))];
+	if (!ioc->handler || _IOC_DIR(cmd) != _IOC_DIR(ioc->cmd))
+		return NULL;
+	return ioc;
+}
+
+static long bs_chardev_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
+	const struct bs_chardev_ioctl_desc *ioc = bs_chardev_ioctl_find(cmd);
 	struct bs_chardev_file *bf = file->private_data;
 	void __user *uarg = (void __user *)arg;
-	unsigned int nr = _IOC_NR(ucmd);
-	unsigned int kcmd, usize, ksize;
-	union bs_chardev_arg *karg;
+	unsigned int usize = _IOC_SIZE(cmd), ksize;
 	u64 stack_karg[16];
+	void *karg;
 	int ret;
 
-	if (_IOC_TYPE(ucmd) != BUDDYSLAB_IOC_MAGIC ||
-	    nr >= ARRAY_SIZE(bs_chardev_ioctls))
+	if (!ioc)
 		return -ENOTTY;
-	nr = array_index_nospec(nr, ARRAY_SIZE(bs_chardev_ioctls));
-	kcmd = bs_chardev_ioctls[nr].cmd;
-	if (!kcmd || _IOC_DIR(ucmd) != _IOC_DIR(kcmd))
-		return -ENOTTY;
-	usize = _IOC_SIZE(ucmd);
-	ksize = _IOC_SIZE(kcmd);
-	if (usize < bs_chardev_ioctls[nr].min_size)
+	if (usize < ioc->min_size)
 		return -EINVAL;
+	ksize = _IOC_SIZE(ioc->cmd);
 
 	/* Small arguments live on the stack, large ones (STATS) on the heap. */
-	karg = (void *)stack_karg;
+	karg = stack_karg;
 	if (ksize > sizeof(stack_karg)) {
 		karg = bs_fault() ? NULL : kmalloc(ksize, GFP_KERNEL);
 		if (!karg)
 			return -ENOMEM;
 	}
-	memset(karg, 0, ksize);
-	ret = 0;
-	if (_IOC_DIR(kcmd) & _IOC_WRITE) {
-		if (copy_from_user(karg, uarg, min(usize, ksize)))
-			ret = -EFAULT;
-		else if (usize > ksize)
-			ret = check_zeroed_user(uarg + ksize, usize - ksize) ?: -E2BIG;
-		if (ret < 0)
+	if (_IOC_DIR(ioc->cmd) & _IOC_WRITE) {
+		ret = copy_struct_from_user(karg, ksize, uarg, usize);
+		if (ret)
 			goto out;
+	} else {
+		memset(karg, 0, ksize);
 	}
 
-	switch (kcmd) {
-	case BUDDYSLAB_IOC_INFO:
-		ret = bs_chardev_info(bf, &karg->info);
-		break;
-	case BUDDYSLAB_IOC_ALLOC:
-		ret = bs_chardev_alloc(bf, &karg->alloc);
-		break;
-	case BUDDYSLAB_IOC_FREE:
-		ret = bs_chardev_free(bf, karg->free.handle);
-		break;
-	case BUDDYSLAB_IOC_CACHE_CREATE:
-		ret = bs_chardev_cache_create(bf, &karg->cache_create);
-		break;
-	case BUDDYSLAB_IOC_CACHE_DESTROY:
-		ret = bs_chardev_cache_destroy(bf, &karg->cache_destroy);
-		break;
-	case BUDDYSLAB_IOC_BATCH:
-		ret = bs_chardev_batch(bf, &karg->batch);
-		/* How far it got is news even when it stopped short. */
-		if (copy_to_user(uarg, karg, min(usize, ksize)))
-			ret = -EFAULT;
+	ret = ioc->handler(bf, karg);
+	if (ret && !ioc->out_on_error)
 		goto out;
-	case BUDDYSLAB_IOC_STATS:
-		ret = bs_chardev_stats(bf, &karg->stats);
-		break;
-	}
-	if (ret)
-		goto out;
-
-	if ((_IOC_DIR(kcmd) & _IOC_READ) &&
+	/* Up to the smaller size: a newer client's tail is left as it is. */
+	if ((_IOC_DIR(ioc->cmd) & _IOC_READ) &&
 	    copy_to_user(uarg, karg, min(usize, ksize))) {
-		/*
-		 * The client cannot learn the handle or id: undo. (Unless
-		 * another thread has mapped or is copying the allocation,
-		 * having guessed its offset: the file keeps it until close.)
-		 */
-		if (kcmd == BUDDYSLAB_IOC_ALLOC)
-			bs_chardev_free(bf, karg->alloc.handle);
-		if (kcmd == BUDDYSLAB_IOC_CACHE_CREATE) {
-			karg->cache_destroy.cache_id = karg->cache_create.cache_id;
-			karg->cache_destroy.__pad = 0;
-			bs_chardev_cache_destroy(bf, &karg->cache_destroy);
-		}
+		if (!ret && ioc->undo)
+			ioc->undo(bf, karg);
 		ret = -EFAULT;
 	}
 out:
-	if (karg != (void *)stack_karg)
+	if (karg != stack_karg)
 		kfree(karg);
 	return ret;
 }

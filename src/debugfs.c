@@ -40,7 +40,7 @@ static int bs_debugfs_buddyinfo_show(struct seq_file *m, void *unused)
 	unsigned long nr_free[BS_BUDDY_NR_ORDERS];
 	unsigned int a, order;
 
-	for (a = 0; a < bs->buddy.nr_arenas; a++) {
+	for (a = 0; a < bs_buddy_nr_arenas(&bs->buddy); a++) {
 		bs_buddy_arena_nr_free(&bs->buddy, a, nr_free);
 		seq_printf(m, "Arena %4u ", a);
 		for (order = 0; order < BS_BUDDY_NR_ORDERS; order++)
@@ -76,7 +76,7 @@ static int bs_debugfs_index_show(struct seq_file *m, const char *fmt,
 	unsigned long total[BS_BUDDY_NR_ORDERS] = {};
 	unsigned int a, order;
 
-	for (a = 0; a < bs->buddy.nr_arenas; a++) {
+	for (a = 0; a < bs_buddy_nr_arenas(&bs->buddy); a++) {
 		bs_buddy_arena_nr_free(&bs->buddy, a, nr_free);
 		for (order = 0; order < BS_BUDDY_NR_ORDERS; order++)
 			total[order] += nr_free[order];
@@ -246,7 +246,7 @@ static int bs_debugfs_map_show(struct seq_file *m, void *unused)
 	kind = bs_fault() ? NULL : kmalloc(BS_ARENA_PAGES, GFP_KERNEL);
 	if (!kind)
 		return -ENOMEM;
-	for (a = 0; a < bs->buddy.nr_arenas; a++) {
+	for (a = 0; a < bs_buddy_nr_arenas(&bs->buddy); a++) {
 		bs_buddy_arena_map(&bs->buddy, a, kind);
 		for (i = 0; i < BS_ARENA_PAGES; i++)
 			kind[i] = bs_debugfs_map_chars[kind[i]];

@@ -105,7 +105,7 @@ static int __init buddyslab_init(void)
 		goto err_debugfs;
 
 	pr_info("managing %u MiB as %u arenas of order %u\n", region_mb,
-		bs->region.nr_chunks, BS_BUDDY_MAX_ORDER);
+		bs_buddy_nr_arenas(&bs->buddy), BS_BUDDY_MAX_ORDER);
 	return 0;
 
 err_debugfs:
