@@ -412,6 +412,46 @@ static struct bs_fit_block *bs_fit_carve(struct bs_fit *fit,
 	return blk;
 }
 
+/*
+ * Find room for @size bytes aligned to @align with @policy, taking a new
+ * arena from the buddy if no free block has it, and cut the allocation
+ * out. @spare are descriptors for what is left free before and after it
+ * (0 and 1) and for a new arena (2); those used are set to NULL. Caller
+ * holds the lock. Returns the allocated block, or NULL with nothing
+ * changed.
+ */
+static struct bs_fit_block *bs_fit_place(struct bs_fit *fit,
+					 enum bs_fit_policy policy,
+					 size_t size, size_t align,
+					 struct bs_fit_block **spare)
+{
+	struct bs_fit_arena *arena;
+	struct bs_fit_block *blk;
+	u64 start;
+
+	lockdep_assert_held(&fit->lock);
+
+	blk = bs_fit_search(fit, policy, size, align, &start);
+	if (!blk && !bs_fit_arena_add(fit, spare[2])) {
+		spare[2] = NULL;
+		blk = bs_fit_search(fit, policy, size, align, &start);
+	}
+	if (!blk)
+		return NULL;
+	/* Indexed before it is cut, so that a failure leaves nothing done. */
+	arena = blk->arena;
+	if (bs_fault() ||
+	    xa_insert(&arena->used, (start - arena->addr) / BS_FIT_GRAIN, blk,
+		      GFP_KERNEL)) {
+		/* An arena taken for this request goes back. */
+		if (blk->size == BS_ARENA_BYTES)
+			bs_fit_arena_remove(fit, blk);
+		return NULL;
+	}
+	/* Next fit goes on from where this allocation ends. */
+	return bs_fit_carve(fit, blk, start, size, spare, policy == BS_FIT_NEXT);
+}
+
 /**
  * bs_fit_alloc() - allocate bytes with a sequential-fit policy
  * @fit:	the allocator
@@ -429,12 +469,10 @@ static struct bs_fit_block *bs_fit_carve(struct bs_fit *fit,
 void *bs_fit_alloc(struct bs_fit *fit, size_t size, size_t align,
 		   enum bs_fit_policy policy, size_t *granted)
 {
-	struct bs_fit_block *spare[3] = {}, *blk;
+	struct bs_fit_block *spare[3] = {}, *blk = NULL;
 	const size_t requested = size;
-	struct bs_fit_arena *arena;
 	void *mem = NULL;
 	unsigned int i;
-	u64 start;
 
 	if (!size || size > BS_ARENA_BYTES || policy >= BS_FIT_NR_POLICIES ||
 	    (align && (!is_power_of_2(align) || align > BS_ARENA_BYTES)))
@@ -443,50 +481,30 @@ void *bs_fit_alloc(struct bs_fit *fit, size_t size, size_t align,
 	align = max_t(size_t, align, BS_FIT_GRAIN);
 
 	/*
-	 * Up to two free pieces, and one block for a new arena. They are the
-	 * caller's, so its memory cgroup pays for them.
+	 * The descriptors bs_fit_place() may need. They are the caller's, so
+	 * its memory cgroup pays for them. A request refused for want of
+	 * them is counted as failed all the same.
 	 */
 	for (i = 0; i < ARRAY_SIZE(spare); i++) {
 		spare[i] = bs_fault() ? NULL :
 			   kzalloc(sizeof(*spare[i]), GFP_KERNEL_ACCOUNT);
-		if (!spare[i]) {
-			/* Refused for want of memory, and counted as such. */
-			mutex_lock(&fit->lock);
-			goto out_fail;
-		}
+		if (!spare[i])
+			break;
 	}
 
 	mutex_lock(&fit->lock);
-	blk = bs_fit_search(fit, policy, size, align, &start);
-	if (!blk && !bs_fit_arena_add(fit, spare[2])) {
-		spare[2] = NULL;
-		blk = bs_fit_search(fit, policy, size, align, &start);
+	if (i == ARRAY_SIZE(spare))
+		blk = bs_fit_place(fit, policy, size, align, spare);
+	if (blk) {
+		blk->requested = requested;
+		fit->used_bytes += blk->size;
+		fit->requested_bytes += requested;
+		fit->policy_counters[policy][BS_FIT_ALLOCS]++;
+		mem = blk->arena->base + (blk->addr - blk->arena->addr);
+		*granted = blk->size;
+	} else {
+		fit->policy_counters[policy][BS_FIT_FAILS]++;
 	}
-	if (!blk)
-		goto out_fail;
-	/* Indexed before it is cut, so that a failure leaves nothing done. */
-	arena = blk->arena;
-	if (bs_fault() ||
-	    xa_insert(&arena->used, (start - arena->addr) / BS_FIT_GRAIN, blk,
-		      GFP_KERNEL)) {
-		/* An arena taken for this request goes back. */
-		if (blk->size == BS_ARENA_BYTES)
-			bs_fit_arena_remove(fit, blk);
-		goto out_fail;
-	}
-	/* Next fit goes on from where this allocation ends. */
-	blk = bs_fit_carve(fit, blk, start, size, spare, policy == BS_FIT_NEXT);
-	blk->requested = requested;
-	fit->used_bytes += blk->size;
-	fit->requested_bytes += requested;
-	fit->policy_counters[policy][BS_FIT_ALLOCS]++;
-	mem = arena->base + (blk->addr - arena->addr);
-	*granted = blk->size;
-	goto out_unlock;
-
-out_fail:
-	fit->policy_counters[policy][BS_FIT_FAILS]++;
-out_unlock:
 	mutex_unlock(&fit->lock);
 	for (i = 0; i < ARRAY_SIZE(spare); i++)
 		kfree(spare[i]);
@@ -663,6 +681,59 @@ static int bs_fit_arena_validate(struct bs_fit *fit, struct bs_fit_arena *arena,
 	return 0;
 }
 
+/*
+ * The free list is in address order, holds exactly the @nr_free free
+ * blocks and agrees with the address tree. @rover_found: whether the
+ * next-fit rover is one of them, or there is no rover.
+ */
+static int bs_fit_free_list_validate(struct bs_fit *fit, unsigned long nr_free,
+				     bool *rover_found)
+{
+	struct rb_node *addr_node = rb_first(&fit->free_by_addr);
+	struct bs_fit_block *blk, *prev = NULL;
+	unsigned long n = 0;
+
+	lockdep_assert_held(&fit->lock);
+
+	*rover_found = !fit->rover;
+	list_for_each_entry(blk, &fit->free_list, free_node) {
+		if (!blk->free || ++n > nr_free || (prev && prev->addr >= blk->addr) ||
+		    addr_node != &blk->addr_rb)
+			return bs_fit_corrupt(blk->arena, blk->addr,
+					      "free list out of order, or not as the address tree");
+		*rover_found |= blk == fit->rover;
+		addr_node = rb_next(addr_node);
+		prev = blk;
+	}
+	if (n != nr_free || addr_node)
+		return bs_fit_corrupt(NULL, 0, "free list or address tree misses a free block");
+	return 0;
+}
+
+/*
+ * The size tree is in order of size, then address, and holds exactly the
+ * @nr_free free blocks.
+ */
+static int bs_fit_size_tree_validate(struct bs_fit *fit, unsigned long nr_free)
+{
+	struct bs_fit_block *blk, *prev = NULL;
+	struct rb_node *size_node;
+	unsigned long n = 0;
+
+	lockdep_assert_held(&fit->lock);
+
+	for (size_node = rb_first(&fit->free_by_size); size_node;
+	     size_node = rb_next(size_node)) {
+		blk = rb_entry(size_node, struct bs_fit_block, size_rb);
+		if (!blk->free || ++n > nr_free || (prev && !bs_fit_size_less(prev, blk)))
+			return bs_fit_corrupt(blk->arena, blk->addr, "size tree out of order");
+		prev = blk;
+	}
+	if (n != nr_free)
+		return bs_fit_corrupt(NULL, 0, "size tree misses a free block");
+	return 0;
+}
+
 /**
  * bs_fit_validate() - check every invariant of the allocator
  * @fit:	the allocator
@@ -680,14 +751,11 @@ static int bs_fit_arena_validate(struct bs_fit *fit, struct bs_fit_arena *arena,
 int bs_fit_validate(struct bs_fit *fit)
 {
 	unsigned long nr_free = 0, free_bytes = 0, used_bytes = 0, n = 0;
-	struct bs_fit_block *blk, *prev = NULL;
 	struct bs_fit_arena *arena;
-	struct rb_node *addr_node, *size_node;
 	bool rover_found;
 	int ret = 0;
 
 	mutex_lock(&fit->lock);
-	rover_found = !fit->rover;
 	list_for_each_entry(arena, &fit->arenas, list) {
 		ret = bs_fit_arena_validate(fit, arena, &nr_free, &free_bytes,
 					    &used_bytes);
@@ -700,38 +768,9 @@ int bs_fit_validate(struct bs_fit *fit)
 		ret = bs_fit_corrupt(NULL, 0, "counts differ from the blocks");
 		goto out;
 	}
-
-	n = 0;
-	addr_node = rb_first(&fit->free_by_addr);
-	list_for_each_entry(blk, &fit->free_list, free_node) {
-		if (!blk->free || ++n > nr_free || (prev && prev->addr >= blk->addr) ||
-		    addr_node != &blk->addr_rb) {
-			ret = bs_fit_corrupt(blk->arena, blk->addr,
-					     "free list out of order, or not as the address tree");
-			goto out;
-		}
-		rover_found |= blk == fit->rover;
-		addr_node = rb_next(addr_node);
-		prev = blk;
-	}
-	if (n != nr_free || addr_node) {
-		ret = bs_fit_corrupt(NULL, 0, "free list or address tree misses a free block");
-		goto out;
-	}
-	n = 0;
-	prev = NULL;
-	for (size_node = rb_first(&fit->free_by_size); size_node;
-	     size_node = rb_next(size_node)) {
-		blk = rb_entry(size_node, struct bs_fit_block, size_rb);
-		if (!blk->free || ++n > nr_free || (prev && !bs_fit_size_less(prev, blk))) {
-			ret = bs_fit_corrupt(blk->arena, blk->addr, "size tree out of order");
-			goto out;
-		}
-		prev = blk;
-	}
-	if (n != nr_free)
-		ret = bs_fit_corrupt(NULL, 0, "size tree misses a free block");
-	else if (!rover_found)
+	ret = bs_fit_free_list_validate(fit, nr_free, &rover_found) ?:
+	      bs_fit_size_tree_validate(fit, nr_free);
+	if (!ret && !rover_found)
 		ret = bs_fit_corrupt(NULL, 0, "next-fit rover is not a free block");
 out:
 	mutex_unlock(&fit->lock);
