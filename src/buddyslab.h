@@ -13,6 +13,8 @@
 #include "region.h"
 #include "slab.h"
 
+struct buddyslab_info;
+struct buddyslab_stats;
 struct seq_file;
 
 /* The allocators, as debugfs validate names them. */
@@ -66,6 +68,9 @@ struct buddyslab {
 	int validate_result[BS_NR_ALLOCATORS];
 };
 
+void bs_abi_info(struct buddyslab *bs, struct buddyslab_info *info);
+int bs_abi_stats(struct buddyslab *bs, struct buddyslab_stats *out);
+int bs_abi_fit_policy(u32 policy);
 int bs_chardev_register(struct buddyslab *bs);
 void bs_chardev_unregister(struct buddyslab *bs);
 void bs_chardev_users_show(struct buddyslab *bs, struct seq_file *m);

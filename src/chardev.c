@@ -333,7 +333,8 @@ static unsigned long bs_chardev_cache_recharge(struct bs_chardev_file *bf,
 static u64 bs_chardev_cache_room(struct bs_chardev_file *bf,
 				 struct bs_chardev_cache *c)
 {
-	const u64 slab_bytes = PAGE_SIZE << c->cache->order;
+	const u64 slab_bytes =
+		(u64)bs_slab_cache_slab_pages(c->cache) << PAGE_SHIFT;
 
 	lockdep_assert_held(&bf->lock);
 
@@ -474,16 +475,7 @@ static int bs_chardev_release(struct inode *inode, struct file *file)
 
 static int bs_chardev_info(struct bs_chardev_file *bf, void *arg)
 {
-	struct buddyslab_info *info = arg;
-	struct buddyslab *bs = bf->bs;
-
-	info->abi_version = BUDDYSLAB_ABI_VERSION;
-	info->page_size = PAGE_SIZE;
-	info->max_order = BS_BUDDY_MAX_ORDER;
-	info->nr_arenas = bs_buddy_nr_arenas(&bs->buddy);
-	info->arena_bytes = BS_ARENA_BYTES;
-	info->region_bytes = bs_region_bytes(&bs->region);
-	info->free_bytes = (u64)bs_buddy_free_pages(&bs->buddy) << PAGE_SHIFT;
+	bs_abi_info(bf->bs, arg);
 	return 0;
 }
 
@@ -536,7 +528,7 @@ static int bs_chardev_slab_granted(struct bs_chardev_file *bf,
 	alloc->cache = xa_load(&bf->caches, req->cache_id);
 	if (!alloc->cache)
 		return -ENOENT;
-	alloc->granted = alloc->cache->cache->object_size;
+	alloc->granted = bs_slab_cache_object_size(alloc->cache->cache);
 	return req->size > alloc->granted ? -EINVAL : 0;
 }
 
@@ -547,7 +539,7 @@ static void *bs_chardev_slab_reserve(struct buddyslab *bs,
 {
 	if (!alloc->cache)
 		return bs_slab_kmalloc(&bs->slab, req->size, granted);
-	*granted = alloc->cache->cache->object_size;
+	*granted = bs_slab_cache_object_size(alloc->cache->cache);
 	return bs_slab_cache_alloc(alloc->cache->cache);
 }
 
@@ -559,22 +551,11 @@ static int bs_chardev_slab_unreserve(struct buddyslab *bs,
 	return bs_slab_kfree(&bs->slab, alloc->mem);
 }
 
-/* The fit policies of the ABI, BUDDYSLAB_FIT_* - 1, as the allocator's. */
-static const enum bs_fit_policy bs_chardev_fit_policies[] = {
-	[BUDDYSLAB_FIT_FIRST - 1]	= BS_FIT_FIRST,
-	[BUDDYSLAB_FIT_NEXT - 1]	= BS_FIT_NEXT,
-	[BUDDYSLAB_FIT_BEST - 1]	= BS_FIT_BEST,
-	[BUDDYSLAB_FIT_WORST - 1]	= BS_FIT_WORST,
-};
-static_assert(ARRAY_SIZE(bs_chardev_fit_policies) == BS_FIT_NR_POLICIES);
-static_assert(BS_FIT_NR_POLICIES == BUDDYSLAB_FIT_POLICIES);
-
 static int bs_chardev_fit_granted(struct bs_chardev_file *bf,
 				  const struct buddyslab_alloc *req,
 				  struct bs_chardev_alloc *alloc)
 {
-	if (req->cache_id || !req->policy ||
-	    req->policy > BS_FIT_NR_POLICIES)
+	if (req->cache_id || bs_abi_fit_policy(req->policy) < 0)
 		return -EINVAL;
 	alloc->granted = bs_fit_granted(req->size);
 	return 0;
@@ -586,7 +567,7 @@ static void *bs_chardev_fit_reserve(struct buddyslab *bs,
 				    size_t *granted)
 {
 	return bs_fit_alloc(&bs->fit, req->size, 0,
-			    bs_chardev_fit_policies[req->policy - 1], granted);
+			    bs_abi_fit_policy(req->policy), granted);
 }
 
 static int bs_chardev_fit_unreserve(struct buddyslab *bs,
@@ -938,115 +919,9 @@ static int bs_chardev_batch(struct bs_chardev_file *bf, void *arg)
 	return ret;
 }
 
-struct bs_chardev_slab_walker {
-	struct bs_slab_walker walker;
-	struct buddyslab_slab_stats *out;
-};
-
-/* Add one cache to the totals, and fill its entry if it is a size class. */
-static void bs_chardev_slab_cache_stats(struct bs_slab_walker *walker,
-					struct bs_slab_cache *cache,
-					const struct bs_slab_cache_stats *stats)
-{
-	struct buddyslab_slab_stats *out =
-		container_of(walker, struct bs_chardev_slab_walker, walker)->out;
-	struct buddyslab_slab_cache_stats *c;
-	unsigned int i;
-
-	out->alloc_fails += stats->counters[BS_SLAB_ALLOC_FAILS];
-	out->redzone_errors += stats->counters[BS_SLAB_REDZONE_ERRORS];
-	out->poison_errors += stats->counters[BS_SLAB_POISON_ERRORS];
-	out->double_frees += stats->counters[BS_SLAB_DOUBLE_FREES];
-	out->invalid_frees += stats->counters[BS_SLAB_INVALID_FREES];
-
-	for (i = 0; i < BS_SLAB_NR_CLASSES; i++)
-		if (cache->slab->classes[i] == cache)
-			break;
-	if (i == BS_SLAB_NR_CLASSES)
-		return;
-	c = &out->classes[i];
-	c->object_size = cache->object_size;
-	c->objects_per_slab = cache->objects;
-	c->pages_per_slab = 1U << cache->order;
-	c->active_objs = stats->active_objs;
-	c->num_objs = stats->num_objs;
-	c->active_slabs = stats->active_slabs;
-	c->num_slabs = stats->num_slabs;
-	c->allocs = stats->counters[BS_SLAB_ALLOCS];
-	c->frees = stats->counters[BS_SLAB_FREES];
-	c->magazine_hits = stats->counters[BS_SLAB_MAG_HITS];
-	c->magazine_misses = stats->counters[BS_SLAB_MAG_MISSES];
-	c->slabs_created = stats->counters[BS_SLAB_SLABS_CREATED];
-	c->slabs_freed = stats->counters[BS_SLAB_SLABS_FREED];
-	c->bytes_requested = stats->counters[BS_SLAB_BYTES_REQUESTED];
-	c->bytes_granted = stats->counters[BS_SLAB_BYTES_GRANTED];
-}
-
-static void bs_chardev_fit_stats(struct bs_fit *fit,
-				 struct buddyslab_fit_stats *out)
-{
-	struct bs_fit_stats stats;
-	unsigned int p;
-
-	bs_fit_stats(fit, &stats);
-	out->arenas = stats.nr_arenas;
-	out->free_blocks = stats.nr_free;
-	out->free_bytes = stats.free_bytes;
-	out->largest_free = stats.largest_free;
-	out->used_bytes = stats.used_bytes;
-	out->requested_bytes = stats.requested_bytes;
-	out->frees = stats.counters[BS_FIT_FREES];
-	out->frees_refused = stats.counters[BS_FIT_FREES_REFUSED];
-	out->merges = stats.counters[BS_FIT_MERGES];
-	out->extfrag = stats.extfrag;
-	for (p = 0; p < BS_FIT_NR_POLICIES; p++) {
-		out->allocs[p] = stats.policy_counters[bs_chardev_fit_policies[p]][BS_FIT_ALLOCS];
-		out->fails[p] = stats.policy_counters[bs_chardev_fit_policies[p]][BS_FIT_FAILS];
-	}
-}
-
 static int bs_chardev_stats(struct bs_chardev_file *bf, void *arg)
 {
-	struct buddyslab_stats *out = arg;
-	struct bs_chardev_slab_walker walker = {
-		.walker.visit = bs_chardev_slab_cache_stats,
-		.out = &out->slab,
-	};
-	struct buddyslab_buddy_stats *b = &out->buddy;
-	struct bs_buddy_stats *stats;
-	unsigned int order;
-
-	BUILD_BUG_ON(BS_BUDDY_NR_ORDERS > BUDDYSLAB_STATS_ORDERS);
-
-	stats = bs_fault() ? NULL : kmalloc(sizeof(*stats), GFP_KERNEL);
-	if (!stats)
-		return -ENOMEM;
-	bs_buddy_stats(&bf->bs->buddy, stats);
-
-	b->free_pages = stats->free_pages;
-	b->cached_pages = stats->cached_pages;
-	b->used_pages = stats->used_pages;
-	b->metadata_bytes = stats->metadata_bytes;
-	b->alloc_fails = stats->counters.event[BS_BUDDY_ALLOC_FAILS];
-	b->frees_refused = stats->counters.event[BS_BUDDY_FREES_REFUSED];
-	b->splits = stats->counters.event[BS_BUDDY_SPLITS];
-	b->merges = stats->counters.event[BS_BUDDY_MERGES];
-	b->pcp_hits = stats->counters.event[BS_BUDDY_PCP_HITS];
-	b->pcp_misses = stats->counters.event[BS_BUDDY_PCP_MISSES];
-	b->pcp_drains = stats->counters.event[BS_BUDDY_PCP_DRAINS];
-	for (order = 0; order < BS_BUDDY_NR_ORDERS; order++) {
-		b->nr_free[order] = stats->nr_free[order];
-		b->allocs[order] = stats->counters.order[BS_BUDDY_ALLOCS][order];
-		b->frees[order] = stats->counters.order[BS_BUDDY_FREES][order];
-		b->unusable_index[order] =
-			bs_buddy_unusable_index(stats->nr_free, order);
-		b->extfrag_index[order] =
-			bs_buddy_extfrag_index(stats->nr_free, order);
-	}
-	kfree(stats);
-	bs_chardev_fit_stats(&bf->bs->fit, &out->fit);
-	BUILD_BUG_ON(BS_SLAB_NR_CLASSES != BUDDYSLAB_SLAB_CLASSES);
-	return bs_slab_walk_caches(&bf->bs->slab, &walker.walker);
+	return bs_abi_stats(bf->bs, arg);
 }
 
 /**

@@ -117,14 +117,15 @@ static void bs_debugfs_slab_stats(struct bs_slab_walker *walker,
 				  const struct bs_slab_cache_stats *stats)
 {
 	struct seq_file *m = bs_debugfs_walker_file(walker);
+	const char *name = bs_slab_cache_name(cache);
 	unsigned int c;
 
 	for (c = 0; c < BS_SLAB_NR_COUNTERS; c++)
-		seq_printf(m, "slab_%s_%s %lu\n", cache->name,
+		seq_printf(m, "slab_%s_%s %lu\n", name,
 			   bs_slab_counter_names[c], stats->counters[c]);
-	seq_printf(m, "slab_%s_active_objs %lu\n", cache->name, stats->active_objs);
-	seq_printf(m, "slab_%s_num_objs %lu\n", cache->name, stats->num_objs);
-	seq_printf(m, "slab_%s_magazine_objs %lu\n", cache->name,
+	seq_printf(m, "slab_%s_active_objs %lu\n", name, stats->active_objs);
+	seq_printf(m, "slab_%s_num_objs %lu\n", name, stats->num_objs);
+	seq_printf(m, "slab_%s_magazine_objs %lu\n", name,
 		   stats->magazine_objs);
 }
 
@@ -135,9 +136,11 @@ static void bs_debugfs_slabinfo_line(struct bs_slab_walker *walker,
 {
 	struct seq_file *m = bs_debugfs_walker_file(walker);
 
-	seq_printf(m, "%-17s %6lu %6lu %6u %4u %4d", cache->name,
-		   stats->active_objs, stats->num_objs, cache->size,
-		   cache->objects, 1 << cache->order);
+	seq_printf(m, "%-17s %6lu %6lu %6u %4u %4u", bs_slab_cache_name(cache),
+		   stats->active_objs, stats->num_objs,
+		   bs_slab_cache_stride(cache),
+		   bs_slab_cache_objects_per_slab(cache),
+		   bs_slab_cache_slab_pages(cache));
 	seq_printf(m, " : tunables %4u %4u %4u", BS_SLAB_MAG_ROUNDS,
 		   BS_SLAB_MAG_ROUNDS, BS_SLAB_DEPOT_MAX);
 	seq_printf(m, " : slabdata %6lu %6lu %6lu\n", stats->active_slabs,

@@ -203,5 +203,67 @@ size_t bs_slab_kmalloc_granted(struct bs_slab *slab, size_t size);
 int bs_slab_kfree(struct bs_slab *slab, void *obj);
 unsigned long bs_slab_shrink(struct bs_slab *slab);
 int bs_slab_validate(struct bs_slab *slab);
+int bs_slab_class_index(const struct bs_slab_cache *cache);
+
+/* What a cache is, for those above: all immutable while it lives. */
+
+/**
+ * bs_slab_cache_name() - a cache's name, as slabinfo shows it
+ * @cache:	the cache
+ *
+ * Return: its name.
+ */
+static inline const char *bs_slab_cache_name(const struct bs_slab_cache *cache)
+{
+	return cache->name;
+}
+
+/**
+ * bs_slab_cache_object_size() - bytes a user of a cache's object may use
+ * @cache:	the cache
+ *
+ * Return: its object size, what an allocation from it is granted.
+ */
+static inline unsigned int
+bs_slab_cache_object_size(const struct bs_slab_cache *cache)
+{
+	return cache->object_size;
+}
+
+/**
+ * bs_slab_cache_stride() - bytes from one object of a cache to the next
+ * @cache:	the cache
+ *
+ * Return: the object, its red zones and padding.
+ */
+static inline unsigned int
+bs_slab_cache_stride(const struct bs_slab_cache *cache)
+{
+	return cache->size;
+}
+
+/**
+ * bs_slab_cache_objects_per_slab() - objects in one slab of a cache
+ * @cache:	the cache
+ *
+ * Return: the objects in each of its slabs.
+ */
+static inline unsigned int
+bs_slab_cache_objects_per_slab(const struct bs_slab_cache *cache)
+{
+	return cache->objects;
+}
+
+/**
+ * bs_slab_cache_slab_pages() - pages in one slab of a cache
+ * @cache:	the cache
+ *
+ * Return: the pages of each of its slabs, one buddy block.
+ */
+static inline unsigned int
+bs_slab_cache_slab_pages(const struct bs_slab_cache *cache)
+{
+	return 1U << cache->order;
+}
 
 #endif /* _BUDDYSLAB_SLAB_H */

@@ -38,6 +38,23 @@ static struct bs_slab_cache *bs_slab_class_of(struct bs_slab *slab, size_t size)
 }
 
 /**
+ * bs_slab_class_index() - which size class a cache is
+ * @cache:	a cache
+ *
+ * Return: its index among the size classes, smallest first, or -ENOENT
+ * if it is none of them.
+ */
+int bs_slab_class_index(const struct bs_slab_cache *cache)
+{
+	unsigned int i;
+
+	for (i = 0; i < BS_SLAB_NR_CLASSES; i++)
+		if (cache->slab->classes[i] == cache)
+			return i;
+	return -ENOENT;
+}
+
+/**
  * bs_slab_kmalloc_granted() - what bs_slab_kmalloc() would reserve
  * @slab:	the slab allocator
  * @size:	bytes, 1 to an arena's bytes
