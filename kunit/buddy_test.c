@@ -14,13 +14,11 @@
 #include <linux/slab.h>
 
 #include "buddy_internal.h"
-#include "memory.h"
+#include "harness.h"
 
 static struct bs_buddy *bs_test_buddy(struct kunit *test)
 {
-	struct bs_test_memory *mem = test->priv;
-
-	return &mem->buddy;
+	return &bs_test(test)->buddy;
 }
 
 /* Free blocks of each order in @arena's free lists must be @expected. */
@@ -106,22 +104,7 @@ static bool bs_test_stamp_intact(struct kunit *test, unsigned long pgoff,
 
 static int bs_buddy_test_init(struct kunit *test)
 {
-	struct bs_test_memory *mem;
-	int ret;
-
-	mem = kunit_kzalloc(test, sizeof(*mem), GFP_KERNEL);
-	if (!mem)
-		return -ENOMEM;
-	ret = bs_test_memory_init(mem, BS_TEST_ARENAS);
-	if (!ret)
-		test->priv = mem;
-	return ret;
-}
-
-static void bs_buddy_test_exit(struct kunit *test)
-{
-	if (test->priv)
-		bs_test_memory_exit(test, test->priv);
+	return bs_test_init(test, 0);
 }
 
 struct bs_test_order {
@@ -783,7 +766,7 @@ static struct kunit_case bs_buddy_test_cases[] = {
 static struct kunit_suite bs_buddy_test_suite = {
 	.name = "buddyslab_buddy",
 	.init = bs_buddy_test_init,
-	.exit = bs_buddy_test_exit,
+	.exit = bs_test_exit,
 	.test_cases = bs_buddy_test_cases,
 };
 

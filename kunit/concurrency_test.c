@@ -56,7 +56,7 @@
 
 #include "buddy_internal.h"
 #include "fit.h"
-#include "memory.h"
+#include "harness.h"
 #include "slab.h"
 
 static unsigned int bs_conc_seed;
@@ -190,10 +190,6 @@ struct bs_conc {
 	const struct bs_conc_config *cfg;
 	u32 seed;
 	struct bs_test_memory mem;
-	struct bs_slab slab;
-	struct bs_fit fit;
-	bool slab_up;
-	bool fit_up;
 	struct bs_slab_cache *caches[BS_CONC_CACHES];
 
 	/* The run: threads, where they run, and who is still at work. */
@@ -408,12 +404,12 @@ static int bs_conc_alloc_slab(struct bs_conc_thread *t, struct bs_conc_obj *o,
 		size = min_t(size_t, size, BS_SLAB_MAX_CLASS);
 	}
 	o->kind = BS_CONC_OBJ_KMALLOC;
-	o->ptr = bs_slab_kmalloc(&c->slab, size, &granted);
+	o->ptr = bs_slab_kmalloc(&c->mem.slab, size, &granted);
 	if (!o->ptr)
 		return -ENOMEM;
 	if (granted < size) {
 		bs_conc_fail(t, "kmalloc of %zu bytes granted %zu", size, granted);
-		bs_slab_kfree(&c->slab, o->ptr);
+		bs_slab_kfree(&c->mem.slab, o->ptr);
 		o->ptr = NULL;
 		return -EINVAL;
 	}
@@ -431,14 +427,14 @@ static int bs_conc_alloc_fit(struct bs_conc_thread *t, struct bs_conc_obj *o,
 	size += (r >> 4) % size;
 	align = (r >> 24) % 8 ? 0 : 64UL << ((r >> 27) % 7);
 	o->kind = BS_CONC_OBJ_FIT;
-	o->ptr = bs_fit_alloc(&c->fit, size, align, c->cfg->policy, &granted);
+	o->ptr = bs_fit_alloc(&c->mem.fit, size, align, c->cfg->policy, &granted);
 	if (!o->ptr)
 		return -ENOMEM;
 	o->len = granted;
 	if (granted < size || (align && !IS_ALIGNED((unsigned long)o->ptr, align))) {
 		bs_conc_fail(t, "fit of %zu bytes aligned to %zu: %zu bytes at region offset %#llx",
 			     size, align, granted, bs_conc_offset(c, o->ptr));
-		bs_fit_free(&c->fit, o->ptr);
+		bs_fit_free(&c->mem.fit, o->ptr);
 		o->ptr = NULL;
 		return -EINVAL;
 	}
@@ -508,10 +504,10 @@ static int bs_conc_free(struct bs_conc_thread *t, struct bs_conc_obj *o)
 		ret = bs_slab_cache_free(c->caches[o->cache], o->ptr);
 		break;
 	case BS_CONC_OBJ_KMALLOC:
-		ret = bs_slab_kfree(&c->slab, o->ptr);
+		ret = bs_slab_kfree(&c->mem.slab, o->ptr);
 		break;
 	default:
-		ret = bs_fit_free(&c->fit, o->ptr);
+		ret = bs_fit_free(&c->mem.fit, o->ptr);
 		break;
 	}
 	if (ret)
@@ -799,8 +795,8 @@ static void bs_conc_drainer(struct bs_conc_thread *t)
 
 	do {
 		bs_buddy_drain(&c->mem.buddy);
-		if (c->slab_up) {
-			bs_slab_shrink(&c->slab);
+		if (c->mem.slab_up) {
+			bs_slab_shrink(&c->mem.slab);
 			for (i = 0; i < BS_CONC_CACHES; i++)
 				if (c->caches[i])
 					bs_slab_cache_shrink(c->caches[i]);
@@ -823,13 +819,13 @@ static void bs_conc_validator(struct bs_conc_thread *t)
 				     ret, t->ops + 1);
 			return;
 		}
-		ret = c->slab_up ? bs_slab_validate(&c->slab) : 0;
+		ret = c->mem.slab_up ? bs_slab_validate(&c->mem.slab) : 0;
 		if (ret) {
 			bs_conc_fail(t, "bs_slab_validate() returned %d on run %lu",
 				     ret, t->ops + 1);
 			return;
 		}
-		ret = c->fit_up ? bs_fit_validate(&c->fit) : 0;
+		ret = c->mem.fit_up ? bs_fit_validate(&c->mem.fit) : 0;
 		if (ret) {
 			bs_conc_fail(t, "bs_fit_validate() returned %d on run %lu",
 				     ret, t->ops + 1);
@@ -883,7 +879,7 @@ static bool bs_conc_cache_life(struct bs_conc_thread *t, unsigned int round)
 	int since, ret;
 
 	snprintf(name, sizeof(name), "conc-transient-%u", round);
-	cache = bs_slab_cache_create(&c->slab, name, size, 0, flags, NULL);
+	cache = bs_slab_cache_create(&c->mem.slab, name, size, 0, flags, NULL);
 	if (IS_ERR(cache)) {
 		bs_conc_fail(t, "creating cache %s of %u bytes, flags %#x: %ld", name,
 			     size, flags, PTR_ERR(cache));
@@ -966,7 +962,7 @@ static void bs_conc_racer(struct bs_conc_thread *t)
 			continue;
 		}
 		for (i = 0; i < c->nr_stale; i++) {
-			ret = bs_slab_kfree(&c->slab, c->stale[i]);
+			ret = bs_slab_kfree(&c->mem.slab, c->stale[i]);
 			c->stale_frees++;
 			if (ret != -EINVAL)
 				bs_conc_fail(t, "bs_slab_kfree() of a stale pointer to region offset %#llx returned %d",
@@ -1316,21 +1312,9 @@ static int bs_conc_test_init(struct kunit *test)
 static void bs_conc_test_exit(struct kunit *test)
 {
 	struct bs_conc *c = test->priv;
-	struct bs_fit_stats stats;
 
-	if (!c)
-		return;
-	if (c->slab_up) {
-		KUNIT_EXPECT_EQ(test, bs_slab_validate(&c->slab), 0);
-		bs_slab_fini(&c->slab);
-	}
-	if (c->fit_up) {
-		KUNIT_EXPECT_EQ(test, bs_fit_validate(&c->fit), 0);
-		bs_fit_stats(&c->fit, &stats);
-		KUNIT_EXPECT_EQ(test, stats.nr_arenas, 0);
-		bs_fit_fini(&c->fit);
-	}
-	bs_test_memory_exit(test, &c->mem);
+	if (c)
+		bs_test_memory_exit(test, &c->mem);
 }
 
 /* The allocators @cfg needs, over the case's memory; the seed, printed. */
@@ -1345,17 +1329,14 @@ static struct bs_conc *bs_conc_setup(struct kunit *test,
 	c->seed = bs_conc_seed ?: get_random_u32();
 	kunit_info(test, "seed %u\n", c->seed);
 
-	if (cfg->allocator == BS_CONC_FIT) {
-		bs_fit_init(&c->fit, &c->mem.buddy);
-		c->fit_up = true;
-	}
+	if (cfg->allocator == BS_CONC_FIT)
+		bs_test_memory_add_fit(&c->mem);
 	if (cfg->allocator != BS_CONC_SLAB)
 		return c;
-	KUNIT_ASSERT_EQ(test, bs_slab_init(&c->slab, &c->mem.buddy, cfg->class_flags), 0);
-	c->slab_up = true;
+	KUNIT_ASSERT_EQ(test, bs_test_memory_add_slab(&c->mem, cfg->class_flags), 0);
 	for (i = 0; i < BS_CONC_CACHES; i++) {
 		g = &cfg->caches[i];
-		c->caches[i] = bs_slab_cache_create(&c->slab, i ? "conc-plain" : "conc-debug",
+		c->caches[i] = bs_slab_cache_create(&c->mem.slab, i ? "conc-plain" : "conc-debug",
 						    g->size, g->align, g->flags, NULL);
 		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(c->caches[i]), "create: %ld",
 				       PTR_ERR(c->caches[i]));
@@ -1401,15 +1382,15 @@ static void bs_conc_finish(struct bs_conc *c)
 
 	bs_buddy_stats(&c->mem.buddy, &buddy_stats);
 	KUNIT_EXPECT_EQ(test, buddy_stats.counters.event[BS_BUDDY_FREES_REFUSED], 0);
-	if (c->fit_up) {
-		bs_fit_stats(&c->fit, &fit_stats);
+	if (c->mem.fit_up) {
+		bs_fit_stats(&c->mem.fit, &fit_stats);
 		KUNIT_EXPECT_EQ(test, fit_stats.counters[BS_FIT_FREES_REFUSED], 0);
-		KUNIT_EXPECT_EQ(test, bs_fit_validate(&c->fit), 0);
+		KUNIT_EXPECT_EQ(test, bs_fit_validate(&c->mem.fit), 0);
 	}
-	if (!c->slab_up)
+	if (!c->mem.slab_up)
 		return;
-	KUNIT_EXPECT_EQ(test, bs_slab_walk_caches(&c->slab, &walker.walker), 0);
-	KUNIT_EXPECT_EQ(test, bs_slab_validate(&c->slab), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_walk_caches(&c->mem.slab, &walker.walker), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(&c->mem.slab), 0);
 	for (i = 0; i < BS_CONC_CACHES; i++) {
 		KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(c->caches[i]), 0);
 		c->caches[i] = NULL;
@@ -1479,7 +1460,7 @@ static void bs_conc_test_cache_create_destroy(struct kunit *test)
 	};
 	struct bs_conc *c = bs_conc_setup(test, &bs_conc_destroy_config);
 
-	c->witness = bs_slab_cache_create(&c->slab, "conc-witness", 64, 0, 0, NULL);
+	c->witness = bs_slab_cache_create(&c->mem.slab, "conc-witness", 64, 0, 0, NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c->witness));
 	bs_conc_run(c, roles, ARRAY_SIZE(roles));
 	kunit_info(test, "%lu stale frees with bs_slab_kfree(), %lu to the witness cache\n",

@@ -88,7 +88,7 @@
 #include "buddy_internal.h"
 #include "fault.h"
 #include "fit.h"
-#include "memory.h"
+#include "harness.h"
 #include "slab_internal.h"
 
 /* Far more than any path here passes: only a runaway sweep gets there. */
@@ -221,52 +221,9 @@ static enum bs_fault_hit bs_fault_disarm_ours(void)
 }
 #endif
 
-struct bs_fault_test {
-	struct bs_test_memory mem;
-	struct bs_slab slab;
-	struct bs_fit fit;
-};
-
-static struct bs_fault_test *bs_test(struct kunit *test)
-{
-	return test->priv;
-}
-
 static int bs_fault_test_init(struct kunit *test)
 {
-	struct bs_fault_test *t;
-	int ret;
-
-	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
-	if (!t)
-		return -ENOMEM;
-	ret = bs_test_memory_init(&t->mem, BS_TEST_ARENAS);
-	if (ret)
-		return ret;
-	ret = bs_slab_init(&t->slab, &t->mem.buddy, 0);
-	if (ret) {
-		bs_test_memory_exit(test, &t->mem);
-		return ret;
-	}
-	bs_fit_init(&t->fit, &t->mem.buddy);
-	test->priv = t;
-	return 0;
-}
-
-static void bs_fault_test_exit(struct kunit *test)
-{
-	struct bs_fault_test *t = test->priv;
-	struct bs_fit_stats stats;
-
-	if (!t)
-		return;
-	KUNIT_EXPECT_EQ(test, bs_fit_validate(&t->fit), 0);
-	KUNIT_EXPECT_EQ(test, bs_slab_validate(&t->slab), 0);
-	bs_fit_stats(&t->fit, &stats);
-	KUNIT_EXPECT_EQ(test, stats.nr_arenas, 0);
-	bs_fit_fini(&t->fit);
-	bs_slab_fini(&t->slab);
-	bs_test_memory_exit(test, &t->mem);
+	return bs_test_init(test, BS_TEST_SLAB | BS_TEST_FIT);
 }
 
 static void bs_fault_require(struct kunit *test)
@@ -305,9 +262,9 @@ struct bs_fault_op {
 static void bs_fault_validate(struct kunit *test, const char *name,
 			      unsigned int nth)
 {
-	struct bs_fault_test *t = bs_test(test);
+	struct bs_test_memory *t = bs_test(test);
 
-	KUNIT_EXPECT_EQ_MSG(test, bs_buddy_validate(&t->mem.buddy), 0,
+	KUNIT_EXPECT_EQ_MSG(test, bs_buddy_validate(&t->buddy), 0,
 			    "%s, fault point %u", name, nth);
 	KUNIT_EXPECT_EQ_MSG(test, bs_slab_validate(&t->slab), 0,
 			    "%s, fault point %u", name, nth);
@@ -477,7 +434,7 @@ static int bs_fault_buddy_init_run(struct kunit *test, struct bs_fault_op *op)
 {
 	struct bs_fault_buddy_init *c = container_of(op, typeof(*c), op);
 
-	return bs_buddy_init(&c->buddy, &bs_test(test)->mem.region);
+	return bs_buddy_init(&c->buddy, &bs_test(test)->region);
 }
 
 static void bs_fault_buddy_init_failed(struct kunit *test, struct bs_fault_op *op)
@@ -528,7 +485,7 @@ static void bs_fault_buddy_alloc_before(struct kunit *test, struct bs_fault_op *
 {
 	struct bs_fault_buddy_alloc *c = container_of(op, typeof(*c), op);
 
-	bs_buddy_stats(&bs_test(test)->mem.buddy, &c->before);
+	bs_buddy_stats(&bs_test(test)->buddy, &c->before);
 	c->pgoff = ULONG_MAX;
 }
 
@@ -536,7 +493,7 @@ static int bs_fault_buddy_alloc_run(struct kunit *test, struct bs_fault_op *op)
 {
 	struct bs_fault_buddy_alloc *c = container_of(op, typeof(*c), op);
 
-	return bs_buddy_alloc(&bs_test(test)->mem.buddy, 0, BS_BUDDY_TAG_DIRECT,
+	return bs_buddy_alloc(&bs_test(test)->buddy, 0, BS_BUDDY_TAG_DIRECT,
 			      &c->pgoff);
 }
 
@@ -546,7 +503,7 @@ static void bs_fault_buddy_alloc_failed(struct kunit *test, struct bs_fault_op *
 	const unsigned long *before = c->before.counters.event;
 	const unsigned long *after = c->after.counters.event;
 
-	bs_buddy_stats(&bs_test(test)->mem.buddy, &c->after);
+	bs_buddy_stats(&bs_test(test)->buddy, &c->after);
 	KUNIT_EXPECT_EQ(test, c->pgoff, ULONG_MAX);
 	KUNIT_EXPECT_EQ(test, after[BS_BUDDY_ALLOC_FAILS],
 			before[BS_BUDDY_ALLOC_FAILS] + 1);
@@ -561,7 +518,7 @@ static void bs_fault_buddy_alloc_succeeded(struct kunit *test,
 					   enum bs_fault_hit hit)
 {
 	struct bs_fault_buddy_alloc *c = container_of(op, typeof(*c), op);
-	struct bs_buddy *buddy = &bs_test(test)->mem.buddy;
+	struct bs_buddy *buddy = &bs_test(test)->buddy;
 
 	KUNIT_ASSERT_LT(test, c->pgoff, bs_buddy_total_pages(buddy));
 	KUNIT_EXPECT_EQ(test, bs_buddy_free(buddy, c->pgoff), 0);
@@ -575,7 +532,7 @@ static void bs_fault_test_buddy_alloc(struct kunit *test)
 	unsigned long pgoff;
 
 	bs_fault_require(test);
-	buddy = &bs_test(test)->mem.buddy;
+	buddy = &bs_test(test)->buddy;
 	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	c->op = (struct bs_fault_op){
@@ -627,7 +584,7 @@ static int bs_fault_slab_init_run(struct kunit *test, struct bs_fault_op *op)
 {
 	struct bs_fault_slab_init *c = container_of(op, typeof(*c), op);
 
-	return bs_slab_init(&c->slab, &bs_test(test)->mem.buddy, 0);
+	return bs_slab_init(&c->slab, &bs_test(test)->buddy, 0);
 }
 
 static void bs_fault_slab_init_failed(struct kunit *test, struct bs_fault_op *op)
@@ -637,7 +594,7 @@ static void bs_fault_slab_init_failed(struct kunit *test, struct bs_fault_op *op
 	/* The size classes made before the failure are gone again. */
 	KUNIT_EXPECT_EQ(test, bs_fault_nr_caches(&c->slab), 0);
 	/* And the buddy will not call a shrinker of a slab that is not. */
-	KUNIT_EXPECT_EQ(test, bs_fault_nr_shrinkers(&bs_test(test)->mem.buddy),
+	KUNIT_EXPECT_EQ(test, bs_fault_nr_shrinkers(&bs_test(test)->buddy),
 			c->shrinkers);
 }
 
@@ -666,7 +623,7 @@ static void bs_fault_test_slab_init(struct kunit *test)
 		.failed = bs_fault_slab_init_failed,
 		.succeeded = bs_fault_slab_init_succeeded,
 	};
-	c->shrinkers = bs_fault_nr_shrinkers(&bs_test(test)->mem.buddy);
+	c->shrinkers = bs_fault_nr_shrinkers(&bs_test(test)->buddy);
 	bs_fault_sweep(test, &c->op);
 }
 
@@ -758,7 +715,7 @@ static void bs_fault_slab_grow_before(struct kunit *test, struct bs_fault_op *op
 	struct bs_fault_slab_grow *c = container_of(op, typeof(*c), op);
 
 	bs_slab_cache_stats(c->cache, &c->before);
-	c->free_pages = bs_buddy_free_pages(&bs_test(test)->mem.buddy);
+	c->free_pages = bs_buddy_free_pages(&bs_test(test)->buddy);
 }
 
 static int bs_fault_slab_grow_run(struct kunit *test, struct bs_fault_op *op)
@@ -776,7 +733,7 @@ static void bs_fault_slab_grow_failed(struct kunit *test, struct bs_fault_op *op
 	bs_slab_cache_stats(c->cache, &c->after);
 	bs_fault_expect_alloc_refused(test, &c->before, &c->after);
 	/* The descriptor went, and so did the block if it was had. */
-	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(&bs_test(test)->mem.buddy),
+	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(&bs_test(test)->buddy),
 			c->free_pages);
 }
 
@@ -792,7 +749,7 @@ static void bs_fault_slab_grow_succeeded(struct kunit *test,
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(c->cache, c->obj), 0);
 	/* Empty again, for the next pass to grow it again. */
 	bs_slab_cache_shrink(c->cache);
-	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(&bs_test(test)->mem.buddy),
+	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(&bs_test(test)->buddy),
 			c->free_pages);
 }
 
@@ -951,7 +908,7 @@ static void bs_fault_kmalloc_before(struct kunit *test, struct bs_fault_op *op)
 {
 	struct bs_fault_kmalloc *c = container_of(op, typeof(*c), op);
 
-	bs_buddy_stats(&bs_test(test)->mem.buddy, &c->before);
+	bs_buddy_stats(&bs_test(test)->buddy, &c->before);
 	c->granted = 0;
 }
 
@@ -968,7 +925,7 @@ static void bs_fault_kmalloc_failed(struct kunit *test, struct bs_fault_op *op)
 {
 	struct bs_fault_kmalloc *c = container_of(op, typeof(*c), op);
 
-	bs_buddy_stats(&bs_test(test)->mem.buddy, &c->after);
+	bs_buddy_stats(&bs_test(test)->buddy, &c->after);
 	KUNIT_EXPECT_EQ(test, c->granted, 0);
 	KUNIT_EXPECT_EQ(test, c->after.used_pages, c->before.used_pages);
 	KUNIT_EXPECT_EQ(test, c->after.counters.event[BS_BUDDY_ALLOC_FAILS],
@@ -1017,7 +974,7 @@ static void bs_fault_check_before(struct kunit *test, struct bs_fault_op *op)
 	struct bs_fault_check *c = container_of(op, typeof(*c), op);
 
 	bs_slab_cache_stats(c->cache, &c->before);
-	c->free_pages = bs_buddy_free_pages(&bs_test(test)->mem.buddy);
+	c->free_pages = bs_buddy_free_pages(&bs_test(test)->buddy);
 }
 
 /* Validation and walks change nothing, whether they run to the end or not. */
@@ -1027,7 +984,7 @@ static void bs_fault_check_unchanged(struct kunit *test, struct bs_fault_op *op)
 
 	bs_slab_cache_stats(c->cache, &c->after);
 	KUNIT_EXPECT_MEMEQ(test, &c->after, &c->before, sizeof(c->after));
-	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(&bs_test(test)->mem.buddy),
+	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(&bs_test(test)->buddy),
 			c->free_pages);
 }
 
@@ -1158,7 +1115,7 @@ static void bs_fault_fit_before(struct kunit *test, struct bs_fault_op *op)
 	struct bs_fault_fit *c = container_of(op, typeof(*c), op);
 
 	bs_fit_stats(&bs_test(test)->fit, &c->before);
-	c->free_pages = bs_buddy_free_pages(&bs_test(test)->mem.buddy);
+	c->free_pages = bs_buddy_free_pages(&bs_test(test)->buddy);
 	c->granted = 0;
 }
 
@@ -1193,7 +1150,7 @@ static void bs_fault_fit_failed(struct kunit *test, struct bs_fault_op *op)
 			after->counters[BS_FIT_ARENAS_GIVEN],
 			before->counters[BS_FIT_ARENAS_TAKEN] -
 			before->counters[BS_FIT_ARENAS_GIVEN]);
-	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(&bs_test(test)->mem.buddy),
+	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(&bs_test(test)->buddy),
 			c->free_pages);
 }
 
@@ -1273,7 +1230,7 @@ static struct kunit_suite bs_fault_test_suite = {
 	.suite_init = bs_fault_suite_init,
 	.suite_exit = bs_fault_suite_exit,
 	.init = bs_fault_test_init,
-	.exit = bs_fault_test_exit,
+	.exit = bs_test_exit,
 	.test_cases = bs_fault_test_cases,
 };
 

@@ -11,48 +11,16 @@
 #include <linux/slab.h>
 
 #include "fit.h"
-#include "memory.h"
-
-struct bs_fit_test {
-	struct bs_test_memory mem;
-	struct bs_fit fit;
-};
+#include "harness.h"
 
 static struct bs_fit *bs_test_fit(struct kunit *test)
 {
-	struct bs_fit_test *t = test->priv;
-
-	return &t->fit;
+	return &bs_test(test)->fit;
 }
 
 static int bs_fit_test_init(struct kunit *test)
 {
-	struct bs_fit_test *t;
-	int ret;
-
-	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
-	if (!t)
-		return -ENOMEM;
-	ret = bs_test_memory_init(&t->mem, BS_TEST_ARENAS);
-	if (ret)
-		return ret;
-	bs_fit_init(&t->fit, &t->mem.buddy);
-	test->priv = t;
-	return 0;
-}
-
-static void bs_fit_test_exit(struct kunit *test)
-{
-	struct bs_fit_test *t = test->priv;
-	struct bs_fit_stats stats;
-
-	if (!t)
-		return;
-	KUNIT_EXPECT_EQ(test, bs_fit_validate(&t->fit), 0);
-	bs_fit_stats(&t->fit, &stats);
-	KUNIT_EXPECT_EQ(test, stats.nr_arenas, 0);
-	bs_fit_fini(&t->fit);
-	bs_test_memory_exit(test, &t->mem);
+	return bs_test_init(test, BS_TEST_FIT);
 }
 
 static u8 *bs_test_alloc(struct kunit *test, size_t size, size_t align,
@@ -264,7 +232,7 @@ static void bs_fit_test_next_fit_rover_survives_merge(struct kunit *test)
 /* Arenas come from the buddy when needed and go back when empty. */
 static void bs_fit_test_arenas_come_and_go(struct kunit *test)
 {
-	struct bs_buddy *buddy = &((struct bs_fit_test *)test->priv)->mem.buddy;
+	struct bs_buddy *buddy = &bs_test(test)->buddy;
 	const unsigned long total = bs_buddy_total_pages(buddy);
 	struct bs_fit_stats stats;
 	u8 *a, *b, *c;
@@ -317,7 +285,7 @@ static void bs_fit_test_bad_requests(struct kunit *test)
 /* Only the start of an allocated block may be freed, once. */
 static void bs_fit_test_bad_frees(struct kunit *test)
 {
-	struct bs_buddy *buddy = &((struct bs_fit_test *)test->priv)->mem.buddy;
+	struct bs_buddy *buddy = &bs_test(test)->buddy;
 	struct bs_fit *fit = bs_test_fit(test);
 	struct bs_fit_stats before, after;
 	unsigned long pgoff;
@@ -449,7 +417,7 @@ static void bs_fit_test_random_stress(struct kunit *test)
 {
 	const enum bs_fit_policy policy =
 		((const struct bs_test_pick *)test->param_value)->policy;
-	struct bs_buddy *buddy = &((struct bs_fit_test *)test->priv)->mem.buddy;
+	struct bs_buddy *buddy = &bs_test(test)->buddy;
 	struct bs_fit *fit = bs_test_fit(test);
 	unsigned long op, nr_alloc = 0, nr_nomem = 0;
 	struct bs_stress_slot *slots, *s;
@@ -530,7 +498,7 @@ static struct kunit_case bs_fit_test_cases[] = {
 static struct kunit_suite bs_fit_test_suite = {
 	.name = "buddyslab_fit",
 	.init = bs_fit_test_init,
-	.exit = bs_fit_test_exit,
+	.exit = bs_test_exit,
 	.test_cases = bs_fit_test_cases,
 };
 

@@ -15,48 +15,12 @@
 #include <linux/prandom.h>
 #include <linux/slab.h>
 
-#include "memory.h"
+#include "harness.h"
 #include "slab_internal.h"
-
-struct bs_slab_test {
-	struct bs_test_memory mem;
-	struct bs_slab slab;
-};
-
-static struct bs_slab_test *bs_test(struct kunit *test)
-{
-	return test->priv;
-}
 
 static int bs_slab_test_init(struct kunit *test)
 {
-	struct bs_slab_test *t;
-	int ret;
-
-	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
-	if (!t)
-		return -ENOMEM;
-	ret = bs_test_memory_init(&t->mem, BS_TEST_ARENAS);
-	if (ret)
-		return ret;
-	ret = bs_slab_init(&t->slab, &t->mem.buddy, 0);
-	if (ret) {
-		bs_test_memory_exit(test, &t->mem);
-		return ret;
-	}
-	test->priv = t;
-	return 0;
-}
-
-static void bs_slab_test_exit(struct kunit *test)
-{
-	struct bs_slab_test *t = test->priv;
-
-	if (!t)
-		return;
-	KUNIT_EXPECT_EQ(test, bs_slab_validate(&t->slab), 0);
-	bs_slab_fini(&t->slab);
-	bs_test_memory_exit(test, &t->mem);
+	return bs_test_init(test, BS_TEST_SLAB);
 }
 
 static struct bs_slab_cache *bs_test_cache(struct kunit *test, unsigned int size,
@@ -83,7 +47,7 @@ static unsigned long bs_test_counter(struct bs_slab_cache *cache,
 static void *bs_test_slab_start(struct kunit *test, struct bs_slab_cache *cache,
 				void *obj)
 {
-	struct bs_buddy *buddy = &bs_test(test)->mem.buddy;
+	struct bs_buddy *buddy = &bs_test(test)->buddy;
 	unsigned long pgoff;
 
 	KUNIT_ASSERT_EQ(test, bs_buddy_pgoff_of(buddy, obj, &pgoff), 0);
@@ -126,7 +90,7 @@ KUNIT_ARRAY_PARAM(bs_test_geometry, bs_test_geometries, bs_test_geometry_desc);
 static void bs_slab_test_fill_and_empty(struct kunit *test)
 {
 	const struct bs_test_geometry *g = test->param_value;
-	struct bs_buddy *buddy = &bs_test(test)->mem.buddy;
+	struct bs_buddy *buddy = &bs_test(test)->buddy;
 	const unsigned long free_before = bs_buddy_free_pages(buddy);
 	unsigned int align = g->align ?: 8, n, i;
 	struct bs_slab_cache_stats stats;
@@ -387,7 +351,7 @@ static void bs_slab_test_invalid_free(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, obj);
 	foreign = kunit_kmalloc(test, 48, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, foreign);
-	KUNIT_ASSERT_EQ(test, bs_buddy_alloc(&bs_test(test)->mem.buddy, 0,
+	KUNIT_ASSERT_EQ(test, bs_buddy_alloc(&bs_test(test)->buddy, 0,
 					     BS_BUDDY_TAG_DIRECT, &pgoff), 0);
 
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(b, obj), -EINVAL);
@@ -395,13 +359,13 @@ static void bs_slab_test_invalid_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(a, obj + 47), -EINVAL);
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(a, foreign), -EINVAL);
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(a, &pgoff), -EINVAL);
-	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(a, bs_buddy_addr(&bs_test(test)->mem.buddy,
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(a, bs_buddy_addr(&bs_test(test)->buddy,
 								  pgoff)), -EINVAL);
 	KUNIT_EXPECT_EQ(test, bs_test_counter(b, BS_SLAB_INVALID_FREES), 1);
 	KUNIT_EXPECT_EQ(test, bs_test_counter(a, BS_SLAB_INVALID_FREES), 5);
 
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(a, obj), 0);
-	KUNIT_EXPECT_EQ(test, bs_buddy_free(&bs_test(test)->mem.buddy, pgoff), 0);
+	KUNIT_EXPECT_EQ(test, bs_buddy_free(&bs_test(test)->buddy, pgoff), 0);
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(a), 0);
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(b), 0);
 }
@@ -416,7 +380,7 @@ static void bs_slab_test_kmalloc(struct kunit *test)
 		{ 100000, 131072 },
 	};
 	struct bs_slab *slab = &bs_test(test)->slab;
-	struct bs_buddy *buddy = &bs_test(test)->mem.buddy;
+	struct bs_buddy *buddy = &bs_test(test)->buddy;
 	unsigned long pgoff;
 	size_t granted;
 	unsigned int i;
@@ -487,7 +451,7 @@ static void bs_slab_test_magazines(struct kunit *test)
  */
 static void bs_slab_test_shrinker(struct kunit *test)
 {
-	struct bs_buddy *buddy = &bs_test(test)->mem.buddy;
+	struct bs_buddy *buddy = &bs_test(test)->buddy;
 	struct bs_slab *slab = &bs_test(test)->slab;
 	unsigned long whole[BS_TEST_ARENAS];
 	unsigned int i, n = 2000;
@@ -644,7 +608,7 @@ static void bs_slab_test_random_stress(struct kunit *test)
 {
 	struct bs_slab_cache *caches[BS_STRESS_CACHES];
 	struct bs_slab *slab = &bs_test(test)->slab;
-	struct bs_buddy *buddy = &bs_test(test)->mem.buddy;
+	struct bs_buddy *buddy = &bs_test(test)->buddy;
 	struct bs_stress_obj *slots, *s;
 	unsigned long op, nr_alloc = 0;
 	struct rnd_state rnd;
@@ -732,7 +696,7 @@ static struct kunit_case bs_slab_test_cases[] = {
 static struct kunit_suite bs_slab_test_suite = {
 	.name = "buddyslab_slab",
 	.init = bs_slab_test_init,
-	.exit = bs_slab_test_exit,
+	.exit = bs_test_exit,
 	.test_cases = bs_slab_test_cases,
 };
 
