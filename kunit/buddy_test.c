@@ -72,34 +72,13 @@ static void bs_test_stats(struct kunit *test, struct bs_buddy_stats *stats)
 	bs_buddy_stats(bs_test_buddy(test), stats);
 }
 
-/* Stamp every page of a block with its number and @tag ... */
-static void bs_test_stamp(struct bs_buddy *buddy, unsigned long pgoff,
-			  unsigned int order, u32 tag)
+/*
+ * The tag of a block's stamp: its order above its first page's number, so
+ * that with the page's index bs_test_stamp() adds, each page carries its own.
+ */
+static u64 bs_test_block_tag(unsigned long pgoff, unsigned int order)
 {
-	unsigned long i;
-
-	for (i = 0; i < (1UL << order); i++)
-		*(u64 *)bs_buddy_addr(buddy, pgoff + i) =
-			(u64)tag << 32 | (pgoff + i);
-}
-
-/* ... and check that no other live block wrote over any of them. */
-static bool bs_test_stamp_intact(struct kunit *test, unsigned long pgoff,
-				 unsigned int order, u32 tag)
-{
-	struct bs_buddy *buddy = bs_test_buddy(test);
-	unsigned long i;
-	u64 seen;
-
-	for (i = 0; i < (1UL << order); i++) {
-		seen = *(u64 *)bs_buddy_addr(buddy, pgoff + i);
-		if (seen != ((u64)tag << 32 | (pgoff + i))) {
-			KUNIT_FAIL(test, "page %lu of block %lu (order %u) overwritten: %llx",
-				   pgoff + i, pgoff, order, seen);
-			return false;
-		}
-	}
-	return true;
+	return (u64)order << 32 | pgoff;
 }
 
 static int bs_buddy_test_init(struct kunit *test)
@@ -173,7 +152,8 @@ static void bs_buddy_test_exhaust_and_recover(struct kunit *test)
 
 	for (i = 0; i < n; i++) {
 		blocks[i] = bs_test_alloc(test, order);
-		bs_test_stamp(buddy, blocks[i], order, order);
+		bs_test_stamp(bs_buddy_addr(buddy, blocks[i]), PAGE_SIZE << order,
+			      bs_test_block_tag(blocks[i], order));
 	}
 	KUNIT_EXPECT_EQ(test, bs_buddy_alloc(buddy, order, BS_BUDDY_TAG_DIRECT, &pgoff), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(buddy), 0);
@@ -183,14 +163,16 @@ static void bs_buddy_test_exhaust_and_recover(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stats.counters.event[BS_BUDDY_ALLOC_FAILS], 1);
 	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), 0);
 
-	prandom_seed_state(&rnd, 20261121 + order);
+	prandom_seed_state(&rnd, bs_test_seed(test, 20261121 + order));
 	for (i = n; i > 1; i--) {
 		unsigned long j = prandom_u32_state(&rnd) % i;
 
 		swap(blocks[j], blocks[i - 1]);
 	}
 	for (i = 0; i < n; i++) {
-		bs_test_stamp_intact(test, blocks[i], order, order);
+		bs_test_stamp_intact(test, bs_buddy_addr(buddy, blocks[i]),
+				     PAGE_SIZE << order,
+				     bs_test_block_tag(blocks[i], order));
 		bs_test_free(test, blocks[i]);
 	}
 	bs_test_stats(test, &stats);
@@ -658,87 +640,47 @@ static void bs_buddy_test_validate_sees_lost_cached_block(struct kunit *test)
 	bs_test_expect_whole(test);
 }
 
-#define BS_STRESS_OPS		1000000
-#define BS_STRESS_SLOTS		128
-#define BS_STRESS_CHECK_EVERY	10000
+/* Orders drawn so that order o comes with probability 2^-(o+1). */
+static int bs_buddy_stress_alloc(struct bs_test_stress *stress,
+				 struct bs_test_stress_slot *slot,
+				 struct rnd_state *rnd)
+{
+	struct bs_buddy *buddy = &stress->mem->buddy;
+	unsigned int order = min_t(unsigned int,
+				   __ffs(prandom_u32_state(rnd) | BIT(31)),
+				   BS_BUDDY_MAX_ORDER);
+	int ret;
 
-struct bs_stress_slot {
-	unsigned long pgoff;
-	unsigned int order;
-	u32 tag;
-	bool live;
-};
+	slot->size = PAGE_SIZE << order;
+	ret = bs_buddy_alloc(buddy, order, BS_BUDDY_TAG_DIRECT, &slot->handle);
+	if (!ret)
+		slot->mem = bs_buddy_addr(buddy, slot->handle);
+	return ret;
+}
+
+static int bs_buddy_stress_free(struct bs_test_stress *stress,
+				struct bs_test_stress_slot *slot)
+{
+	return bs_buddy_free(&stress->mem->buddy, slot->handle);
+}
 
 /*
  * A seeded random mix of allocations and frees of all orders, small ones
- * most often (order o with probability 2^-(o+1)). Every block is stamped
- * when allocated and checked when freed; the invariants are checked every
- * BS_STRESS_CHECK_EVERY operations and at the end.
+ * most often, with the invariants checked as it goes and at the end.
  */
 static void bs_buddy_test_random_stress(struct kunit *test)
 {
-	struct bs_buddy *buddy = bs_test_buddy(test);
-	unsigned long op, nr_alloc = 0, nr_nomem = 0;
-	struct bs_stress_slot *slots, *s;
-	struct rnd_state rnd;
-	unsigned int i;
-	int ret;
+	struct bs_test_stress stress = {
+		.test = test,
+		.mem = bs_test(test),
+		.nr_slots = 128,
+		.nomem_ok = true,
+		.alloc = bs_buddy_stress_alloc,
+		.free = bs_buddy_stress_free,
+	};
 
-	slots = kunit_kcalloc(test, BS_STRESS_SLOTS, sizeof(*slots), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, slots);
-	prandom_seed_state(&rnd, 0xb5dd51ab);
-
-	for (op = 0; op < BS_STRESS_OPS; op++) {
-		u32 r = prandom_u32_state(&rnd);
-
-		s = &slots[r % BS_STRESS_SLOTS];
-		if (s->live) {
-			if (!bs_test_stamp_intact(test, s->pgoff, s->order, s->tag))
-				break;
-			ret = bs_buddy_free(buddy, s->pgoff);
-			if (ret) {
-				KUNIT_FAIL(test, "op %lu: free of %lu: %d", op, s->pgoff, ret);
-				break;
-			}
-			s->live = false;
-		} else {
-			s->order = min_t(unsigned int,
-					 __ffs(prandom_u32_state(&rnd) | BIT(31)),
-					 BS_BUDDY_MAX_ORDER);
-			ret = bs_buddy_alloc(buddy, s->order, BS_BUDDY_TAG_DIRECT,
-					     &s->pgoff);
-			if (ret == -ENOMEM) {
-				nr_nomem++;
-				continue;
-			}
-			if (ret) {
-				KUNIT_FAIL(test, "op %lu: alloc of order %u: %d", op,
-					   s->order, ret);
-				break;
-			}
-			s->tag = op;
-			s->live = true;
-			bs_test_stamp(buddy, s->pgoff, s->order, s->tag);
-			nr_alloc++;
-		}
-		if ((op + 1) % BS_STRESS_CHECK_EVERY == 0 &&
-		    bs_buddy_validate(buddy)) {
-			KUNIT_FAIL(test, "invariants broken after op %lu", op);
-			break;
-		}
-	}
-	KUNIT_EXPECT_EQ(test, op, BS_STRESS_OPS);
-	kunit_info(test, "%lu operations: %lu allocations, %lu refused for lack of memory\n",
-		   op, nr_alloc, nr_nomem);
-
-	for (i = 0; i < BS_STRESS_SLOTS; i++) {
-		s = &slots[i];
-		if (!s->live)
-			continue;
-		bs_test_stamp_intact(test, s->pgoff, s->order, s->tag);
-		bs_test_free(test, s->pgoff);
-	}
-	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), 0);
+	bs_test_stress_run(&stress, 0xb5dd51ab);
+	KUNIT_EXPECT_EQ(test, bs_buddy_validate(bs_test_buddy(test)), 0);
 	bs_test_expect_whole(test);
 }
 

@@ -33,7 +33,7 @@
  * the suite runs there but proves little: an x86_64 kernel with several
  * CPUs, with KASAN and lockdep or with KCSAN, is where it means something.
  *
- * Each case draws a seed (or takes buddyslab.concurrency_seed) and prints
+ * Each case draws a seed (or takes buddyslab.kunit_seed) and prints
  * it; every thread runs its own PRNG seeded from it and its index, so what
  * each thread asks for can be replayed, though not how the threads
  * interleave. Threads never use KUNIT_ASSERT or KUNIT_EXPECT: they record
@@ -46,7 +46,6 @@
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
-#include <linux/moduleparam.h>
 #include <linux/poison.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
@@ -58,11 +57,6 @@
 #include "fit.h"
 #include "harness.h"
 #include "slab.h"
-
-static unsigned int bs_conc_seed;
-module_param_named(concurrency_seed, bs_conc_seed, uint, 0444);
-MODULE_PARM_DESC(concurrency_seed,
-		 "Seed of the concurrency KUnit suite (default 0: a random one per case)");
 
 #define BS_CONC_ARENAS		8	/* 32 MiB on x86-64 */
 #define BS_CONC_WORKERS_PER_CPU	2
@@ -1326,8 +1320,7 @@ static struct bs_conc *bs_conc_setup(struct kunit *test,
 	unsigned int i;
 
 	c->cfg = cfg;
-	c->seed = bs_conc_seed ?: get_random_u32();
-	kunit_info(test, "seed %u\n", c->seed);
+	c->seed = bs_test_seed(test, get_random_u32());
 
 	if (cfg->allocator == BS_CONC_FIT)
 		bs_test_memory_add_fit(&c->mem);

@@ -379,14 +379,9 @@ static void bs_fit_test_validate_detects_corruption(struct kunit *test)
 	bs_test_free(test, mem);
 }
 
-#define BS_STRESS_OPS		1000000
-#define BS_STRESS_SLOTS		256
-#define BS_STRESS_CHECK_EVERY	10000
-
-struct bs_stress_slot {
-	u8 *mem;
-	size_t size;
-	u64 tag;
+struct bs_fit_stress {
+	struct bs_test_stress stress;
+	enum bs_fit_policy policy;
 };
 
 static const struct bs_test_pick bs_stress_policies[] = {
@@ -400,84 +395,50 @@ static void bs_stress_policy_desc(const struct bs_test_pick *p, char *desc)
 
 KUNIT_ARRAY_PARAM(bs_stress_policy, bs_stress_policies, bs_stress_policy_desc);
 
-static bool bs_stress_intact(const struct bs_stress_slot *s)
+/* 16 B to 64 KiB, log-uniform; one in eight aligned to 64 B to 4 KiB. */
+static int bs_fit_stress_alloc(struct bs_test_stress *stress,
+			       struct bs_test_stress_slot *slot,
+			       struct rnd_state *rnd)
 {
-	return !memcmp(s->mem, &s->tag, sizeof(s->tag)) &&
-	       !memcmp(s->mem + s->size - sizeof(s->tag), &s->tag, sizeof(s->tag));
+	struct bs_fit_stress *fs = container_of(stress, struct bs_fit_stress, stress);
+	size_t granted;
+
+	slot->size = 16UL << (prandom_u32_state(rnd) % 12);
+	slot->size += prandom_u32_state(rnd) % slot->size;
+	slot->align = prandom_u32_state(rnd) % 8 ? 0 :
+		      64UL << (prandom_u32_state(rnd) % 7);
+	slot->mem = bs_fit_alloc(&stress->mem->fit, slot->size, slot->align,
+				 fs->policy, &granted);
+	return slot->mem ? 0 : -ENOMEM;
+}
+
+static int bs_fit_stress_free(struct bs_test_stress *stress,
+			      struct bs_test_stress_slot *slot)
+{
+	return bs_fit_free(&stress->mem->fit, slot->mem);
 }
 
 /*
- * A seeded random mix of allocations (16 B to 64 KiB, log-uniform, one in
- * eight with an alignment of 64 B to 4 KiB) and frees with one policy;
- * every block stamped at both ends and checked; the invariants of the fit
- * and buddy allocators checked every BS_STRESS_CHECK_EVERY operations and
- * at the end.
+ * A seeded random mix of allocations and frees with one policy, the fit
+ * and buddy checkers run as it goes.
  */
 static void bs_fit_test_random_stress(struct kunit *test)
 {
 	const enum bs_fit_policy policy =
 		((const struct bs_test_pick *)test->param_value)->policy;
-	struct bs_buddy *buddy = &bs_test(test)->buddy;
-	struct bs_fit *fit = bs_test_fit(test);
-	unsigned long op, nr_alloc = 0, nr_nomem = 0;
-	struct bs_stress_slot *slots, *s;
-	struct rnd_state rnd;
-	size_t align, granted;
-	unsigned int i;
+	struct bs_fit_stress fs = {
+		.stress = {
+			.test = test,
+			.mem = bs_test(test),
+			.nr_slots = 256,
+			.nomem_ok = true,
+			.alloc = bs_fit_stress_alloc,
+			.free = bs_fit_stress_free,
+		},
+		.policy = policy,
+	};
 
-	slots = kunit_kcalloc(test, BS_STRESS_SLOTS, sizeof(*slots), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, slots);
-	prandom_seed_state(&rnd, 0xf17 + policy);
-
-	for (op = 0; op < BS_STRESS_OPS; op++) {
-		s = &slots[prandom_u32_state(&rnd) % BS_STRESS_SLOTS];
-		if (s->mem) {
-			if (!bs_stress_intact(s)) {
-				KUNIT_FAIL(test, "op %lu: block overwritten", op);
-				break;
-			}
-			if (bs_fit_free(fit, s->mem)) {
-				KUNIT_FAIL(test, "op %lu: free refused", op);
-				break;
-			}
-			s->mem = NULL;
-		} else {
-			s->size = 16UL << (prandom_u32_state(&rnd) % 12);
-			s->size += prandom_u32_state(&rnd) % s->size;
-			align = prandom_u32_state(&rnd) % 8 ? 0 :
-				64UL << (prandom_u32_state(&rnd) % 7);
-			s->mem = bs_fit_alloc(fit, s->size, align, policy, &granted);
-			if (!s->mem) {
-				nr_nomem++;
-				continue;
-			}
-			if (align && (unsigned long)s->mem % align) {
-				KUNIT_FAIL(test, "op %lu: misaligned", op);
-				break;
-			}
-			s->tag = (u64)op << 8 | policy;
-			memcpy(s->mem, &s->tag, sizeof(s->tag));
-			memcpy(s->mem + s->size - sizeof(s->tag), &s->tag,
-			       sizeof(s->tag));
-			nr_alloc++;
-		}
-		if ((op + 1) % BS_STRESS_CHECK_EVERY == 0 &&
-		    (bs_fit_validate(fit) || bs_buddy_validate(buddy))) {
-			KUNIT_FAIL(test, "invariants broken after op %lu", op);
-			break;
-		}
-	}
-	KUNIT_EXPECT_EQ(test, op, BS_STRESS_OPS);
-	kunit_info(test, "%lu operations: %lu allocations, %lu refused for lack of memory\n",
-		   op, nr_alloc, nr_nomem);
-
-	for (i = 0; i < BS_STRESS_SLOTS; i++) {
-		s = &slots[i];
-		if (!s->mem)
-			continue;
-		KUNIT_EXPECT_TRUE(test, bs_stress_intact(s));
-		bs_test_free(test, s->mem);
-	}
+	bs_test_stress_run(&fs.stress, 0xf17 + policy);
 }
 
 static struct kunit_case bs_fit_test_cases[] = {

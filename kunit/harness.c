@@ -1,12 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The fixture every buddyslab KUnit suite shares (harness.h says what it
- * is for).
+ * The fixture, the seeds, the stamps and the random stress every buddyslab
+ * KUnit suite shares (harness.h says what each is for).
+ *
+ * A stress's operations all come from one PRNG, in a fixed order: the
+ * slot, then what the suite's alloc draws. The same seed therefore replays
+ * the same requests, whatever the allocator makes of them.
  */
 #include <kunit/test.h>
+#include <linux/moduleparam.h>
+#include <linux/prandom.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "harness.h"
+
+static unsigned int bs_test_seed_param;
+module_param_named(kunit_seed, bs_test_seed_param, uint, 0444);
+MODULE_PARM_DESC(kunit_seed,
+		 "Seed of every random KUnit case (default 0: each case's own)");
 
 /**
  * bs_test_memory_init() - a region and a buddy allocator over it
@@ -52,6 +64,23 @@ void bs_test_memory_add_fit(struct bs_test_memory *mem)
 {
 	bs_fit_init(&mem->fit, &mem->buddy);
 	mem->fit_up = true;
+}
+
+/**
+ * bs_test_memory_validate() - run the checker of every allocator of @mem
+ * @mem:	the memory of a case
+ *
+ * Return: 0 if every invariant holds, else the first checker's error.
+ */
+int bs_test_memory_validate(struct bs_test_memory *mem)
+{
+	int ret = bs_buddy_validate(&mem->buddy);
+
+	if (!ret && mem->slab_up)
+		ret = bs_slab_validate(&mem->slab);
+	if (!ret && mem->fit_up)
+		ret = bs_fit_validate(&mem->fit);
+	return ret;
 }
 
 /**
@@ -122,4 +151,179 @@ void bs_test_exit(struct kunit *test)
 {
 	if (test->priv)
 		bs_test_memory_exit(test, test->priv);
+}
+
+/**
+ * bs_test_seed() - the seed of a case's random numbers, printed
+ * @test:	the case
+ * @own:	the case's own seed, for when the kunit_seed parameter is 0
+ *
+ * Return: the kunit_seed parameter if set, else @own.
+ */
+u32 bs_test_seed(struct kunit *test, u32 own)
+{
+	u32 seed = bs_test_seed_param ?: own;
+
+	kunit_info(test, "seed %u\n", seed);
+	return seed;
+}
+
+/* The word of a stamp after the one at @off: @size after the last. */
+static size_t bs_test_stamp_next(size_t off, size_t size)
+{
+	size_t last = size - sizeof(u64);
+
+	if (off == last)
+		return size;
+	/* A page's word that would overlap the last word gives way to it. */
+	if (off + PAGE_SIZE + sizeof(u64) > last)
+		return last;
+	return off + PAGE_SIZE;
+}
+
+/**
+ * bs_test_stamp() - write an allocation's stamp over it
+ * @mem:	the allocation
+ * @size:	its length in bytes, at least 8
+ * @tag:	what tells it from every other live allocation
+ *
+ * The stamp is the first word of every page-sized stretch of @mem,
+ * counted from its start, and its last word, each @tag plus the index of
+ * its stretch: another allocation written over any of them breaks it, and
+ * so do two stretches that turn out to be the same memory.
+ */
+void bs_test_stamp(void *mem, size_t size, u64 tag)
+{
+	size_t off;
+	u64 word;
+
+	for (off = 0; off < size; off = bs_test_stamp_next(off, size)) {
+		word = tag + off / PAGE_SIZE;
+		memcpy(mem + off, &word, sizeof(word));
+	}
+}
+
+/**
+ * bs_test_stamp_intact() - check the stamp bs_test_stamp() wrote
+ * @test:	the case, which fails at the first word that changed
+ * @mem:	the allocation
+ * @size:	its length in bytes
+ * @tag:	its tag
+ *
+ * Return: true if the stamp is intact.
+ */
+bool bs_test_stamp_intact(struct kunit *test, const void *mem, size_t size,
+			  u64 tag)
+{
+	size_t off;
+	u64 seen;
+
+	for (off = 0; off < size; off = bs_test_stamp_next(off, size)) {
+		memcpy(&seen, mem + off, sizeof(seen));
+		if (seen != tag + off / PAGE_SIZE) {
+			KUNIT_FAIL(test, "byte %zu of %zu overwritten: %#llx, not %#llx",
+				   off, size, seen, tag + off / PAGE_SIZE);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Free the live allocation in @s, checking its stamp first. */
+static bool bs_test_stress_free(struct bs_test_stress *stress,
+				struct bs_test_stress_slot *s, unsigned long op)
+{
+	struct kunit *test = stress->test;
+	int ret;
+
+	if (!bs_test_stamp_intact(test, s->mem, s->size, s->tag)) {
+		KUNIT_FAIL(test, "op %lu: a live allocation was written over", op);
+		return false;
+	}
+	ret = stress->free(stress, s);
+	if (ret) {
+		KUNIT_FAIL(test, "op %lu: free of %zu bytes refused: %d", op,
+			   s->size, ret);
+		return false;
+	}
+	s->mem = NULL;
+	return true;
+}
+
+/* Fill the empty @s and stamp it; its tag is the operation's number. */
+static bool bs_test_stress_alloc(struct bs_test_stress *stress,
+				 struct bs_test_stress_slot *s, unsigned long op,
+				 struct rnd_state *rnd)
+{
+	struct kunit *test = stress->test;
+	int ret;
+
+	s->align = 0;
+	ret = stress->alloc(stress, s, rnd);
+	if (ret == -ENOMEM && stress->nomem_ok) {
+		stress->nr_nomem++;
+		return true;
+	}
+	if (ret) {
+		KUNIT_FAIL(test, "op %lu: allocation of %zu bytes: %d", op,
+			   s->size, ret);
+		return false;
+	}
+	/* Never 0, which fresh memory may hold already. */
+	s->tag = (u64)(op + 1) << 32;
+	bs_test_stamp(s->mem, s->size, s->tag);
+	stress->nr_allocs++;
+	if (s->align && !IS_ALIGNED((unsigned long)s->mem, s->align)) {
+		KUNIT_FAIL(test, "op %lu: %zu bytes not aligned to %zu", op,
+			   s->size, s->align);
+		return false;
+	}
+	return true;
+}
+
+/**
+ * bs_test_stress_run() - run a random stress to its end or first failure
+ * @stress:	what to run, its counts zeroed
+ * @seed:	the case's own seed (bs_test_seed())
+ *
+ * BS_TEST_STRESS_OPS operations, each on a slot drawn at random: a live
+ * one is checked and freed, an empty one filled. Whatever is live at the
+ * end is checked and freed too.
+ */
+void bs_test_stress_run(struct bs_test_stress *stress, u32 seed)
+{
+	struct kunit *test = stress->test;
+	struct bs_test_stress_slot *slots, *s;
+	struct rnd_state rnd;
+	unsigned long op;
+	unsigned int i;
+	bool ok;
+
+	slots = kunit_kcalloc(test, stress->nr_slots, sizeof(*slots), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, slots);
+	prandom_seed_state(&rnd, bs_test_seed(test, seed));
+
+	for (op = 0; op < BS_TEST_STRESS_OPS; op++) {
+		s = &slots[prandom_u32_state(&rnd) % stress->nr_slots];
+		ok = s->mem ? bs_test_stress_free(stress, s, op) :
+			      bs_test_stress_alloc(stress, s, op, &rnd);
+		if (!ok)
+			break;
+		if ((op + 1) % BS_TEST_STRESS_CHECK_EVERY == 0 &&
+		    bs_test_memory_validate(stress->mem)) {
+			KUNIT_FAIL(test, "invariants broken after op %lu", op);
+			break;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, op, BS_TEST_STRESS_OPS);
+	kunit_info(test, "%lu operations: %lu allocations, %lu refused for lack of memory\n",
+		   op, stress->nr_allocs, stress->nr_nomem);
+
+	for (i = 0; i < stress->nr_slots; i++) {
+		s = &slots[i];
+		if (!s->mem)
+			continue;
+		bs_test_stamp_intact(test, s->mem, s->size, s->tag);
+		KUNIT_EXPECT_EQ_MSG(test, stress->free(stress, s), 0, "slot %u", i);
+	}
 }

@@ -568,16 +568,7 @@ static void bs_slab_test_validate_sees_lost_object(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
 }
 
-#define BS_STRESS_OPS		1000000
-#define BS_STRESS_SLOTS		256
-#define BS_STRESS_CHECK_EVERY	10000
 #define BS_STRESS_CACHES	4
-
-struct bs_stress_obj {
-	u8 *obj;
-	unsigned int cache;
-	u64 tag;
-};
 
 static const struct bs_test_geometry bs_stress_caches[BS_STRESS_CACHES] = {
 	{ 16, 0, 0 },
@@ -586,90 +577,63 @@ static const struct bs_test_geometry bs_stress_caches[BS_STRESS_CACHES] = {
 	{ 3000, 0, BS_SLAB_REDZONE },
 };
 
-/* First and last 8 bytes of an object carry its tag. */
-static void bs_stress_stamp(u8 *obj, unsigned int size, u64 tag)
+struct bs_slab_stress {
+	struct bs_test_stress stress;
+	struct bs_slab_cache *caches[BS_STRESS_CACHES];
+};
+
+/* An object of a cache drawn at random; @slot->handle is the cache. */
+static int bs_slab_stress_alloc(struct bs_test_stress *stress,
+				struct bs_test_stress_slot *slot,
+				struct rnd_state *rnd)
 {
-	memcpy(obj, &tag, sizeof(tag));
-	memcpy(obj + size - sizeof(tag), &tag, sizeof(tag));
+	struct bs_slab_stress *ss = container_of(stress, struct bs_slab_stress, stress);
+
+	slot->handle = prandom_u32_state(rnd) % BS_STRESS_CACHES;
+	slot->size = bs_stress_caches[slot->handle].size;
+	slot->mem = bs_slab_cache_alloc(ss->caches[slot->handle]);
+	return slot->mem ? 0 : -ENOMEM;
 }
 
-static bool bs_stress_intact(const u8 *obj, unsigned int size, u64 tag)
+static int bs_slab_stress_free(struct bs_test_stress *stress,
+			       struct bs_test_stress_slot *slot)
 {
-	return !memcmp(obj, &tag, sizeof(tag)) &&
-	       !memcmp(obj + size - sizeof(tag), &tag, sizeof(tag));
+	struct bs_slab_stress *ss = container_of(stress, struct bs_slab_stress, stress);
+
+	return bs_slab_cache_free(ss->caches[slot->handle], slot->mem);
 }
 
 /*
  * A seeded random mix of allocations and frees over several caches, with
- * and without debugging; every object stamped and checked; both validators
- * every BS_STRESS_CHECK_EVERY operations and at the end.
+ * and without debugging, which never runs out of memory; both checkers
+ * run as it goes and at the end, and no debugging check fires.
  */
 static void bs_slab_test_random_stress(struct kunit *test)
 {
-	struct bs_slab_cache *caches[BS_STRESS_CACHES];
+	struct bs_slab_stress ss = {
+		.stress = {
+			.test = test,
+			.mem = bs_test(test),
+			.nr_slots = 256,
+			.alloc = bs_slab_stress_alloc,
+			.free = bs_slab_stress_free,
+		},
+	};
 	struct bs_slab *slab = &bs_test(test)->slab;
-	struct bs_buddy *buddy = &bs_test(test)->buddy;
-	struct bs_stress_obj *slots, *s;
-	unsigned long op, nr_alloc = 0;
-	struct rnd_state rnd;
-	unsigned int i, size;
+	unsigned int i;
 
 	for (i = 0; i < BS_STRESS_CACHES; i++)
-		caches[i] = bs_test_cache(test, bs_stress_caches[i].size,
-					  bs_stress_caches[i].align,
-					  bs_stress_caches[i].flags);
-	slots = kunit_kcalloc(test, BS_STRESS_SLOTS, sizeof(*slots), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, slots);
-	prandom_seed_state(&rnd, 0x51ab51ab);
+		ss.caches[i] = bs_test_cache(test, bs_stress_caches[i].size,
+					     bs_stress_caches[i].align,
+					     bs_stress_caches[i].flags);
+	bs_test_stress_run(&ss.stress, 0x51ab51ab);
 
-	for (op = 0; op < BS_STRESS_OPS; op++) {
-		s = &slots[prandom_u32_state(&rnd) % BS_STRESS_SLOTS];
-		if (s->obj) {
-			size = bs_stress_caches[s->cache].size;
-			if (!bs_stress_intact(s->obj, size, s->tag)) {
-				KUNIT_FAIL(test, "op %lu: object overwritten", op);
-				break;
-			}
-			if (bs_slab_cache_free(caches[s->cache], s->obj)) {
-				KUNIT_FAIL(test, "op %lu: free refused", op);
-				break;
-			}
-			s->obj = NULL;
-		} else {
-			s->cache = prandom_u32_state(&rnd) % BS_STRESS_CACHES;
-			s->obj = bs_slab_cache_alloc(caches[s->cache]);
-			if (!s->obj) {
-				KUNIT_FAIL(test, "op %lu: allocation failed", op);
-				break;
-			}
-			s->tag = (u64)op << 8 | s->cache;
-			bs_stress_stamp(s->obj, bs_stress_caches[s->cache].size, s->tag);
-			nr_alloc++;
-		}
-		if ((op + 1) % BS_STRESS_CHECK_EVERY == 0 &&
-		    (bs_slab_validate(slab) || bs_buddy_validate(buddy))) {
-			KUNIT_FAIL(test, "invariants broken after op %lu", op);
-			break;
-		}
-	}
-	KUNIT_EXPECT_EQ(test, op, BS_STRESS_OPS);
-	kunit_info(test, "%lu operations, %lu allocations\n", op, nr_alloc);
-
-	for (i = 0; i < BS_STRESS_SLOTS; i++) {
-		s = &slots[i];
-		if (!s->obj)
-			continue;
-		KUNIT_EXPECT_TRUE(test, bs_stress_intact(s->obj,
-							 bs_stress_caches[s->cache].size,
-							 s->tag));
-		KUNIT_EXPECT_EQ(test, bs_slab_cache_free(caches[s->cache], s->obj), 0);
-	}
 	KUNIT_EXPECT_EQ(test, bs_slab_validate(slab), 0);
-	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), 0);
+	KUNIT_EXPECT_EQ(test, bs_buddy_validate(&bs_test(test)->buddy), 0);
 	for (i = 0; i < BS_STRESS_CACHES; i++) {
-		KUNIT_EXPECT_EQ(test, bs_test_counter(caches[i], BS_SLAB_REDZONE_ERRORS) +
-				bs_test_counter(caches[i], BS_SLAB_POISON_ERRORS), 0);
-		KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(caches[i]), 0);
+		KUNIT_EXPECT_EQ(test, bs_test_counter(ss.caches[i], BS_SLAB_REDZONE_ERRORS) +
+				bs_test_counter(ss.caches[i], BS_SLAB_POISON_ERRORS), 0);
+		KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(ss.caches[i]), 0);
 	}
 }
 
