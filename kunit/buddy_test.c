@@ -86,35 +86,40 @@ static int bs_buddy_test_init(struct kunit *test)
 	return bs_test_init(test, 0);
 }
 
-struct bs_test_order {
-	unsigned int order;
-};
+/*
+ * Every order the buddy has, as a case's parameter. KUnit passes a
+ * parameter by its address, so each order is kept in its own element of
+ * this array (whose index it is) as the generator reaches it.
+ */
+static unsigned int bs_test_orders[BS_BUDDY_NR_ORDERS];
 
-static const struct bs_test_order bs_test_orders[] = {
-	{ 0 }, { 1 }, { 2 }, { 3 }, { 4 }, { 5 }, { 6 }, { 7 }, { 8 }, { 9 }, { 10 },
-};
-static_assert(ARRAY_SIZE(bs_test_orders) == BS_BUDDY_NR_ORDERS);
-
-static void bs_test_order_desc(const struct bs_test_order *p, char *desc)
+/* The order after @prev's (order 0 first), up to @max. */
+static const void *bs_test_next_order(const void *prev, char *desc,
+				      unsigned int max)
 {
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "order %u", p->order);
+	unsigned int order = prev ? *(const unsigned int *)prev + 1 : 0;
+
+	if (order > max)
+		return NULL;
+	bs_test_orders[order] = order;
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "order %u", order);
+	return &bs_test_orders[order];
 }
 
-KUNIT_ARRAY_PARAM(bs_test_order, bs_test_orders, bs_test_order_desc);
+static const void *bs_test_order_gen_params(const void *prev, char *desc)
+{
+	return bs_test_next_order(prev, desc, BS_BUDDY_MAX_ORDER);
+}
 
 /* Merging four neighbouring blocks needs orders up to BS_BUDDY_MAX_ORDER - 2. */
 static const void *bs_test_merge_order_gen_params(const void *prev, char *desc)
 {
-	const struct bs_test_order *next = bs_test_order_gen_params(prev, desc);
-
-	return next && next->order <= BS_BUDDY_MAX_ORDER - 2 ? next : NULL;
+	return bs_test_next_order(prev, desc, BS_BUDDY_MAX_ORDER - 2);
 }
 
 static unsigned int bs_test_param_order(struct kunit *test)
 {
-	const struct bs_test_order *p = test->param_value;
-
-	return p->order;
+	return *(const unsigned int *)test->param_value;
 }
 
 static void bs_buddy_test_starts_whole(struct kunit *test)
