@@ -46,7 +46,8 @@
  * structure; a larger one from a newer client is accepted only if every
  * byte past the driver's size is zero (-E2BIG otherwise), so a client never
  * silently loses a field it set. What is written back stops at the smaller
- * of the two sizes.
+ * of the two sizes. INFO and STATS are filled in by abi.c, the one place
+ * that turns the allocators' figures into the ABI's structures.
  *
  * mmap maps a page-aligned, page-sized allocation of this file, shared,
  * from its start and no longer than it; each mapping counts on its
@@ -470,12 +471,6 @@ static int bs_chardev_release(struct inode *inode, struct file *file)
 	mutex_destroy(&bf->lock);
 	bs_chardev_user_put(bf->bs, bf->user);
 	kfree(bf);
-	return 0;
-}
-
-static int bs_chardev_info(struct bs_chardev_file *bf, void *arg)
-{
-	bs_abi_info(bf->bs, arg);
 	return 0;
 }
 
@@ -917,6 +912,13 @@ static int bs_chardev_batch(struct bs_chardev_file *bf, void *arg)
 		}
 	}
 	return ret;
+}
+
+/* INFO and STATS: the ABI's structures are filled in by abi.c. */
+static int bs_chardev_info(struct bs_chardev_file *bf, void *arg)
+{
+	bs_abi_info(bf->bs, arg);
+	return 0;
 }
 
 static int bs_chardev_stats(struct bs_chardev_file *bf, void *arg)

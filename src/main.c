@@ -2,10 +2,9 @@
 /*
  * buddyslab: an allocator laboratory on real physical memory.
  *
- * Module entry and exit. Loading takes the region from the page allocator,
- * sets up the buddy allocator over it and the slab and fit allocators over
- * the buddy,
- * then publishes the debugfs views and,
+ * Module entry and exit. Loading checks the parameters, takes the region
+ * from the page allocator, sets up the buddy allocator over it and the slab
+ * and fit allocators over the buddy, then publishes the debugfs views and,
  * last, /dev/buddyslab, so nothing can reach an instance that is not whole.
  * Unloading goes in reverse; the module cannot be unloaded while the device
  * is open, so by then every allocation has been freed and every page of the
@@ -54,30 +53,44 @@ MODULE_PARM_DESC(slab_debug,
 
 static struct buddyslab buddyslab;
 
-static int __init buddyslab_init(void)
+/* A limit in region bytes: at most the region (0 stands for half of it). */
+static int __init buddyslab_check_bytes(const char *name, unsigned long bytes)
 {
-	struct buddyslab *bs = &buddyslab;
-	int ret;
+	const u64 region = (u64)region_mb * SZ_1M;
 
+	if (bytes <= region)
+		return 0;
+	pr_err("%s=%lu refused: at most the region, %llu bytes (0 for half of it)\n",
+	       name, bytes, region);
+	return -EINVAL;
+}
+
+/* The parameters the region does not check: refused before it is taken. */
+static int __init buddyslab_check_params(void)
+{
 	if (dev_mode & ~0777) {
 		pr_err("dev_mode=%#o refused: permission bits 0 to 0777 only\n",
 		       dev_mode);
 		return -EINVAL;
 	}
-	if (max_bytes_per_file > (u64)region_mb * SZ_1M) {
-		pr_err("max_bytes_per_file=%lu refused: at most the region, %llu bytes (0 for half of it)\n",
-		       max_bytes_per_file, (u64)region_mb * SZ_1M);
+	if (buddyslab_check_bytes("max_bytes_per_file", max_bytes_per_file) ||
+	    buddyslab_check_bytes("max_bytes_per_user", max_bytes_per_user))
 		return -EINVAL;
-	}
-	if (max_bytes_per_user > (u64)region_mb * SZ_1M) {
-		pr_err("max_bytes_per_user=%lu refused: at most the region, %llu bytes (0 for half of it)\n",
-		       max_bytes_per_user, (u64)region_mb * SZ_1M);
-		return -EINVAL;
-	}
 	if (!max_allocs_per_user) {
 		pr_err("max_allocs_per_user=0 refused: at least 1\n");
 		return -EINVAL;
 	}
+	return 0;
+}
+
+static int __init buddyslab_init(void)
+{
+	struct buddyslab *bs = &buddyslab;
+	int ret;
+
+	ret = buddyslab_check_params();
+	if (ret)
+		return ret;
 	ret = bs_region_init(&bs->region, (u64)region_mb * SZ_1M);
 	if (ret)
 		return ret;
