@@ -189,8 +189,8 @@ static size_t bs_test_stamp_next(size_t off, size_t size)
  *
  * The stamp is the first word of every page-sized stretch of @mem,
  * counted from its start, and its last word, each @tag plus the index of
- * its stretch: another allocation written over any of them breaks it, and
- * so do two stretches that turn out to be the same memory.
+ * its stretch (so a tag that holds a page number stamps every page with
+ * its own): another allocation written over any of them breaks it.
  */
 void bs_test_stamp(void *mem, size_t size, u64 tag)
 {
