@@ -94,7 +94,7 @@ static inline void bs_buddy_count_failure(struct bs_buddy *buddy,
 	atomic_long_inc(&buddy->failures[counter]);
 }
 
-/* ---- Arena free lists ---------------------------------------------- */
+/* ---- Arena free lists ---------------------------------------------------- */
 
 static void bs_buddy_add_free(struct bs_buddy *buddy,
 			      struct bs_buddy_arena *arena,
@@ -195,7 +195,7 @@ static int bs_buddy_alloc_from_arenas(struct bs_buddy *buddy,
 	return -ENOMEM;
 }
 
-/* ---- Per-CPU caches ------------------------------------------------- */
+/* ---- Per-CPU caches ------------------------------------------------------ */
 
 /* Cache a block of @order, taken from @arena under its lock. */
 static void bs_buddy_pcp_add(struct bs_buddy *buddy, struct bs_buddy_pcp *pcp,
@@ -362,7 +362,7 @@ bool bs_buddy_drain(struct bs_buddy *buddy)
 	return drained;
 }
 
-/* ---- Allocation and free ------------------------------------------------ */
+/* ---- Allocation and free ------------------------------------------------- */
 
 static int bs_buddy_alloc_once(struct bs_buddy *buddy, unsigned int order,
 			       unsigned int tag, unsigned long *pgoff)
@@ -609,7 +609,7 @@ void *bs_buddy_addr(const struct bs_buddy *buddy, unsigned long pgoff)
 	       ((pgoff % BS_ARENA_PAGES) << PAGE_SHIFT);
 }
 
-/* ---- Setup and teardown ---------------------------------------------- */
+/* ---- Setup and teardown -------------------------------------------------- */
 
 static void bs_buddy_free_metadata(struct bs_buddy *buddy)
 {

@@ -84,13 +84,14 @@ struct bs_buddy_shrinker {
 /**
  * struct bs_buddy - a binary buddy allocator over every arena of a region
  * @region:	the memory; immutable
- * @arenas:	one per region chunk
+ * @arenas:	one per arena of the region, each under its own lock
  * @nr_arenas:	how many; immutable
  * @base:	kernel address of each arena's first page; immutable
  * @state:	one byte per page of the region (see buddy.c); under the lock
  *		of the arena or per-CPU cache that holds the page's block
- * @links:	one list link per page, used while the page heads a free block
- * @pcp:	the per-CPU caches
+ * @links:	one list link per page, used while the page heads a free block;
+ *		under the same lock as its @state
+ * @pcp:	the per-CPU caches, each under its own lock
  * @failures:	per enum bs_buddy_counter, the failures, counted where no
  *		lock is held; atomic
  * @reclaimers:	requests between their drain of the caches and their retry;

@@ -121,7 +121,7 @@ static inline unsigned long bs_fit_index(const struct bs_fit_block *blk)
 	return (blk->addr - blk->arena->addr) / BS_FIT_GRAIN;
 }
 
-/* ---- Free-block structures ------------------------------------------ */
+/* ---- Free-block structures ----------------------------------------------- */
 
 static bool bs_fit_size_less(const struct bs_fit_block *a,
 			     const struct bs_fit_block *b)
@@ -195,7 +195,7 @@ static void bs_fit_remove_free(struct bs_fit *fit, struct bs_fit_block *blk)
 	fit->free_bytes -= blk->size;
 }
 
-/* ---- Searches ------------------------------------------------------- */
+/* ---- Searches ------------------------------------------------------------ */
 
 /* Where an allocation of @size aligned to @align would start in @blk. */
 static bool bs_fit_fits(const struct bs_fit_block *blk, size_t size,
@@ -298,7 +298,7 @@ static struct bs_fit_block *bs_fit_search(struct bs_fit *fit,
 	}
 }
 
-/* ---- Arenas --------------------------------------------------------- */
+/* ---- Arenas -------------------------------------------------------------- */
 
 /* Take an arena from the buddy: one free block covering it. */
 static int bs_fit_arena_add(struct bs_fit *fit, struct bs_fit_block *blk)
@@ -364,7 +364,7 @@ static void bs_fit_arena_remove(struct bs_fit *fit, struct bs_fit_block *blk)
 	fit->counters[BS_FIT_ARENAS_GIVEN]++;
 }
 
-/* ---- Allocation and free ---------------------------------------------- */
+/* ---- Allocation and free ------------------------------------------------- */
 
 /*
  * Cut an allocation of @size at @start out of the free block @blk. What is
@@ -597,7 +597,7 @@ refused_unlocked:
 	return -EINVAL;
 }
 
-/* ---- Statistics and checks ------------------------------------------ */
+/* ---- Statistics and checks ----------------------------------------------- */
 
 /**
  * bs_fit_stats() - take a snapshot of the allocator's figures
@@ -777,7 +777,7 @@ out:
 	return ret;
 }
 
-/* ---- Setup and teardown ---------------------------------------------- */
+/* ---- Setup and teardown -------------------------------------------------- */
 
 /**
  * bs_fit_init() - set up the fit allocators over a buddy allocator

@@ -51,7 +51,7 @@
 #include "fault.h"
 #include "slab_internal.h"
 
-/* ---- Lookup ----------------------------------------------------------- */
+/* ---- Lookup -------------------------------------------------------------- */
 
 /**
  * bs_slab_lookup() - the slab and index of an object, by its address
@@ -87,7 +87,7 @@ struct bs_slab_page *bs_slab_lookup(struct bs_slab *slab, const void *obj,
 	return sp;
 }
 
-/* ---- Slabs ------------------------------------------------------------ */
+/* ---- Slabs --------------------------------------------------------------- */
 
 static void bs_slab_page_free_rcu(struct rcu_head *rcu)
 {
@@ -267,7 +267,7 @@ static int bs_slab_grow(struct bs_slab_cache *cache)
 	return 0;
 }
 
-/* ---- Allocation and free ---------------------------------------------- */
+/* ---- Allocation and free ------------------------------------------------- */
 
 /* From the slabs, growing the cache if none has a free object. */
 static void *bs_slab_alloc_slow(struct bs_slab_cache *cache, size_t requested)
@@ -387,7 +387,7 @@ int bs_slab_cache_free(struct bs_slab_cache *cache, void *obj)
 	return ret;
 }
 
-/* ---- Caches ----------------------------------------------------------- */
+/* ---- Caches -------------------------------------------------------------- */
 
 /* Object layout and slab order (Bonwick's 1/8 rule) of a new cache. */
 static int bs_slab_cache_layout(struct bs_slab_cache *cache)
@@ -572,7 +572,7 @@ static unsigned long bs_slab_shrinker(struct bs_buddy_shrinker *shrinker)
 	return bs_slab_shrink(container_of(shrinker, struct bs_slab, shrinker));
 }
 
-/* ---- Setup and teardown ------------------------------------------------- */
+/* ---- Setup and teardown -------------------------------------------------- */
 
 /**
  * bs_slab_fini() - tear down a slab allocator

@@ -65,7 +65,8 @@ struct bs_slab_page;
  * @flags:		BS_SLAB_*; immutable
  * @ctor:		constructor, run on each object when its slab is made;
  *			immutable
- * @size:		stride between objects: object, red zones, padding
+ * @size:		stride between objects: object, red zones, padding;
+ *			immutable, as the layout below
  * @offset:		from the start of a stride to the object (the left red
  *			zone)
  * @order:		buddy order of a slab
@@ -73,7 +74,7 @@ struct bs_slab_page;
  * @colours:		how many colour offsets the slab's unused tail allows
  * @colour_align:	step between colour offsets
  * @reciprocal_size:	for dividing by @size without a division
- * @cpu:		per-CPU magazines
+ * @cpu:		per-CPU magazines, each CPU's under its own lock
  * @depot_lock:		protects the depot: @full_magazines, @empty_magazines,
  *			their lengths and @depot_changes, and the states of
  *			the objects in @full_magazines
@@ -138,8 +139,10 @@ struct bs_slab_cache {
  * struct bs_slab - object caches over a buddy allocator
  * @buddy:		where slabs come from; immutable
  * @page_slab:		per page of the region, the slab descriptor of the
- *			slab it is in, or NULL; written under the owning
- *			cache's lock, read under RCU
+ *			slab it is in, or NULL; read under RCU, written with
+ *			no lock by whoever alone holds the slab: its grower
+ *			before it joins its cache, its releaser after it
+ *			left it
  * @classes:		the size-class caches, smallest first; immutable
  * @caches_lock:	protects @caches
  * @caches:		every cache
