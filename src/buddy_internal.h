@@ -117,4 +117,6 @@ struct bs_buddy_pcp {
 	struct bs_buddy_counters counters;
 };
 
+unsigned long bs_buddy_cached_pages(struct bs_buddy *buddy);
+
 #endif /* _BUDDYSLAB_BUDDY_INTERNAL_H */

@@ -21,62 +21,6 @@
 
 #include "buddy_internal.h"
 
-const char *const bs_buddy_order_counter_names[] = {
-	[BS_BUDDY_ALLOCS]		= "allocs",
-	[BS_BUDDY_FREES]		= "frees",
-};
-static_assert(ARRAY_SIZE(bs_buddy_order_counter_names) == BS_BUDDY_NR_ORDER_COUNTERS);
-
-const char *const bs_buddy_counter_names[] = {
-	[BS_BUDDY_ALLOC_FAILS]		= "alloc_fails",
-	[BS_BUDDY_FREES_REFUSED]	= "frees_refused",
-	[BS_BUDDY_SPLITS]		= "splits",
-	[BS_BUDDY_MERGES]		= "merges",
-	[BS_BUDDY_PCP_HITS]		= "pcp_hits",
-	[BS_BUDDY_PCP_MISSES]		= "pcp_misses",
-	[BS_BUDDY_PCP_DRAINS]		= "pcp_drains",
-};
-static_assert(ARRAY_SIZE(bs_buddy_counter_names) == BS_BUDDY_NR_COUNTERS);
-
-static unsigned long bs_buddy_cached_pages(struct bs_buddy *buddy)
-{
-	unsigned long pages = 0;
-	unsigned int order;
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct bs_buddy_pcp *pcp = per_cpu_ptr(buddy->pcp, cpu);
-
-		spin_lock(&pcp->lock);
-		for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++)
-			pages += (unsigned long)pcp->count[order] << order;
-		spin_unlock(&pcp->lock);
-	}
-	return pages;
-}
-
-/**
- * bs_buddy_free_pages() - pages free, in the free lists or the caches
- * @buddy:	the allocator
- *
- * Return: the number of free pages, exact when no allocation or free runs
- * at the same time.
- */
-unsigned long bs_buddy_free_pages(struct bs_buddy *buddy)
-{
-	unsigned long pages = bs_buddy_cached_pages(buddy);
-	unsigned int a;
-
-	for (a = 0; a < buddy->nr_arenas; a++) {
-		struct bs_buddy_arena *arena = &buddy->arenas[a];
-
-		spin_lock(&arena->lock);
-		pages += arena->free_pages;
-		spin_unlock(&arena->lock);
-	}
-	return pages;
-}
-
 /**
  * bs_buddy_arena_nr_free() - free blocks per order in one arena's free lists
  * @buddy:	the allocator

@@ -27,10 +27,20 @@
  * erroneous free, which is what the lookup is for) reads valid, if stale,
  * memory and refuses the free.
  *
- * Allocations and frees go through the magazines first (slab_magazine.c);
- * what they miss comes here. Red zones and poison are slab_debug.c's, the
- * size classes slab_kmalloc.c's, counters slab_stats.c's and the checks
- * slab_check.c's; slab_internal.h holds what they share.
+ * The files, from the bottom up; each uses only those above it here:
+ *
+ *   slab.c            slabs: the lookup, a cache's slab lists and each
+ *                     slab's free stack, a cache's layout, the release of
+ *                     slabs to the buddy
+ *   slab_debug.c      red zones, poisoning and error reports
+ *   slab_magazine.c   per-CPU magazines and the depot, in front of the slabs
+ *   slab_cache.c      object caches and the allocator: the allocation and
+ *                     free paths, growth, creation and destruction
+ *   slab_kmalloc.c    kmalloc and kfree over the size classes
+ *   slab_stats.c      snapshots of the counters
+ *   slab_check.c      bs_slab_validate()
+ *
+ * slab.h is the API; slab_internal.h is what the files share.
  *
  * Locking, in the order taken: caches_lock (mutex, the list of caches);
  * a CPU's magazine lock; the depot lock; the cache lock. Slabs are given
@@ -40,18 +50,27 @@
  *
  * Context: process context.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
-#include <linux/err.h>
-#include <linux/log2.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
-#include <linux/string.h>
 
-#include "fault.h"
 #include "slab_internal.h"
 
-/* ---- Lookup -------------------------------------------------------------- */
+const char *const bs_slab_counter_names[] = {
+	[BS_SLAB_ALLOCS]		= "allocs",
+	[BS_SLAB_FREES]			= "frees",
+	[BS_SLAB_MAG_HITS]		= "magazine_hits",
+	[BS_SLAB_MAG_MISSES]		= "magazine_misses",
+	[BS_SLAB_SLABS_CREATED]		= "slabs_created",
+	[BS_SLAB_SLABS_FREED]		= "slabs_freed",
+	[BS_SLAB_BYTES_REQUESTED]	= "bytes_requested",
+	[BS_SLAB_BYTES_GRANTED]		= "bytes_granted",
+	[BS_SLAB_ALLOC_FAILS]		= "alloc_fails",
+	[BS_SLAB_REDZONE_ERRORS]	= "redzone_errors",
+	[BS_SLAB_POISON_ERRORS]		= "poison_errors",
+	[BS_SLAB_DOUBLE_FREES]		= "double_frees",
+	[BS_SLAB_INVALID_FREES]		= "invalid_frees",
+};
+static_assert(ARRAY_SIZE(bs_slab_counter_names) == BS_SLAB_NR_COUNTERS);
 
 /**
  * bs_slab_lookup() - the slab and index of an object, by its address
@@ -87,19 +106,21 @@ struct bs_slab_page *bs_slab_lookup(struct bs_slab *slab, const void *obj,
 	return sp;
 }
 
-/* ---- Slabs --------------------------------------------------------------- */
-
 static void bs_slab_page_free_rcu(struct rcu_head *rcu)
 {
 	kfree(container_of(rcu, struct bs_slab_page, rcu));
 }
 
-/*
- * Give slabs that left their cache back to the buddy; no lock held.
- * Returns the number of pages given back.
+/**
+ * bs_slab_release() - give slabs that left their cache back to the buddy
+ * @slab:	the slab allocator
+ * @slabs:	the slabs, retired under their cache's lock; no lock held now
+ *
+ * Their descriptors are freed after an RCU grace period.
+ *
+ * Return: the number of pages given back.
  */
-static unsigned long bs_slab_release(struct bs_slab *slab,
-				     struct list_head *slabs)
+unsigned long bs_slab_release(struct bs_slab *slab, struct list_head *slabs)
 {
 	struct bs_slab_page *sp, *next;
 	unsigned long i, npages, pages = 0;
@@ -130,11 +151,31 @@ static void bs_slab_retire(struct bs_slab_cache *cache,
 	cache->counters[BS_SLAB_SLABS_FREED]++;
 }
 
-/*
- * Take a free object out of a slab and mark it allocated. Caller holds the
- * cache lock. NULL if no slab has a free object.
+/**
+ * bs_slab_retire_empty() - take every empty slab of a cache off its lists
+ * @cache:	the cache; caller holds its lock
+ * @release:	where the slabs go, for bs_slab_release()
  */
-static void *bs_slab_take(struct bs_slab_cache *cache)
+void bs_slab_retire_empty(struct bs_slab_cache *cache,
+			  struct list_head *release)
+{
+	struct bs_slab_page *sp, *next;
+
+	lockdep_assert_held(&cache->lock);
+
+	list_for_each_entry_safe(sp, next, &cache->empty_slabs, list)
+		bs_slab_retire(cache, sp, release);
+}
+
+/**
+ * bs_slab_take() - take a free object out of a cache's slabs
+ * @cache:	the cache; caller holds its lock
+ *
+ * A partial slab is used first, then an empty one.
+ *
+ * Return: the object, marked allocated, or NULL if no slab has a free one.
+ */
+void *bs_slab_take(struct bs_slab_cache *cache)
 {
 	struct bs_slab_page *sp;
 	unsigned int idx;
@@ -195,202 +236,17 @@ void bs_slab_put(struct bs_slab_cache *cache, void *obj,
 		bs_slab_retire(cache, sp, release);
 }
 
-/*
- * Set up the descriptor of a new slab at @pgoff, of colour index @colour:
- * every object free, its debugging patterns written, its constructor run.
- */
-static void bs_slab_page_init(struct bs_slab_cache *cache,
-			      struct bs_slab_page *sp, unsigned long pgoff,
-			      unsigned int colour)
-{
-	void *start = bs_buddy_addr(cache->slab->buddy, pgoff);
-	unsigned int i;
-
-	sp->cache = cache;
-	sp->pgoff = pgoff;
-	sp->colour = colour * cache->colour_align;
-	sp->base = start + sp->colour;
-	sp->inuse = 0;
-	sp->nr_free = cache->objects;
-	sp->state = (u8 *)&sp->free_stack[cache->objects];
-	for (i = 0; i < cache->objects; i++) {
-		u8 *obj = bs_slab_obj(sp, i);
-
-		sp->state[i] = BS_SLAB_OBJ_FREE;
-		/* Objects go out lowest index first. */
-		sp->free_stack[i] = cache->objects - 1 - i;
-		if (cache->flags & BS_SLAB_DEBUG)
-			bs_slab_debug_init_obj(cache, obj);
-		if (cache->ctor)
-			cache->ctor(obj);
-	}
-}
-
-/* Make a new slab and add it to the cache's empty list. */
-static int bs_slab_grow(struct bs_slab_cache *cache)
-{
-	struct bs_slab *slab = cache->slab;
-	struct bs_slab_page *sp;
-	unsigned long pgoff, i;
-	unsigned int colour;
-	int ret;
-
-	might_sleep();
-
-	sp = bs_fault() ? NULL :
-	     kmalloc(struct_size(sp, free_stack, cache->objects) +
-		     cache->objects * sizeof(*sp->state),
-		     bs_slab_gfp(cache->flags, GFP_KERNEL));
-	if (!sp)
-		return -ENOMEM;
-	ret = bs_buddy_alloc(slab->buddy, cache->order, BS_BUDDY_TAG_SLAB, &pgoff);
-	if (ret) {
-		kfree(sp);
-		return ret;
-	}
-
-	spin_lock(&cache->lock);
-	colour = cache->colour_next;
-	cache->colour_next = (colour + 1) % cache->colours;
-	spin_unlock(&cache->lock);
-
-	bs_slab_page_init(cache, sp, pgoff, colour);
-	for (i = 0; i < (1UL << cache->order); i++)
-		rcu_assign_pointer(slab->page_slab[pgoff + i], sp);
-
-	spin_lock(&cache->lock);
-	list_add(&sp->list, &cache->empty_slabs);
-	cache->nr_slabs++;
-	cache->nr_empty_slabs++;
-	cache->counters[BS_SLAB_SLABS_CREATED]++;
-	spin_unlock(&cache->lock);
-	return 0;
-}
-
-/* ---- Allocation and free ------------------------------------------------- */
-
-/* From the slabs, growing the cache if none has a free object. */
-static void *bs_slab_alloc_slow(struct bs_slab_cache *cache, size_t requested)
-{
-	bool failed = false;
-	void *obj;
-
-	for (;;) {
-		spin_lock(&cache->lock);
-		obj = bs_slab_take(cache);
-		if (obj) {
-			cache->counters[BS_SLAB_MAG_MISSES]++;
-			bs_slab_count_alloc(cache, cache->counters, requested);
-		}
-		spin_unlock(&cache->lock);
-		/*
-		 * After a failed grow, one more look: the buddy's reclaim may
-		 * have emptied the magazines into this cache's slabs.
-		 */
-		if (obj || failed)
-			return obj;
-		failed = bs_slab_grow(cache) != 0;
-	}
-}
-
 /**
- * bs_slab_alloc() - allocate an object: from the magazines, else the slabs
- * @cache:	the cache
- * @requested:	bytes the caller asked for, for the counters
+ * bs_slab_cache_layout() - object layout and slab order of a new cache
+ * @cache:	the cache, its object size, alignment and flags set
  *
- * Context: process context.
- * Return: the object, or NULL if no memory can be had.
- */
-void *bs_slab_alloc(struct bs_slab_cache *cache, size_t requested)
-{
-	void *obj;
-
-	might_sleep();
-
-	obj = bs_slab_mag_alloc(cache, requested);
-	if (!obj)
-		obj = bs_slab_alloc_slow(cache, requested);
-	if (!obj) {
-		bs_slab_count_failure(cache, BS_SLAB_ALLOC_FAILS);
-		return NULL;
-	}
-	if (cache->flags & BS_SLAB_DEBUG)
-		bs_slab_debug_alloc(cache, obj);
-	return obj;
-}
-
-/**
- * bs_slab_cache_alloc() - allocate an object
- * @cache:	the cache
+ * Sets the stride, the object's offset in it, the order of a slab (the
+ * smallest that wastes at most 1/8, Bonwick's rule), the objects per slab
+ * and the colours.
  *
- * Context: process context.
- * Return: the object, constructed if the cache has a constructor, or NULL
- * if no memory can be had.
+ * Return: 0, or -EINVAL if no slab of an arena's size holds such objects.
  */
-void *bs_slab_cache_alloc(struct bs_slab_cache *cache)
-{
-	return bs_slab_alloc(cache, cache->object_size);
-}
-
-/*
- * Find @obj, which is to be an object of @cache. Caller holds the RCU read
- * lock. If it is none, it is reported and counted against @cache.
- */
-static int bs_slab_find(struct bs_slab_cache *cache, const void *obj,
-			struct bs_slab_page **spp, unsigned int *idx)
-{
-	struct bs_slab_page *sp = bs_slab_lookup(cache->slab, obj, idx);
-
-	if (!sp) {
-		bs_slab_count_failure(cache, BS_SLAB_INVALID_FREES);
-		pr_err_ratelimited("cache %s: free of an address that is no object of any cache\n",
-				   cache->name);
-		return -EINVAL;
-	}
-	if (sp->cache != cache) {
-		bs_slab_count_failure(cache, BS_SLAB_INVALID_FREES);
-		bs_slab_report(sp, *idx, "freed to the wrong cache", BS_SLAB_NO_BYTE,
-			       0);
-		return -EINVAL;
-	}
-	*spp = sp;
-	return 0;
-}
-
-/**
- * bs_slab_cache_free() - free an object
- * @cache:	the cache it was allocated from
- * @obj:	the object
- *
- * A pointer that is not an allocated object of @cache (inside an object,
- * outside every slab, of another cache, or already free) is refused, and
- * reported once per object.
- *
- * Context: process context.
- * Return: 0, or -EINVAL if refused; nothing changes then.
- */
-int bs_slab_cache_free(struct bs_slab_cache *cache, void *obj)
-{
-	struct bs_slab_page *sp;
-	LIST_HEAD(release);
-	unsigned int idx;
-	int ret;
-
-	might_sleep();
-
-	rcu_read_lock();
-	ret = bs_slab_find(cache, obj, &sp, &idx);
-	if (!ret)
-		ret = bs_slab_mag_free(cache, sp, idx, &release);
-	rcu_read_unlock();
-	bs_slab_release(cache->slab, &release);
-	return ret;
-}
-
-/* ---- Caches -------------------------------------------------------------- */
-
-/* Object layout and slab order (Bonwick's 1/8 rule) of a new cache. */
-static int bs_slab_cache_layout(struct bs_slab_cache *cache)
+int bs_slab_cache_layout(struct bs_slab_cache *cache)
 {
 	const unsigned int rz = cache->flags & BS_SLAB_REDZONE ? BS_SLAB_RZ : 0;
 	unsigned long slab_bytes, waste;
@@ -413,219 +269,5 @@ static int bs_slab_cache_layout(struct bs_slab_cache *cache)
 	cache->colour_align = max_t(unsigned int, L1_CACHE_BYTES, cache->align);
 	cache->colours = waste / cache->colour_align + 1;
 	cache->reciprocal_size = reciprocal_value(cache->size);
-	return 0;
-}
-
-/**
- * bs_slab_cache_create() - create an object cache
- * @slab:	the slab allocator
- * @name:	shown in slabinfo; 1 to BS_SLAB_NAME_LEN - 1 characters
- * @size:	bytes per object, 1 to BS_SLAB_MAX_SIZE
- * @align:	alignment of each object: 0 for the default (8), else a power
- *		of two up to BS_SLAB_MAX_ALIGN
- * @flags:	BS_SLAB_REDZONE, BS_SLAB_POISON
- * @ctor:	run on each object when its slab is made, or NULL; not with
- *		BS_SLAB_POISON, which would destroy what it built
- *
- * Context: process context.
- * Return: the cache, or ERR_PTR(-EINVAL) for bad arguments, ERR_PTR(-ENOMEM).
- */
-struct bs_slab_cache *bs_slab_cache_create(struct bs_slab *slab,
-					   const char *name, unsigned int size,
-					   unsigned int align, unsigned int flags,
-					   void (*ctor)(void *obj))
-{
-	struct bs_slab_cache *cache;
-	int ret;
-
-	if (!align)
-		align = BS_SLAB_MIN_ALIGN;
-	if (!name || !*name || !size || size > BS_SLAB_MAX_SIZE ||
-	    !is_power_of_2(align) || align > BS_SLAB_MAX_ALIGN ||
-	    flags & ~BS_SLAB_FLAGS || (ctor && flags & BS_SLAB_POISON))
-		return ERR_PTR(-EINVAL);
-
-	cache = bs_fault() ? NULL :
-		kzalloc(sizeof(*cache), bs_slab_gfp(flags, GFP_KERNEL));
-	if (!cache)
-		return ERR_PTR(-ENOMEM);
-	if (strscpy(cache->name, name, sizeof(cache->name)) < 0) {
-		ret = -EINVAL;
-		goto err_free_cache;
-	}
-	cache->slab = slab;
-	cache->object_size = size;
-	cache->align = max_t(unsigned int, align, BS_SLAB_MIN_ALIGN);
-	cache->flags = flags;
-	cache->ctor = ctor;
-	ret = bs_slab_cache_layout(cache);
-	if (ret)
-		goto err_free_cache;
-
-	spin_lock_init(&cache->lock);
-	INIT_LIST_HEAD(&cache->partial);
-	INIT_LIST_HEAD(&cache->full_slabs);
-	INIT_LIST_HEAD(&cache->empty_slabs);
-	ret = bs_slab_mag_init(cache);
-	if (ret)
-		goto err_free_cache;
-
-	mutex_lock(&slab->caches_lock);
-	list_add_tail(&cache->list, &slab->caches);
-	mutex_unlock(&slab->caches_lock);
-	return cache;
-
-err_free_cache:
-	kfree(cache);
-	return ERR_PTR(ret);
-}
-
-/* Retire every empty slab. Caller holds the cache lock. */
-static void bs_slab_retire_empty(struct bs_slab_cache *cache,
-				 struct list_head *release)
-{
-	struct bs_slab_page *sp, *next;
-
-	lockdep_assert_held(&cache->lock);
-
-	list_for_each_entry_safe(sp, next, &cache->empty_slabs, list)
-		bs_slab_retire(cache, sp, release);
-}
-
-/**
- * bs_slab_cache_destroy() - destroy a cache with no live object
- * @cache:	the cache; gone on success
- *
- * Context: process context.
- * Return: 0, or -EBUSY if objects are still allocated (the cache stays).
- */
-int bs_slab_cache_destroy(struct bs_slab_cache *cache)
-{
-	struct bs_slab *slab = cache->slab;
-	LIST_HEAD(release);
-	int ret = 0;
-
-	might_sleep();
-
-	mutex_lock(&slab->caches_lock);
-	bs_slab_mag_drain(cache, &release);
-	spin_lock(&cache->lock);
-	if (cache->nr_active)
-		ret = -EBUSY;
-	else
-		bs_slab_retire_empty(cache, &release);
-	spin_unlock(&cache->lock);
-	if (!ret)
-		list_del(&cache->list);
-	mutex_unlock(&slab->caches_lock);
-
-	bs_slab_release(slab, &release);
-	if (ret)
-		return ret;
-	bs_slab_mag_fini(cache);
-	/* A lookup may have reached it through a descriptor: see above. */
-	kfree_rcu(cache, rcu);
-	return 0;
-}
-
-/**
- * bs_slab_cache_shrink() - give a cache's free memory back to the buddy
- * @cache:	the cache
- *
- * Empties the magazines into the slabs and gives back every empty slab.
- *
- * Context: process context.
- * Return: the number of pages given back.
- */
-unsigned long bs_slab_cache_shrink(struct bs_slab_cache *cache)
-{
-	LIST_HEAD(release);
-
-	bs_slab_mag_drain(cache, &release);
-	spin_lock(&cache->lock);
-	bs_slab_retire_empty(cache, &release);
-	spin_unlock(&cache->lock);
-	return bs_slab_release(cache->slab, &release);
-}
-
-/**
- * bs_slab_shrink() - give every cache's free memory back to the buddy
- * @slab:	the slab allocator
- *
- * Context: process context.
- * Return: the number of pages given back.
- */
-unsigned long bs_slab_shrink(struct bs_slab *slab)
-{
-	struct bs_slab_cache *cache;
-	unsigned long pages = 0;
-
-	mutex_lock(&slab->caches_lock);
-	list_for_each_entry(cache, &slab->caches, list)
-		pages += bs_slab_cache_shrink(cache);
-	mutex_unlock(&slab->caches_lock);
-	return pages;
-}
-
-static unsigned long bs_slab_shrinker(struct bs_buddy_shrinker *shrinker)
-{
-	return bs_slab_shrink(container_of(shrinker, struct bs_slab, shrinker));
-}
-
-/* ---- Setup and teardown -------------------------------------------------- */
-
-/**
- * bs_slab_fini() - tear down a slab allocator
- * @slab:	the allocator; every object must be free again
- *
- * Destroys every cache; a cache that still has objects is a leak in its
- * user, reported with a warning (its slabs stay with the buddy).
- */
-void bs_slab_fini(struct bs_slab *slab)
-{
-	struct bs_slab_cache *cache, *next;
-
-	bs_buddy_unregister_shrinker(slab->buddy, &slab->shrinker);
-	list_for_each_entry_safe(cache, next, &slab->caches, list)
-		WARN(bs_slab_cache_destroy(cache), "cache %s destroyed with live objects\n",
-		     cache->name);
-	/* Descriptors go after a grace period: wait for them. */
-	rcu_barrier();
-	kvfree(slab->page_slab);
-}
-
-/**
- * bs_slab_init() - set up a slab allocator over a buddy allocator
- * @slab:	the allocator to set up
- * @buddy:	where its slabs come from; must outlive it
- * @class_flags: BS_SLAB_* flags of the size-class caches
- *
- * Creates the size classes (slab_kmalloc.c).
- *
- * Context: process context.
- * Return: 0, -EINVAL for bad flags, or -ENOMEM.
- */
-int bs_slab_init(struct bs_slab *slab, struct bs_buddy *buddy,
-		 unsigned int class_flags)
-{
-	int ret;
-
-	memset(slab, 0, sizeof(*slab));
-	slab->buddy = buddy;
-	mutex_init(&slab->caches_lock);
-	INIT_LIST_HEAD(&slab->caches);
-	slab->page_slab = bs_fault() ? NULL :
-			  kvcalloc(bs_buddy_total_pages(buddy),
-				   sizeof(*slab->page_slab), GFP_KERNEL);
-	if (!slab->page_slab)
-		return -ENOMEM;
-
-	ret = bs_slab_kmalloc_init(slab, class_flags);
-	if (ret) {
-		kvfree(slab->page_slab);
-		return ret;
-	}
-	slab->shrinker.shrink = bs_slab_shrinker;
-	bs_buddy_register_shrinker(buddy, &slab->shrinker);
 	return 0;
 }

@@ -173,26 +173,20 @@ void bs_slab_debug_init_obj(struct bs_slab_cache *cache, u8 *obj)
 
 /**
  * bs_slab_debug_alloc() - check an object about to be handed out
- * @cache:	its cache, which has BS_SLAB_DEBUG flags
- * @obj:	the object
+ * @sp:		the object's slab, of a cache with BS_SLAB_DEBUG flags
+ * @idx:	the object's index in it
  *
  * Its poison and red zones must be intact: damage is counted, reported and
  * repaired.
  */
-void bs_slab_debug_alloc(struct bs_slab_cache *cache, void *obj)
+void bs_slab_debug_alloc(struct bs_slab_page *sp, unsigned int idx)
 {
-	struct bs_slab_page *sp;
-	unsigned int idx;
+	const unsigned int flags = sp->cache->flags;
 
-	rcu_read_lock();
-	sp = bs_slab_lookup(cache->slab, obj, &idx);
-	if (!WARN_ON(!sp)) {
-		if (cache->flags & BS_SLAB_POISON)
-			bs_slab_check_poison(sp, idx);
-		if (cache->flags & BS_SLAB_REDZONE)
-			bs_slab_check_redzones(sp, idx);
-	}
-	rcu_read_unlock();
+	if (flags & BS_SLAB_POISON)
+		bs_slab_check_poison(sp, idx);
+	if (flags & BS_SLAB_REDZONE)
+		bs_slab_check_redzones(sp, idx);
 }
 
 /**

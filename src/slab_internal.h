@@ -4,12 +4,7 @@
  * above the slab allocator includes it (slab.h is its API); the KUnit
  * suites do, to damage it on purpose and see the checks find it.
  *
- *   slab.c            object caches: slabs, lookup, allocation and free
- *   slab_magazine.c   per-CPU magazines and the depot, in front of the slabs
- *   slab_debug.c      red zones, poisoning and error reports
- *   slab_kmalloc.c    the size classes: kmalloc and kfree
- *   slab_stats.c      counters and snapshots
- *   slab_check.c      bs_slab_validate()
+ * The files that share it, and what each holds, are listed in slab.c.
  */
 #ifndef _BUDDYSLAB_SLAB_INTERNAL_H
 #define _BUDDYSLAB_SLAB_INTERNAL_H
@@ -152,9 +147,13 @@ static inline void bs_slab_count_alloc(struct bs_slab_cache *cache,
 /* slab.c */
 struct bs_slab_page *bs_slab_lookup(struct bs_slab *slab, const void *obj,
 				    unsigned int *idx);
+unsigned long bs_slab_release(struct bs_slab *slab, struct list_head *slabs);
+void bs_slab_retire_empty(struct bs_slab_cache *cache,
+			  struct list_head *release);
+void *bs_slab_take(struct bs_slab_cache *cache);
 void bs_slab_put(struct bs_slab_cache *cache, void *obj,
 		 struct list_head *release);
-void *bs_slab_alloc(struct bs_slab_cache *cache, size_t requested);
+int bs_slab_cache_layout(struct bs_slab_cache *cache);
 
 /* slab_magazine.c */
 int bs_slab_mag_init(struct bs_slab_cache *cache);
@@ -167,13 +166,13 @@ unsigned long bs_slab_mag_objs(struct bs_slab_cache *cache);
 
 /* slab_debug.c */
 void bs_slab_debug_init_obj(struct bs_slab_cache *cache, u8 *obj);
-void bs_slab_debug_alloc(struct bs_slab_cache *cache, void *obj);
+void bs_slab_debug_alloc(struct bs_slab_page *sp, unsigned int idx);
 void bs_slab_debug_free(struct bs_slab_page *sp, unsigned int idx);
 void bs_slab_debug_validate(struct bs_slab_page *sp, unsigned int idx);
 bool bs_slab_report(struct bs_slab_page *sp, unsigned int idx,
 		    const char *what, long at, int found);
 
-/* slab_kmalloc.c */
-int bs_slab_kmalloc_init(struct bs_slab *slab, unsigned int class_flags);
+/* slab_cache.c */
+void *bs_slab_alloc(struct bs_slab_cache *cache, size_t requested);
 
 #endif /* _BUDDYSLAB_SLAB_INTERNAL_H */

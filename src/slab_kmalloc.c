@@ -7,8 +7,8 @@
  * request takes the smallest class that holds it; one larger than every
  * class takes whole pages straight from the buddy, tagged
  * BS_BUDDY_TAG_LARGE so that a free can tell them from anything else. The
- * classes are ordinary caches (slab.c), made with the allocator and
- * destroyed with it.
+ * classes are ordinary caches, made with the allocator and destroyed with
+ * it (slab_cache.c).
  *
  * Context: process context.
  */
@@ -21,10 +21,6 @@
 #include <linux/rcupdate.h>
 
 #include "slab_internal.h"
-
-static const unsigned int bs_slab_class_sizes[BS_SLAB_NR_CLASSES] = {
-	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, BS_SLAB_MAX_CLASS,
-};
 
 /* The smallest size class that holds @size bytes, or NULL. */
 static struct bs_slab_cache *bs_slab_class_of(struct bs_slab *slab, size_t size)
@@ -138,36 +134,4 @@ int bs_slab_kfree(struct bs_slab *slab, void *obj)
 
 	pr_err_ratelimited("kfree of an address that is no allocation\n");
 	return -EINVAL;
-}
-
-/**
- * bs_slab_kmalloc_init() - create the size classes of a slab allocator
- * @slab:	the allocator, being set up
- * @class_flags: BS_SLAB_* flags of the size-class caches
- *
- * Return: 0, or the error of the first class that could not be made (the
- * classes made before it are destroyed).
- */
-int bs_slab_kmalloc_init(struct bs_slab *slab, unsigned int class_flags)
-{
-	char name[BS_SLAB_NAME_LEN];
-	unsigned int i, size;
-
-	for (i = 0; i < BS_SLAB_NR_CLASSES; i++) {
-		struct bs_slab_cache *cache;
-
-		size = bs_slab_class_sizes[i];
-		snprintf(name, sizeof(name), "size-%u", size);
-		cache = bs_slab_cache_create(slab, name, size,
-					     is_power_of_2(size) ?
-					     min_t(unsigned int, size, PAGE_SIZE) : 0,
-					     class_flags, NULL);
-		if (IS_ERR(cache)) {
-			while (i--)
-				bs_slab_cache_destroy(slab->classes[i]);
-			return PTR_ERR(cache);
-		}
-		slab->classes[i] = cache;
-	}
-	return 0;
 }

@@ -20,23 +20,6 @@
 #include "fault.h"
 #include "slab_internal.h"
 
-const char *const bs_slab_counter_names[] = {
-	[BS_SLAB_ALLOCS]		= "allocs",
-	[BS_SLAB_FREES]			= "frees",
-	[BS_SLAB_MAG_HITS]		= "magazine_hits",
-	[BS_SLAB_MAG_MISSES]		= "magazine_misses",
-	[BS_SLAB_SLABS_CREATED]		= "slabs_created",
-	[BS_SLAB_SLABS_FREED]		= "slabs_freed",
-	[BS_SLAB_BYTES_REQUESTED]	= "bytes_requested",
-	[BS_SLAB_BYTES_GRANTED]		= "bytes_granted",
-	[BS_SLAB_ALLOC_FAILS]		= "alloc_fails",
-	[BS_SLAB_REDZONE_ERRORS]	= "redzone_errors",
-	[BS_SLAB_POISON_ERRORS]		= "poison_errors",
-	[BS_SLAB_DOUBLE_FREES]		= "double_frees",
-	[BS_SLAB_INVALID_FREES]		= "invalid_frees",
-};
-static_assert(ARRAY_SIZE(bs_slab_counter_names) == BS_SLAB_NR_COUNTERS);
-
 /**
  * bs_slab_cache_pages() - what a cache holds of the buddy, and its room
  * @cache:	the cache

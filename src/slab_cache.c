@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * buddyslab slab caches: the object caches and the allocator that holds
+ * them, over the slabs (slab.c) and the magazines (slab_magazine.c).
+ *
+ * An allocation pops an object from this CPU's magazines; if they and the
+ * depot hold none, it takes one from the cache's slabs, and if no slab has
+ * one, the cache grows by a slab from the buddy and the allocation takes
+ * from it. A free is looked up and claimed, then pushed into this CPU's
+ * magazines, or put back into its slab if no magazine can be had. Debug
+ * caches check an object's patterns on the way out and in (slab_debug.c).
+ *
+ * A cache is created with its layout, depot and per-CPU magazines, and is
+ * destroyed only when none of its objects is allocated; shrinking empties
+ * its magazines into its slabs and gives every empty slab back. The
+ * allocator creates the size classes, and shrinks every cache when the
+ * buddy runs out of memory.
+ *
+ * Context: process context.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/log2.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "fault.h"
+#include "slab_internal.h"
+
+/* ---- Slabs --------------------------------------------------------------- */
+
+/*
+ * Set up the descriptor of a new slab at @pgoff, of colour index @colour:
+ * every object free, its debugging patterns written, its constructor run.
+ */
+static void bs_slab_page_init(struct bs_slab_cache *cache,
+			      struct bs_slab_page *sp, unsigned long pgoff,
+			      unsigned int colour)
+{
+	void *start = bs_buddy_addr(cache->slab->buddy, pgoff);
+	unsigned int i;
+
+	sp->cache = cache;
+	sp->pgoff = pgoff;
+	sp->colour = colour * cache->colour_align;
+	sp->base = start + sp->colour;
+	sp->inuse = 0;
+	sp->nr_free = cache->objects;
+	sp->state = (u8 *)&sp->free_stack[cache->objects];
+	for (i = 0; i < cache->objects; i++) {
+		u8 *obj = bs_slab_obj(sp, i);
+
+		sp->state[i] = BS_SLAB_OBJ_FREE;
+		/* Objects go out lowest index first. */
+		sp->free_stack[i] = cache->objects - 1 - i;
+		if (cache->flags & BS_SLAB_DEBUG)
+			bs_slab_debug_init_obj(cache, obj);
+		if (cache->ctor)
+			cache->ctor(obj);
+	}
+}
+
+/* Make a new slab and add it to the cache's empty list. */
+static int bs_slab_grow(struct bs_slab_cache *cache)
+{
+	struct bs_slab *slab = cache->slab;
+	struct bs_slab_page *sp;
+	unsigned long pgoff, i;
+	unsigned int colour;
+	int ret;
+
+	might_sleep();
+
+	sp = bs_fault() ? NULL :
+	     kmalloc(struct_size(sp, free_stack, cache->objects) +
+		     cache->objects * sizeof(*sp->state),
+		     bs_slab_gfp(cache->flags, GFP_KERNEL));
+	if (!sp)
+		return -ENOMEM;
+	ret = bs_buddy_alloc(slab->buddy, cache->order, BS_BUDDY_TAG_SLAB, &pgoff);
+	if (ret) {
+		kfree(sp);
+		return ret;
+	}
+
+	spin_lock(&cache->lock);
+	colour = cache->colour_next;
+	cache->colour_next = (colour + 1) % cache->colours;
+	spin_unlock(&cache->lock);
+
+	bs_slab_page_init(cache, sp, pgoff, colour);
+	for (i = 0; i < (1UL << cache->order); i++)
+		rcu_assign_pointer(slab->page_slab[pgoff + i], sp);
+
+	spin_lock(&cache->lock);
+	list_add(&sp->list, &cache->empty_slabs);
+	cache->nr_slabs++;
+	cache->nr_empty_slabs++;
+	cache->counters[BS_SLAB_SLABS_CREATED]++;
+	spin_unlock(&cache->lock);
+	return 0;
+}
+
+/* ---- Allocation and free ------------------------------------------------- */
+
+/* From the slabs, growing the cache if none has a free object. */
+static void *bs_slab_alloc_slow(struct bs_slab_cache *cache, size_t requested)
+{
+	bool failed = false;
+	void *obj;
+
+	for (;;) {
+		spin_lock(&cache->lock);
+		obj = bs_slab_take(cache);
+		if (obj) {
+			cache->counters[BS_SLAB_MAG_MISSES]++;
+			bs_slab_count_alloc(cache, cache->counters, requested);
+		}
+		spin_unlock(&cache->lock);
+		/*
+		 * After a failed grow, one more look: the buddy's reclaim may
+		 * have emptied the magazines into this cache's slabs.
+		 */
+		if (obj || failed)
+			return obj;
+		failed = bs_slab_grow(cache) != 0;
+	}
+}
+
+/* Check a just-allocated object's debugging patterns. */
+static void bs_slab_check_alloc(struct bs_slab_cache *cache, void *obj)
+{
+	struct bs_slab_page *sp;
+	unsigned int idx;
+
+	rcu_read_lock();
+	sp = bs_slab_lookup(cache->slab, obj, &idx);
+	if (!WARN_ON(!sp))
+		bs_slab_debug_alloc(sp, idx);
+	rcu_read_unlock();
+}
+
+/**
+ * bs_slab_alloc() - allocate an object: from the magazines, else the slabs
+ * @cache:	the cache
+ * @requested:	bytes the caller asked for, for the counters
+ *
+ * Context: process context.
+ * Return: the object, or NULL if no memory can be had.
+ */
+void *bs_slab_alloc(struct bs_slab_cache *cache, size_t requested)
+{
+	void *obj;
+
+	might_sleep();
+
+	obj = bs_slab_mag_alloc(cache, requested);
+	if (!obj)
+		obj = bs_slab_alloc_slow(cache, requested);
+	if (!obj) {
+		bs_slab_count_failure(cache, BS_SLAB_ALLOC_FAILS);
+		return NULL;
+	}
+	if (cache->flags & BS_SLAB_DEBUG)
+		bs_slab_check_alloc(cache, obj);
+	return obj;
+}
+
+/**
+ * bs_slab_cache_alloc() - allocate an object
+ * @cache:	the cache
+ *
+ * Context: process context.
+ * Return: the object, constructed if the cache has a constructor, or NULL
+ * if no memory can be had.
+ */
+void *bs_slab_cache_alloc(struct bs_slab_cache *cache)
+{
+	return bs_slab_alloc(cache, cache->object_size);
+}
+
+/*
+ * Find @obj, which is to be an object of @cache. Caller holds the RCU read
+ * lock. If it is none, it is reported and counted against @cache.
+ */
+static int bs_slab_find(struct bs_slab_cache *cache, const void *obj,
+			struct bs_slab_page **spp, unsigned int *idx)
+{
+	struct bs_slab_page *sp = bs_slab_lookup(cache->slab, obj, idx);
+
+	if (!sp) {
+		bs_slab_count_failure(cache, BS_SLAB_INVALID_FREES);
+		pr_err_ratelimited("cache %s: free of an address that is no object of any cache\n",
+				   cache->name);
+		return -EINVAL;
+	}
+	if (sp->cache != cache) {
+		bs_slab_count_failure(cache, BS_SLAB_INVALID_FREES);
+		bs_slab_report(sp, *idx, "freed to the wrong cache", BS_SLAB_NO_BYTE,
+			       0);
+		return -EINVAL;
+	}
+	*spp = sp;
+	return 0;
+}
+
+/**
+ * bs_slab_cache_free() - free an object
+ * @cache:	the cache it was allocated from
+ * @obj:	the object
+ *
+ * A pointer that is not an allocated object of @cache (inside an object,
+ * outside every slab, of another cache, or already free) is refused, and
+ * reported once per object.
+ *
+ * Context: process context.
+ * Return: 0, or -EINVAL if refused; nothing changes then.
+ */
+int bs_slab_cache_free(struct bs_slab_cache *cache, void *obj)
+{
+	struct bs_slab_page *sp;
+	LIST_HEAD(release);
+	unsigned int idx;
+	int ret;
+
+	might_sleep();
+
+	rcu_read_lock();
+	ret = bs_slab_find(cache, obj, &sp, &idx);
+	if (!ret)
+		ret = bs_slab_mag_free(cache, sp, idx, &release);
+	rcu_read_unlock();
+	bs_slab_release(cache->slab, &release);
+	return ret;
+}
+
+/* ---- Caches -------------------------------------------------------------- */
+
+/**
+ * bs_slab_cache_create() - create an object cache
+ * @slab:	the slab allocator
+ * @name:	shown in slabinfo; 1 to BS_SLAB_NAME_LEN - 1 characters
+ * @size:	bytes per object, 1 to BS_SLAB_MAX_SIZE
+ * @align:	alignment of each object: 0 for the default (8), else a power
+ *		of two up to BS_SLAB_MAX_ALIGN
+ * @flags:	BS_SLAB_REDZONE, BS_SLAB_POISON
+ * @ctor:	run on each object when its slab is made, or NULL; not with
+ *		BS_SLAB_POISON, which would destroy what it built
+ *
+ * Context: process context.
+ * Return: the cache, or ERR_PTR(-EINVAL) for bad arguments, ERR_PTR(-ENOMEM).
+ */
+struct bs_slab_cache *bs_slab_cache_create(struct bs_slab *slab,
+					   const char *name, unsigned int size,
+					   unsigned int align, unsigned int flags,
+					   void (*ctor)(void *obj))
+{
+	struct bs_slab_cache *cache;
+	int ret;
+
+	if (!align)
+		align = BS_SLAB_MIN_ALIGN;
+	if (!name || !*name || !size || size > BS_SLAB_MAX_SIZE ||
+	    !is_power_of_2(align) || align > BS_SLAB_MAX_ALIGN ||
+	    flags & ~BS_SLAB_FLAGS || (ctor && flags & BS_SLAB_POISON))
+		return ERR_PTR(-EINVAL);
+
+	cache = bs_fault() ? NULL :
+		kzalloc(sizeof(*cache), bs_slab_gfp(flags, GFP_KERNEL));
+	if (!cache)
+		return ERR_PTR(-ENOMEM);
+	if (strscpy(cache->name, name, sizeof(cache->name)) < 0) {
+		ret = -EINVAL;
+		goto err_free_cache;
+	}
+	cache->slab = slab;
+	cache->object_size = size;
+	cache->align = max_t(unsigned int, align, BS_SLAB_MIN_ALIGN);
+	cache->flags = flags;
+	cache->ctor = ctor;
+	ret = bs_slab_cache_layout(cache);
+	if (ret)
+		goto err_free_cache;
+
+	spin_lock_init(&cache->lock);
+	INIT_LIST_HEAD(&cache->partial);
+	INIT_LIST_HEAD(&cache->full_slabs);
+	INIT_LIST_HEAD(&cache->empty_slabs);
+	ret = bs_slab_mag_init(cache);
+	if (ret)
+		goto err_free_cache;
+
+	mutex_lock(&slab->caches_lock);
+	list_add_tail(&cache->list, &slab->caches);
+	mutex_unlock(&slab->caches_lock);
+	return cache;
+
+err_free_cache:
+	kfree(cache);
+	return ERR_PTR(ret);
+}
+
+/**
+ * bs_slab_cache_destroy() - destroy a cache with no live object
+ * @cache:	the cache; gone on success
+ *
+ * Context: process context.
+ * Return: 0, or -EBUSY if objects are still allocated (the cache stays).
+ */
+int bs_slab_cache_destroy(struct bs_slab_cache *cache)
+{
+	struct bs_slab *slab = cache->slab;
+	LIST_HEAD(release);
+	int ret = 0;
+
+	might_sleep();
+
+	mutex_lock(&slab->caches_lock);
+	bs_slab_mag_drain(cache, &release);
+	spin_lock(&cache->lock);
+	if (cache->nr_active)
+		ret = -EBUSY;
+	else
+		bs_slab_retire_empty(cache, &release);
+	spin_unlock(&cache->lock);
+	if (!ret)
+		list_del(&cache->list);
+	mutex_unlock(&slab->caches_lock);
+
+	bs_slab_release(slab, &release);
+	if (ret)
+		return ret;
+	bs_slab_mag_fini(cache);
+	/* A lookup may have reached it through a descriptor: see above. */
+	kfree_rcu(cache, rcu);
+	return 0;
+}
+
+/**
+ * bs_slab_cache_shrink() - give a cache's free memory back to the buddy
+ * @cache:	the cache
+ *
+ * Empties the magazines into the slabs and gives back every empty slab.
+ *
+ * Context: process context.
+ * Return: the number of pages given back.
+ */
+unsigned long bs_slab_cache_shrink(struct bs_slab_cache *cache)
+{
+	LIST_HEAD(release);
+
+	bs_slab_mag_drain(cache, &release);
+	spin_lock(&cache->lock);
+	bs_slab_retire_empty(cache, &release);
+	spin_unlock(&cache->lock);
+	return bs_slab_release(cache->slab, &release);
+}
+
+/* ---- The allocator ------------------------------------------------------- */
+
+/**
+ * bs_slab_shrink() - give every cache's free memory back to the buddy
+ * @slab:	the slab allocator
+ *
+ * Context: process context.
+ * Return: the number of pages given back.
+ */
+unsigned long bs_slab_shrink(struct bs_slab *slab)
+{
+	struct bs_slab_cache *cache;
+	unsigned long pages = 0;
+
+	mutex_lock(&slab->caches_lock);
+	list_for_each_entry(cache, &slab->caches, list)
+		pages += bs_slab_cache_shrink(cache);
+	mutex_unlock(&slab->caches_lock);
+	return pages;
+}
+
+static unsigned long bs_slab_shrinker(struct bs_buddy_shrinker *shrinker)
+{
+	return bs_slab_shrink(container_of(shrinker, struct bs_slab, shrinker));
+}
+
+/* The size classes: the powers of two, and 96 and 192, as kmalloc's. */
+static const unsigned int bs_slab_class_sizes[BS_SLAB_NR_CLASSES] = {
+	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, BS_SLAB_MAX_CLASS,
+};
+
+/*
+ * Create the size classes of an allocator being set up. Returns 0, or the
+ * error of the first class that could not be made (the classes made before
+ * it are destroyed).
+ */
+static int bs_slab_classes_init(struct bs_slab *slab, unsigned int class_flags)
+{
+	char name[BS_SLAB_NAME_LEN];
+	unsigned int i, size;
+
+	for (i = 0; i < BS_SLAB_NR_CLASSES; i++) {
+		struct bs_slab_cache *cache;
+
+		size = bs_slab_class_sizes[i];
+		snprintf(name, sizeof(name), "size-%u", size);
+		cache = bs_slab_cache_create(slab, name, size,
+					     is_power_of_2(size) ?
+					     min_t(unsigned int, size, PAGE_SIZE) : 0,
+					     class_flags, NULL);
+		if (IS_ERR(cache)) {
+			while (i--)
+				bs_slab_cache_destroy(slab->classes[i]);
+			return PTR_ERR(cache);
+		}
+		slab->classes[i] = cache;
+	}
+	return 0;
+}
+
+/**
+ * bs_slab_fini() - tear down a slab allocator
+ * @slab:	the allocator; every object must be free again
+ *
+ * Destroys every cache; a cache that still has objects is a leak in its
+ * user, reported with a warning (its slabs stay with the buddy).
+ */
+void bs_slab_fini(struct bs_slab *slab)
+{
+	struct bs_slab_cache *cache, *next;
+
+	bs_buddy_unregister_shrinker(slab->buddy, &slab->shrinker);
+	list_for_each_entry_safe(cache, next, &slab->caches, list)
+		WARN(bs_slab_cache_destroy(cache), "cache %s destroyed with live objects\n",
+		     cache->name);
+	/* Descriptors go after a grace period: wait for them. */
+	rcu_barrier();
+	kvfree(slab->page_slab);
+}
+
+/**
+ * bs_slab_init() - set up a slab allocator over a buddy allocator
+ * @slab:	the allocator to set up
+ * @buddy:	where its slabs come from; must outlive it
+ * @class_flags: BS_SLAB_* flags of the size-class caches
+ *
+ * Creates the size classes: 8 to BS_SLAB_MAX_CLASS bytes, the powers of two
+ * (naturally aligned) and 96 and 192, as the kernel's kmalloc caches.
+ *
+ * Context: process context.
+ * Return: 0, -EINVAL for bad flags, or -ENOMEM.
+ */
+int bs_slab_init(struct bs_slab *slab, struct bs_buddy *buddy,
+		 unsigned int class_flags)
+{
+	int ret;
+
+	memset(slab, 0, sizeof(*slab));
+	slab->buddy = buddy;
+	mutex_init(&slab->caches_lock);
+	INIT_LIST_HEAD(&slab->caches);
+	slab->page_slab = bs_fault() ? NULL :
+			  kvcalloc(bs_buddy_total_pages(buddy),
+				   sizeof(*slab->page_slab), GFP_KERNEL);
+	if (!slab->page_slab)
+		return -ENOMEM;
+
+	ret = bs_slab_classes_init(slab, class_flags);
+	if (ret) {
+		kvfree(slab->page_slab);
+		return ret;
+	}
+	slab->shrinker.shrink = bs_slab_shrinker;
+	bs_buddy_register_shrinker(buddy, &slab->shrinker);
+	return 0;
+}
