@@ -28,7 +28,7 @@
 #include <linux/prandom.h>
 
 #include "fit.h"
-#include "slab.h"
+#include "slab_internal.h"
 
 #define BS_BENCH_ROUNDS		5
 #define BS_BENCH_BATCH		512

@@ -56,7 +56,7 @@
 #include "buddy_internal.h"
 #include "fit.h"
 #include "harness.h"
-#include "slab.h"
+#include "slab_internal.h"
 
 #define BS_CONC_ARENAS		8	/* 32 MiB on x86-64 */
 #define BS_CONC_WORKERS_PER_CPU	2

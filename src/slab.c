@@ -31,7 +31,7 @@
  *
  *   slab.c            slabs: the lookup, a cache's slab lists and each
  *                     slab's free stack, a cache's layout, the release of
- *                     slabs to the buddy
+ *                     slabs to the buddy, and a cache's accessors
  *   slab_debug.c      red zones, poisoning and error reports
  *   slab_magazine.c   per-CPU magazines and the depot, in front of the slabs
  *   slab_cache.c      object caches and the allocator: the allocation and
@@ -270,4 +270,64 @@ int bs_slab_cache_layout(struct bs_slab_cache *cache)
 	cache->colours = waste / cache->colour_align + 1;
 	cache->reciprocal_size = reciprocal_value(cache->size);
 	return 0;
+}
+
+/*
+ * What a cache is, for the layers above, which see no field of it. All
+ * of it is immutable while the cache lives: no lock is taken.
+ */
+
+/**
+ * bs_slab_cache_name() - a cache's name, as slabinfo shows it
+ * @cache:	the cache
+ *
+ * Return: its name.
+ */
+const char *bs_slab_cache_name(const struct bs_slab_cache *cache)
+{
+	return cache->name;
+}
+
+/**
+ * bs_slab_cache_object_size() - bytes a user of a cache's object may use
+ * @cache:	the cache
+ *
+ * Return: its object size, what an allocation from it is granted.
+ */
+unsigned int bs_slab_cache_object_size(const struct bs_slab_cache *cache)
+{
+	return cache->object_size;
+}
+
+/**
+ * bs_slab_cache_stride() - bytes from one object of a cache to the next
+ * @cache:	the cache
+ *
+ * Return: the object, its red zones and padding.
+ */
+unsigned int bs_slab_cache_stride(const struct bs_slab_cache *cache)
+{
+	return cache->size;
+}
+
+/**
+ * bs_slab_cache_objects_per_slab() - objects in one slab of a cache
+ * @cache:	the cache
+ *
+ * Return: the objects in each of its slabs.
+ */
+unsigned int bs_slab_cache_objects_per_slab(const struct bs_slab_cache *cache)
+{
+	return cache->objects;
+}
+
+/**
+ * bs_slab_cache_slab_pages() - pages in one slab of a cache
+ * @cache:	the cache
+ *
+ * Return: the pages of each of its slabs, one buddy block.
+ */
+unsigned int bs_slab_cache_slab_pages(const struct bs_slab_cache *cache)
+{
+	return 1U << cache->order;
 }

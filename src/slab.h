@@ -11,7 +11,6 @@
 
 #include <linux/list.h>
 #include <linux/mutex.h>
-#include <linux/reciprocal_div.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
@@ -52,88 +51,8 @@ enum bs_slab_counter {
 extern const char *const bs_slab_counter_names[BS_SLAB_NR_COUNTERS];
 
 struct bs_slab;
-struct bs_slab_cpu;
+struct bs_slab_cache;
 struct bs_slab_page;
-
-/**
- * struct bs_slab_cache - objects of one size, in slabs from the buddy
- * @slab:		the allocator it belongs to; immutable
- * @list:		in @slab's caches; under its caches_lock
- * @name:		immutable
- * @object_size:	bytes a user may use; immutable
- * @align:		alignment of each object; immutable
- * @flags:		BS_SLAB_*; immutable
- * @ctor:		constructor, run on each object when its slab is made;
- *			immutable
- * @size:		stride between objects: object, red zones, padding;
- *			immutable, as the layout below
- * @offset:		from the start of a stride to the object (the left red
- *			zone)
- * @order:		buddy order of a slab
- * @objects:		objects per slab
- * @colours:		how many colour offsets the slab's unused tail allows
- * @colour_align:	step between colour offsets
- * @reciprocal_size:	for dividing by @size without a division
- * @cpu:		per-CPU magazines, each CPU's under its own lock
- * @depot_lock:		protects the depot: @full_magazines, @empty_magazines,
- *			their lengths and @depot_changes, and the states of
- *			the objects in @full_magazines
- * @full_magazines:	the depot's full magazines
- * @empty_magazines:	the depot's empty magazines
- * @nr_full_magazines:	length of @full_magazines
- * @nr_empty_magazines:	length of @empty_magazines
- * @depot_changes:	how often magazines entered or left @full_magazines
- * @lock:		protects everything below, and every slab descriptor's
- *			lists, counts, free stack and free objects' states
- * @partial:		slabs with free and allocated objects
- * @full_slabs:		slabs with no free object
- * @empty_slabs:	slabs with no allocated object
- * @nr_slabs:		slabs on the three lists
- * @nr_empty_slabs:	length of @empty_slabs
- * @nr_active:		objects not free in their slab (allocated or in a
- *			magazine)
- * @colour_next:	colour index of the next slab
- * @counters:		what happened in the slab layer; enum bs_slab_counter
- * @failures:		errors and failures, counted where no lock is held
- * @rcu:		for freeing after lookups that may have found the
- *			cache through a slab descriptor are done
- */
-struct bs_slab_cache {
-	struct bs_slab *slab;
-	struct list_head list;
-	char name[BS_SLAB_NAME_LEN];
-	unsigned int object_size;
-	unsigned int align;
-	unsigned int flags;
-	void (*ctor)(void *obj);
-	unsigned int size;
-	unsigned int offset;
-	unsigned int order;
-	unsigned int objects;
-	unsigned int colours;
-	unsigned int colour_align;
-	struct reciprocal_value reciprocal_size;
-	struct bs_slab_cpu __percpu *cpu;
-
-	spinlock_t depot_lock;
-	struct list_head full_magazines;
-	struct list_head empty_magazines;
-	unsigned int nr_full_magazines;
-	unsigned int nr_empty_magazines;
-	unsigned long depot_changes;
-
-	spinlock_t lock;
-	struct list_head partial;
-	struct list_head full_slabs;
-	struct list_head empty_slabs;
-	unsigned long nr_slabs;
-	unsigned long nr_empty_slabs;
-	unsigned long nr_active;
-	unsigned int colour_next;
-	unsigned long counters[BS_SLAB_NR_COUNTERS];
-	atomic_long_t failures[BS_SLAB_NR_COUNTERS];
-	struct rcu_head rcu;
-};
 
 /**
  * struct bs_slab - object caches over a buddy allocator
@@ -208,65 +127,10 @@ unsigned long bs_slab_shrink(struct bs_slab *slab);
 int bs_slab_validate(struct bs_slab *slab);
 int bs_slab_class_index(const struct bs_slab_cache *cache);
 
-/* What a cache is, for those above: all immutable while it lives. */
-
-/**
- * bs_slab_cache_name() - a cache's name, as slabinfo shows it
- * @cache:	the cache
- *
- * Return: its name.
- */
-static inline const char *bs_slab_cache_name(const struct bs_slab_cache *cache)
-{
-	return cache->name;
-}
-
-/**
- * bs_slab_cache_object_size() - bytes a user of a cache's object may use
- * @cache:	the cache
- *
- * Return: its object size, what an allocation from it is granted.
- */
-static inline unsigned int
-bs_slab_cache_object_size(const struct bs_slab_cache *cache)
-{
-	return cache->object_size;
-}
-
-/**
- * bs_slab_cache_stride() - bytes from one object of a cache to the next
- * @cache:	the cache
- *
- * Return: the object, its red zones and padding.
- */
-static inline unsigned int
-bs_slab_cache_stride(const struct bs_slab_cache *cache)
-{
-	return cache->size;
-}
-
-/**
- * bs_slab_cache_objects_per_slab() - objects in one slab of a cache
- * @cache:	the cache
- *
- * Return: the objects in each of its slabs.
- */
-static inline unsigned int
-bs_slab_cache_objects_per_slab(const struct bs_slab_cache *cache)
-{
-	return cache->objects;
-}
-
-/**
- * bs_slab_cache_slab_pages() - pages in one slab of a cache
- * @cache:	the cache
- *
- * Return: the pages of each of its slabs, one buddy block.
- */
-static inline unsigned int
-bs_slab_cache_slab_pages(const struct bs_slab_cache *cache)
-{
-	return 1U << cache->order;
-}
+const char *bs_slab_cache_name(const struct bs_slab_cache *cache);
+unsigned int bs_slab_cache_object_size(const struct bs_slab_cache *cache);
+unsigned int bs_slab_cache_stride(const struct bs_slab_cache *cache);
+unsigned int bs_slab_cache_objects_per_slab(const struct bs_slab_cache *cache);
+unsigned int bs_slab_cache_slab_pages(const struct bs_slab_cache *cache);
 
 #endif /* _BUDDYSLAB_SLAB_H */

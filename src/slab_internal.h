@@ -12,6 +12,8 @@
 #include <linux/atomic.h>
 #include <linux/gfp.h>
 #include <linux/rcupdate.h>
+#include <linux/reciprocal_div.h>
+#include <linux/spinlock.h>
 
 #include "slab.h"
 
@@ -92,6 +94,86 @@ struct bs_slab_page {
 	struct rcu_head rcu;
 	u8 *state;
 	u16 free_stack[];
+};
+
+/**
+ * struct bs_slab_cache - objects of one size, in slabs from the buddy
+ * @slab:		the allocator it belongs to; immutable
+ * @list:		in @slab's caches; under its caches_lock
+ * @name:		immutable
+ * @object_size:	bytes a user may use; immutable
+ * @align:		alignment of each object; immutable
+ * @flags:		BS_SLAB_*; immutable
+ * @ctor:		constructor, run on each object when its slab is made;
+ *			immutable
+ * @size:		stride between objects: object, red zones, padding;
+ *			immutable, as the layout below
+ * @offset:		from the start of a stride to the object (the left red
+ *			zone)
+ * @order:		buddy order of a slab
+ * @objects:		objects per slab
+ * @colours:		how many colour offsets the slab's unused tail allows
+ * @colour_align:	step between colour offsets
+ * @reciprocal_size:	for dividing by @size without a division
+ * @cpu:		per-CPU magazines, each CPU's under its own lock
+ * @depot_lock:		protects the depot: @full_magazines, @empty_magazines,
+ *			their lengths and @depot_changes, and the states of
+ *			the objects in @full_magazines
+ * @full_magazines:	the depot's full magazines
+ * @empty_magazines:	the depot's empty magazines
+ * @nr_full_magazines:	length of @full_magazines
+ * @nr_empty_magazines:	length of @empty_magazines
+ * @depot_changes:	how often magazines entered or left @full_magazines
+ * @lock:		protects everything below, and every slab descriptor's
+ *			lists, counts, free stack and free objects' states
+ * @partial:		slabs with free and allocated objects
+ * @full_slabs:		slabs with no free object
+ * @empty_slabs:	slabs with no allocated object
+ * @nr_slabs:		slabs on the three lists
+ * @nr_empty_slabs:	length of @empty_slabs
+ * @nr_active:		objects not free in their slab (allocated or in a
+ *			magazine)
+ * @colour_next:	colour index of the next slab
+ * @counters:		what happened in the slab layer; enum bs_slab_counter
+ * @failures:		errors and failures, counted where no lock is held
+ * @rcu:		for freeing after lookups that may have found the
+ *			cache through a slab descriptor are done
+ */
+struct bs_slab_cache {
+	struct bs_slab *slab;
+	struct list_head list;
+	char name[BS_SLAB_NAME_LEN];
+	unsigned int object_size;
+	unsigned int align;
+	unsigned int flags;
+	void (*ctor)(void *obj);
+	unsigned int size;
+	unsigned int offset;
+	unsigned int order;
+	unsigned int objects;
+	unsigned int colours;
+	unsigned int colour_align;
+	struct reciprocal_value reciprocal_size;
+	struct bs_slab_cpu __percpu *cpu;
+
+	spinlock_t depot_lock;
+	struct list_head full_magazines;
+	struct list_head empty_magazines;
+	unsigned int nr_full_magazines;
+	unsigned int nr_empty_magazines;
+	unsigned long depot_changes;
+
+	spinlock_t lock;
+	struct list_head partial;
+	struct list_head full_slabs;
+	struct list_head empty_slabs;
+	unsigned long nr_slabs;
+	unsigned long nr_empty_slabs;
+	unsigned long nr_active;
+	unsigned int colour_next;
+	unsigned long counters[BS_SLAB_NR_COUNTERS];
+	atomic_long_t failures[BS_SLAB_NR_COUNTERS];
+	struct rcu_head rcu;
 };
 
 /*
