@@ -237,6 +237,14 @@ void bs_slab_put(struct bs_slab_cache *cache, void *obj,
 		 struct list_head *release);
 int bs_slab_cache_layout(struct bs_slab_cache *cache);
 
+/* slab_debug.c */
+void bs_slab_debug_init_obj(struct bs_slab_cache *cache, u8 *obj);
+void bs_slab_debug_alloc(struct bs_slab_page *sp, unsigned int idx);
+void bs_slab_debug_free(struct bs_slab_page *sp, unsigned int idx);
+void bs_slab_debug_validate(struct bs_slab_page *sp, unsigned int idx);
+bool bs_slab_report(struct bs_slab_page *sp, unsigned int idx,
+		    const char *what, long at, int found);
+
 /* slab_magazine.c */
 int bs_slab_mag_init(struct bs_slab_cache *cache);
 void bs_slab_mag_fini(struct bs_slab_cache *cache);
@@ -245,14 +253,6 @@ int bs_slab_mag_free(struct bs_slab_cache *cache, struct bs_slab_page *sp,
 		     unsigned int idx, struct list_head *release);
 void bs_slab_mag_drain(struct bs_slab_cache *cache, struct list_head *release);
 unsigned long bs_slab_mag_objs(struct bs_slab_cache *cache);
-
-/* slab_debug.c */
-void bs_slab_debug_init_obj(struct bs_slab_cache *cache, u8 *obj);
-void bs_slab_debug_alloc(struct bs_slab_page *sp, unsigned int idx);
-void bs_slab_debug_free(struct bs_slab_page *sp, unsigned int idx);
-void bs_slab_debug_validate(struct bs_slab_page *sp, unsigned int idx);
-bool bs_slab_report(struct bs_slab_page *sp, unsigned int idx,
-		    const char *what, long at, int found);
 
 /* slab_cache.c */
 void *bs_slab_alloc(struct bs_slab_cache *cache, size_t requested);
