@@ -443,6 +443,12 @@ static void bs_fault_buddy_init_failed(struct kunit *test, struct bs_fault_op *o
 
 	/* No arena to allocate from: nothing can be handed out. */
 	KUNIT_EXPECT_EQ(test, c->buddy.nr_arenas, 0);
+	/* And nothing left pointing at what was freed. */
+	KUNIT_EXPECT_NULL(test, c->buddy.arenas);
+	KUNIT_EXPECT_NULL(test, c->buddy.base);
+	KUNIT_EXPECT_NULL(test, c->buddy.state);
+	KUNIT_EXPECT_NULL(test, c->buddy.links);
+	KUNIT_EXPECT_NULL(test, c->buddy.pcp);
 }
 
 static void bs_fault_buddy_init_succeeded(struct kunit *test,

@@ -677,6 +677,10 @@ unsigned long bs_buddy_free_pages(struct bs_buddy *buddy)
 
 /* ---- Setup and teardown -------------------------------------------------- */
 
+/*
+ * Free what bs_buddy_init() allocated, in reverse order, any of it NULL,
+ * and leave no pointer to freed memory: a failed init and a fini end alike.
+ */
 static void bs_buddy_free_metadata(struct bs_buddy *buddy)
 {
 	free_percpu(buddy->pcp);
@@ -684,6 +688,7 @@ static void bs_buddy_free_metadata(struct bs_buddy *buddy)
 	kvfree(buddy->state);
 	kfree(buddy->base);
 	kfree(buddy->arenas);
+	memset(buddy, 0, sizeof(*buddy));
 }
 
 /**
@@ -760,5 +765,4 @@ void bs_buddy_fini(struct bs_buddy *buddy)
 	leaked = bs_buddy_total_pages(buddy) - bs_buddy_free_pages(buddy);
 	WARN(leaked, "%lu pages still allocated at teardown\n", leaked);
 	bs_buddy_free_metadata(buddy);
-	memset(buddy, 0, sizeof(*buddy));
 }
