@@ -348,26 +348,29 @@ static const struct file_operations bs_debugfs_validate_fops = {
  */
 void bs_debugfs_init(struct buddyslab *bs)
 {
+	static const struct {
+		const char *name;
+		umode_t mode;
+		const struct file_operations *fops;
+	} views[] = {
+		{ "buddyinfo", 0444, &bs_debugfs_buddyinfo_fops },
+		{ "unusable_index", 0444, &bs_debugfs_unusable_index_fops },
+		{ "extfrag_index", 0444, &bs_debugfs_extfrag_index_fops },
+		{ "slabinfo", 0444, &bs_debugfs_slabinfo_fops },
+		{ "fitinfo", 0444, &bs_debugfs_fitinfo_fops },
+		{ "stats", 0444, &bs_debugfs_stats_fops },
+		{ "map", 0444, &bs_debugfs_map_fops },
+		{ "users", 0444, &bs_debugfs_users_fops },
+		/* Written to, to run the checkers: root's alone. */
+		{ "validate", 0600, &bs_debugfs_validate_fops },
+	};
+	unsigned int i;
+
 	bs->debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	bs_fault_debugfs_init(bs->debugfs);
-	debugfs_create_file("buddyinfo", 0444, bs->debugfs, bs,
-			    &bs_debugfs_buddyinfo_fops);
-	debugfs_create_file("unusable_index", 0444, bs->debugfs, bs,
-			    &bs_debugfs_unusable_index_fops);
-	debugfs_create_file("extfrag_index", 0444, bs->debugfs, bs,
-			    &bs_debugfs_extfrag_index_fops);
-	debugfs_create_file("slabinfo", 0444, bs->debugfs, bs,
-			    &bs_debugfs_slabinfo_fops);
-	debugfs_create_file("fitinfo", 0444, bs->debugfs, bs,
-			    &bs_debugfs_fitinfo_fops);
-	debugfs_create_file("stats", 0444, bs->debugfs, bs,
-			    &bs_debugfs_stats_fops);
-	debugfs_create_file("map", 0444, bs->debugfs, bs,
-			    &bs_debugfs_map_fops);
-	debugfs_create_file("users", 0444, bs->debugfs, bs,
-			    &bs_debugfs_users_fops);
-	debugfs_create_file("validate", 0600, bs->debugfs, bs,
-			    &bs_debugfs_validate_fops);
+	for (i = 0; i < ARRAY_SIZE(views); i++)
+		debugfs_create_file(views[i].name, views[i].mode, bs->debugfs,
+				    bs, views[i].fops);
 }
 
 /**
