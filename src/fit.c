@@ -33,6 +33,15 @@
  * blocks is the order a user sees. A large alignment can make a block that
  * is big enough unusable; the searches then move on to the next candidate.
  *
+ * The files:
+ *
+ *   fit.c          the free-block structures, the searches, arenas,
+ *                  allocation and free, and snapshots of the counters
+ *   fit_check.c    bs_fit_validate(), every invariant
+ *
+ * fit.h is the API; fit_internal.h is what the two share: the arena and
+ * block descriptors.
+ *
  * Locking: one mutex covers the allocator. Sequential fits search a global
  * structure, and the mutex lets an allocation take an arena from the buddy
  * and allocate descriptors without dropping it.
@@ -44,7 +53,7 @@
 #include <linux/slab.h>
 
 #include "fault.h"
-#include "fit.h"
+#include "fit_internal.h"
 
 const char *const bs_fit_policy_names[] = {
 	[BS_FIT_FIRST]	= "first",
@@ -69,65 +78,7 @@ const char *const bs_fit_counter_names[] = {
 };
 static_assert(ARRAY_SIZE(bs_fit_counter_names) == BS_FIT_NR_COUNTERS);
 
-/**
- * struct bs_fit_arena - one buddy block managed by the fit allocators
- * @list:	in the allocator's arenas
- * @blocks:	every block, free or allocated, in address order
- * @used:	offset / BS_FIT_GRAIN -> allocated block starting there
- * @base:	kernel address of the arena
- * @addr:	its offset in the device's linear space
- * @pgoff:	its buddy block
- */
-struct bs_fit_arena {
-	struct list_head list;
-	struct list_head blocks;
-	struct xarray used;
-	void *base;
-	u64 addr;
-	unsigned long pgoff;
-};
-
-/**
- * struct bs_fit_block - descriptor of one block, free or allocated
- * @node:	in the arena's blocks, in address order
- * @free_node:	free: in the allocator's free_list
- * @addr_rb:	free: in free_by_addr
- * @size_rb:	free: in free_by_size
- * @arena:	the arena
- * @addr:	offset in the device's linear space
- * @size:	bytes
- * @requested:	allocated: bytes the user asked for
- * @free:	whether the block is free
- */
-struct bs_fit_block {
-	struct list_head node;
-	struct list_head free_node;
-	struct rb_node addr_rb;
-	struct rb_node size_rb;
-	struct bs_fit_arena *arena;
-	u64 addr;
-	unsigned long size;
-	unsigned long requested;
-	bool free;
-};
-
-static inline u64 bs_fit_end(const struct bs_fit_block *blk)
-{
-	return blk->addr + blk->size;
-}
-
-static inline unsigned long bs_fit_index(const struct bs_fit_block *blk)
-{
-	return (blk->addr - blk->arena->addr) / BS_FIT_GRAIN;
-}
-
 /* ---- Free-block structures ----------------------------------------------- */
-
-static bool bs_fit_size_less(const struct bs_fit_block *a,
-			     const struct bs_fit_block *b)
-{
-	return a->size < b->size || (a->size == b->size && a->addr < b->addr);
-}
 
 static void bs_fit_insert_free(struct bs_fit *fit, struct bs_fit_block *blk)
 {
@@ -597,7 +548,7 @@ refused_unlocked:
 	return -EINVAL;
 }
 
-/* ---- Statistics and checks ----------------------------------------------- */
+/* ---- Statistics ---------------------------------------------------------- */
 
 /**
  * bs_fit_stats() - take a snapshot of the allocator's figures
@@ -626,155 +577,6 @@ void bs_fit_stats(struct bs_fit *fit, struct bs_fit_stats *stats)
 
 	stats->extfrag = stats->free_bytes ?
 		1000 - div64_ul(stats->largest_free * 1000ULL, stats->free_bytes) : 0;
-}
-
-static int bs_fit_corrupt(const struct bs_fit_arena *arena, u64 addr,
-			  const char *what)
-{
-	pr_err("validate: fit arena at %#llx, block at %#llx: %s\n",
-	       arena ? arena->addr : 0, addr, what);
-	return -EUCLEAN;
-}
-
-/* Every byte of an arena in exactly one block, and the blocks agree. */
-static int bs_fit_arena_validate(struct bs_fit *fit, struct bs_fit_arena *arena,
-				 unsigned long *nr_free, unsigned long *free_bytes,
-				 unsigned long *used_bytes)
-{
-	struct bs_fit_block *blk, *found;
-	unsigned long nr_used = 0, index;
-	u64 at = arena->addr;
-	bool prev_free = false;
-
-	lockdep_assert_held(&fit->lock);
-
-	list_for_each_entry(blk, &arena->blocks, node) {
-		if (blk->arena != arena)
-			return bs_fit_corrupt(arena, blk->addr, "block of another arena");
-		if (blk->addr != at)
-			return bs_fit_corrupt(arena, blk->addr, "gap or overlap before the block");
-		if (!blk->size || blk->size % BS_FIT_GRAIN || blk->addr % BS_FIT_GRAIN)
-			return bs_fit_corrupt(arena, blk->addr, "size or alignment not a multiple of the grain");
-		if (blk->free && prev_free)
-			return bs_fit_corrupt(arena, blk->addr, "two free neighbours not merged");
-		found = xa_load(&arena->used, bs_fit_index(blk));
-		if (blk->free ? found != NULL : found != blk)
-			return bs_fit_corrupt(arena, blk->addr, "allocation map disagrees with the block");
-		if (blk->free) {
-			(*nr_free)++;
-			*free_bytes += blk->size;
-		} else {
-			nr_used++;
-			*used_bytes += blk->size;
-		}
-		prev_free = blk->free;
-		at = bs_fit_end(blk);
-	}
-	if (at != arena->addr + BS_ARENA_BYTES)
-		return bs_fit_corrupt(arena, at, "blocks do not cover the arena");
-	xa_for_each(&arena->used, index, found)
-		nr_used--;
-	if (nr_used)
-		return bs_fit_corrupt(arena, arena->addr, "allocation map holds blocks the arena does not");
-	if (bs_buddy_block_tag(fit->buddy, arena->pgoff) != BS_BUDDY_TAG_FIT)
-		return bs_fit_corrupt(arena, arena->addr, "arena is not a fit block of the buddy");
-	return 0;
-}
-
-/*
- * The free list is in address order, holds exactly the @nr_free free
- * blocks and agrees with the address tree. @rover_found: whether the
- * next-fit rover is one of them, or there is no rover.
- */
-static int bs_fit_free_list_validate(struct bs_fit *fit, unsigned long nr_free,
-				     bool *rover_found)
-{
-	struct rb_node *addr_node = rb_first(&fit->free_by_addr);
-	struct bs_fit_block *blk, *prev = NULL;
-	unsigned long n = 0;
-
-	lockdep_assert_held(&fit->lock);
-
-	*rover_found = !fit->rover;
-	list_for_each_entry(blk, &fit->free_list, free_node) {
-		if (!blk->free || ++n > nr_free || (prev && prev->addr >= blk->addr) ||
-		    addr_node != &blk->addr_rb)
-			return bs_fit_corrupt(blk->arena, blk->addr,
-					      "free list out of order, or not as the address tree");
-		*rover_found |= blk == fit->rover;
-		addr_node = rb_next(addr_node);
-		prev = blk;
-	}
-	if (n != nr_free || addr_node)
-		return bs_fit_corrupt(NULL, 0, "free list or address tree misses a free block");
-	return 0;
-}
-
-/*
- * The size tree is in order of size, then address, and holds exactly the
- * @nr_free free blocks.
- */
-static int bs_fit_size_tree_validate(struct bs_fit *fit, unsigned long nr_free)
-{
-	struct bs_fit_block *blk, *prev = NULL;
-	struct rb_node *size_node;
-	unsigned long n = 0;
-
-	lockdep_assert_held(&fit->lock);
-
-	for (size_node = rb_first(&fit->free_by_size); size_node;
-	     size_node = rb_next(size_node)) {
-		blk = rb_entry(size_node, struct bs_fit_block, size_rb);
-		if (!blk->free || ++n > nr_free || (prev && !bs_fit_size_less(prev, blk)))
-			return bs_fit_corrupt(blk->arena, blk->addr, "size tree out of order");
-		prev = blk;
-	}
-	if (n != nr_free)
-		return bs_fit_corrupt(NULL, 0, "size tree misses a free block");
-	return 0;
-}
-
-/**
- * bs_fit_validate() - check every invariant of the allocator
- * @fit:	the allocator
- *
- * Checks that the blocks of each arena cover it exactly, in order, with no
- * two free neighbours, all sizes and addresses multiples of the grain; that
- * the allocation maps hold exactly the allocated blocks; that the free list
- * is in address order and holds exactly the free blocks, and agrees with
- * both trees; and that the counts agree. The first violation is reported
- * with pr_err().
- *
- * Context: process context.
- * Return: 0 if all holds, -EUCLEAN otherwise.
- */
-int bs_fit_validate(struct bs_fit *fit)
-{
-	unsigned long nr_free = 0, free_bytes = 0, used_bytes = 0, n = 0;
-	struct bs_fit_arena *arena;
-	bool rover_found;
-	int ret = 0;
-
-	mutex_lock(&fit->lock);
-	list_for_each_entry(arena, &fit->arenas, list) {
-		ret = bs_fit_arena_validate(fit, arena, &nr_free, &free_bytes,
-					    &used_bytes);
-		if (ret)
-			goto out;
-		n++;
-	}
-	if (n != fit->nr_arenas || nr_free != fit->nr_free ||
-	    free_bytes != fit->free_bytes || used_bytes != fit->used_bytes) {
-		ret = bs_fit_corrupt(NULL, 0, "counts differ from the blocks");
-		goto out;
-	}
-	ret = bs_fit_free_list_validate(fit, nr_free, &rover_found) ?:
-	      bs_fit_size_tree_validate(fit, nr_free);
-	if (!ret && !rover_found)
-		ret = bs_fit_corrupt(NULL, 0, "next-fit rover is not a free block");
-out:
-	mutex_unlock(&fit->lock);
-	return ret;
 }
 
 /* ---- Setup and teardown -------------------------------------------------- */

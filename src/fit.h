@@ -2,7 +2,7 @@
 /*
  * buddyslab fit: the API of the sequential-fit allocators (first, next,
  * best and worst fit) for the device above them. How they work is told in
- * fit.c.
+ * fit.c; what their files share, in fit_internal.h.
  */
 #ifndef _BUDDYSLAB_FIT_H
 #define _BUDDYSLAB_FIT_H
@@ -60,7 +60,6 @@ enum bs_fit_counter {
 
 extern const char *const bs_fit_counter_names[BS_FIT_NR_COUNTERS];
 
-struct bs_fit_arena;
 struct bs_fit_block;
 
 /**
