@@ -15,7 +15,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/err.h>
-#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
@@ -61,7 +60,7 @@ size_t bs_slab_kmalloc_granted(struct bs_slab *slab, size_t size)
 {
 	struct bs_slab_cache *cache = bs_slab_class_of(slab, size);
 
-	return cache ? cache->object_size : PAGE_SIZE << get_order(size);
+	return cache ? cache->object_size : bs_buddy_granted(size);
 }
 
 /**
@@ -95,7 +94,7 @@ void *bs_slab_kmalloc(struct bs_slab *slab, size_t size, size_t *granted)
 	if (bs_buddy_alloc(slab->buddy, get_order(size), BS_BUDDY_TAG_LARGE,
 			   &pgoff))
 		return NULL;
-	*granted = PAGE_SIZE << get_order(size);
+	*granted = bs_buddy_granted(size);
 	return bs_buddy_addr(slab->buddy, pgoff);
 }
 
