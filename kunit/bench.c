@@ -28,7 +28,7 @@
 #include <linux/prandom.h>
 
 #include "fit.h"
-#include "slab_internal.h"
+#include "slab.h"
 
 #define BS_BENCH_ROUNDS		5
 #define BS_BENCH_BATCH		512
@@ -332,8 +332,8 @@ static void bs_bench_fragmentation(struct kunit *test, struct bs_slab *slab)
 	}
 	for (i = 0; i < BS_SLAB_NR_CLASSES; i++) {
 		bs_slab_cache_stats(slab->classes[i], stats);
-		slab_bytes += (u64)stats->num_slabs << slab->classes[i]->order
-			      << PAGE_SHIFT;
+		slab_bytes += (u64)stats->num_slabs *
+			      bs_slab_cache_slab_pages(slab->classes[i]) << PAGE_SHIFT;
 	}
 	for (i = 0; i < BS_BENCH_MIXED_OBJECTS; i++)
 		bs_slab_kfree(slab, objs[i]);
