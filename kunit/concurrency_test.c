@@ -860,17 +860,96 @@ static void bs_conc_pick_stale(struct bs_conc_thread *t, unsigned int n)
 	}
 }
 
+/* Fill t->slots with @n stamped objects of @cache; returns how many it got. */
+static unsigned int bs_conc_transient_fill(struct bs_conc_thread *t,
+					   struct bs_slab_cache *cache,
+					   unsigned int n)
+{
+	struct bs_conc_obj *o;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		o = &t->slots[i];
+		o->ptr = bs_slab_cache_alloc(cache);
+		if (!o->ptr) {
+			bs_conc_fail(t, "cache %s: allocation %u of %u failed",
+				     cache->name, i, n);
+			return i;
+		}
+		o->len = cache->object_size;
+		o->key = bs_conc_key(t);
+		bs_conc_stamp(o);
+		t->allocs++;
+	}
+	return n;
+}
+
+/* Check and free the @n objects of @cache; it must have counted no error. */
+static void bs_conc_transient_empty(struct bs_conc_thread *t,
+				    struct bs_slab_cache *cache,
+				    unsigned int n)
+{
+	struct bs_slab_cache_stats stats;
+	unsigned long *counters = stats.counters;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		bs_conc_intact(t, &t->slots[i], "in a transient cache");
+		ret = bs_slab_cache_free(cache, t->slots[i].ptr);
+		if (ret)
+			bs_conc_fail(t, "cache %s: free refused: %d", cache->name, ret);
+	}
+	bs_slab_cache_stats(cache, &stats);
+	if (counters[BS_SLAB_POISON_ERRORS] || counters[BS_SLAB_REDZONE_ERRORS] ||
+	    counters[BS_SLAB_DOUBLE_FREES] || counters[BS_SLAB_INVALID_FREES])
+		bs_conc_fail(t, "cache %s counted %lu poison, %lu red zone errors, %lu double and %lu invalid frees",
+			     cache->name, counters[BS_SLAB_POISON_ERRORS],
+			     counters[BS_SLAB_REDZONE_ERRORS],
+			     counters[BS_SLAB_DOUBLE_FREES],
+			     counters[BS_SLAB_INVALID_FREES]);
+}
+
+/*
+ * Destroy @cache, emptied of its @n objects, while the racer frees stale
+ * pointers to them; returns what the destroy returned.
+ */
+static int bs_conc_transient_destroy(struct bs_conc_thread *t,
+				     struct bs_slab_cache *cache,
+				     unsigned int n)
+{
+	struct bs_conc *c = t->c;
+	unsigned int i;
+	int since, ret;
+
+	bs_conc_pick_stale(t, n);
+	since = atomic_read(&c->stale_rounds);
+	atomic_inc_return(&c->stale_gen);
+	bs_conc_wait_racer(t, since, 1);
+	ret = bs_slab_cache_destroy(cache);
+	if (ret)
+		bs_conc_fail(t, "destroying cache %s with no live object: %d",
+			     cache->name, ret);
+	since = atomic_read(&c->stale_rounds);
+	bs_conc_wait_racer(t, since, 2);
+
+	/* Take the pointers back before their memory can be an object again. */
+	since = atomic_inc_return(&c->stale_gen);
+	while (atomic_read_acquire(&c->stale_ack) != since && !bs_conc_aborted(c))
+		bs_conc_relax(c);
+	for (i = 0; i < n; i++)
+		t->slots[i].ptr = NULL;
+	return ret;
+}
+
 /* One cache's life: create, use, free all, offer to the racer, destroy. */
 static bool bs_conc_cache_life(struct bs_conc_thread *t, unsigned int round)
 {
 	struct bs_conc *c = t->c;
-	struct bs_slab_cache_stats stats;
 	struct bs_slab_cache *cache;
 	char name[BS_SLAB_NAME_LEN];
 	u32 r = prandom_u32_state(&t->rnd);
-	unsigned int size = 16 + r % 2000, flags = (r >> 16) % 4, i, n;
-	struct bs_conc_obj *o;
-	int since, ret;
+	unsigned int size = 16 + r % 2000, flags = (r >> 16) % 4, n;
 
 	snprintf(name, sizeof(name), "conc-transient-%u", round);
 	cache = bs_slab_cache_create(&c->mem.slab, name, size, 0, flags, NULL);
@@ -881,53 +960,9 @@ static bool bs_conc_cache_life(struct bs_conc_thread *t, unsigned int round)
 	}
 	n = 1 + (r >> 18) % min_t(unsigned int, 2 * cache->objects,
 				   BS_CONC_TRANSIENT_OBJS);
-	for (i = 0; i < n; i++) {
-		o = &t->slots[i];
-		o->ptr = bs_slab_cache_alloc(cache);
-		if (!o->ptr) {
-			bs_conc_fail(t, "cache %s: allocation %u of %u failed", name, i, n);
-			n = i;
-			break;
-		}
-		o->len = size;
-		o->key = bs_conc_key(t);
-		bs_conc_stamp(o);
-		t->allocs++;
-	}
-	for (i = 0; i < n; i++) {
-		o = &t->slots[i];
-		bs_conc_intact(t, o, "in a transient cache");
-		ret = bs_slab_cache_free(cache, o->ptr);
-		if (ret)
-			bs_conc_fail(t, "cache %s: free refused: %d", name, ret);
-	}
-	bs_slab_cache_stats(cache, &stats);
-	if (stats.counters[BS_SLAB_POISON_ERRORS] || stats.counters[BS_SLAB_REDZONE_ERRORS] ||
-	    stats.counters[BS_SLAB_DOUBLE_FREES] || stats.counters[BS_SLAB_INVALID_FREES])
-		bs_conc_fail(t, "cache %s counted %lu poison, %lu red zone errors, %lu double and %lu invalid frees",
-			     name, stats.counters[BS_SLAB_POISON_ERRORS],
-			     stats.counters[BS_SLAB_REDZONE_ERRORS],
-			     stats.counters[BS_SLAB_DOUBLE_FREES],
-			     stats.counters[BS_SLAB_INVALID_FREES]);
-
-	/* The racer frees the stale pointers while the cache dies. */
-	bs_conc_pick_stale(t, n);
-	since = atomic_read(&c->stale_rounds);
-	atomic_inc_return(&c->stale_gen);
-	bs_conc_wait_racer(t, since, 1);
-	ret = bs_slab_cache_destroy(cache);
-	if (ret)
-		bs_conc_fail(t, "destroying cache %s with no live object: %d", name, ret);
-	since = atomic_read(&c->stale_rounds);
-	bs_conc_wait_racer(t, since, 2);
-
-	/* Take the pointers back before their memory can be an object again. */
-	since = atomic_inc_return(&c->stale_gen);
-	while (atomic_read_acquire(&c->stale_ack) != since && !bs_conc_aborted(c))
-		bs_conc_relax(c);
-	for (i = 0; i < n; i++)
-		t->slots[i].ptr = NULL;
-	return !ret && !bs_conc_aborted(c);
+	n = bs_conc_transient_fill(t, cache, n);
+	bs_conc_transient_empty(t, cache, n);
+	return !bs_conc_transient_destroy(t, cache, n) && !bs_conc_aborted(c);
 }
 
 static void bs_conc_creator(struct bs_conc_thread *t)
@@ -1108,6 +1143,61 @@ static bool bs_conc_pages_intact(struct bs_conc_thread *t, unsigned long pgoff,
 }
 
 /*
+ * Take blocks of the largest order into c->blocks, each stamped from @key,
+ * until one is refused: one more than the arenas hold fails the case.
+ * Returns how many it took, and in @pinned the arenas of the churners'
+ * blocks (see bs_conc_pinned()) since just before the request refused.
+ */
+static unsigned int bs_conc_take_largest(struct bs_conc_thread *t, u64 key,
+					 unsigned long *pinned)
+{
+	struct bs_conc *c = t->c;
+	struct bs_buddy *buddy = &c->mem.buddy;
+	const unsigned int nr_arenas = buddy->nr_arenas;
+	unsigned long start;
+	unsigned int n;
+	int ret;
+
+	for (n = 0; n < nr_arenas; n++) {
+		start = bs_conc_pinned_start(t);
+		ret = bs_buddy_alloc(buddy, BS_BUDDY_MAX_ORDER,
+				     BS_BUDDY_TAG_DIRECT, &c->blocks[n]);
+		if (ret)
+			break;
+		bs_conc_stamp_pages(c, c->blocks[n], key ^ (u64)n << 40);
+	}
+	if (n == nr_arenas) {
+		start = bs_conc_pinned_start(t);
+		ret = bs_buddy_alloc(buddy, BS_BUDDY_MAX_ORDER,
+				     BS_BUDDY_TAG_DIRECT, &c->blocks[n]);
+		if (!ret) {
+			bs_conc_fail(t, "block %u of the largest order from %u arenas",
+				     n + 1, nr_arenas);
+			bs_buddy_free(buddy, c->blocks[n]);
+		}
+	}
+	if (ret && ret != -ENOMEM)
+		bs_conc_fail(t, "allocation of the largest order: %d", ret);
+	*pinned = bs_conc_pinned(t, start);
+	return n;
+}
+
+/* Check the stamps of the @n blocks bs_conc_take_largest() took, and free them. */
+static void bs_conc_free_largest(struct bs_conc_thread *t, unsigned int n,
+				 u64 key)
+{
+	struct bs_conc *c = t->c;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		bs_conc_pages_intact(t, c->blocks[i], key ^ (u64)i << 40);
+		if (bs_buddy_free(&c->mem.buddy, c->blocks[i]))
+			bs_conc_fail(t, "free of the largest block at page %lu refused",
+				     c->blocks[i]);
+	}
+}
+
+/*
  * Allocate blocks of the largest order until -ENOMEM, then free them, round
  * after round. Each round must get one block per arena but for those the
  * churn threads may pin with their one live block each: at least
@@ -1119,42 +1209,20 @@ static bool bs_conc_pages_intact(struct bs_conc_thread *t, unsigned long pgoff,
 static void bs_conc_requester(struct bs_conc_thread *t)
 {
 	struct bs_conc *c = t->c;
-	struct bs_buddy *buddy = &c->mem.buddy;
-	const unsigned int nr_arenas = buddy->nr_arenas;
+	const unsigned int nr_arenas = c->mem.buddy.nr_arenas;
 	const unsigned int want = nr_arenas - min(nr_arenas, c->nr_churners);
 	const unsigned long all = GENMASK(nr_arenas - 1, 0);
 	unsigned int n, i, short_rounds = 0, first_short = 0;
 	unsigned int hidden_rounds = 0, first_hidden = 0;
-	unsigned long total = 0, held, pinned = 0, hidden = 0;
+	unsigned long total = 0, held, pinned, hidden = 0;
 	u64 key;
-	int ret;
 
 	for (t->ops = 0; t->ops < BS_CONC_RETRY_ROUNDS && !bs_conc_aborted(c);
 	     t->ops++) {
 		key = bs_conc_key(t);
-		for (n = 0; n < nr_arenas; n++) {
-			pinned = bs_conc_pinned_start(t);
-			ret = bs_buddy_alloc(buddy, BS_BUDDY_MAX_ORDER,
-					     BS_BUDDY_TAG_DIRECT, &c->blocks[n]);
-			if (ret)
-				break;
-			bs_conc_stamp_pages(c, c->blocks[n], key ^ (u64)n << 40);
-		}
-		if (n == nr_arenas) {
-			pinned = bs_conc_pinned_start(t);
-			ret = bs_buddy_alloc(buddy, BS_BUDDY_MAX_ORDER,
-					     BS_BUDDY_TAG_DIRECT, &c->blocks[n]);
-			if (!ret) {
-				bs_conc_fail(t, "block %u of the largest order from %u arenas",
-					     n + 1, nr_arenas);
-				bs_buddy_free(buddy, c->blocks[n]);
-			}
-		}
-		if (ret && ret != -ENOMEM)
-			bs_conc_fail(t, "allocation of the largest order: %d", ret);
+		n = bs_conc_take_largest(t, key, &pinned);
 		if (n < want && !short_rounds++)
 			first_short = t->ops;
-		pinned = bs_conc_pinned(t, pinned);
 		for (i = 0, held = 0; i < n; i++)
 			held |= BIT(c->blocks[i] / BS_ARENA_PAGES);
 		if ((held | pinned) != all && !hidden_rounds++) {
@@ -1164,12 +1232,7 @@ static void bs_conc_requester(struct bs_conc_thread *t)
 		c->fewest = min(c->fewest, n);
 		c->most = max(c->most, n);
 		total += n;
-		for (i = 0; i < n; i++) {
-			bs_conc_pages_intact(t, c->blocks[i], key ^ (u64)i << 40);
-			if (bs_buddy_free(buddy, c->blocks[i]))
-				bs_conc_fail(t, "free of the largest block at page %lu refused",
-					     c->blocks[i]);
-		}
+		bs_conc_free_largest(t, n, key);
 		cond_resched();
 	}
 	t->allocs = total;

@@ -634,9 +634,13 @@ static uint32_t fz_bad_cache_id(struct fz_worker *w, int file)
 	}
 }
 
-static void fz_remember_stale(struct fz_worker *w, int file, uint64_t handle)
+/* @a was freed: its cache has an object fewer, its handle is stale. */
+static void fz_forget(struct fz_worker *w, struct fz_alloc *a)
 {
-	w->stale[file][w->next_stale[file]++ % FUZZ_STALE] = handle;
+	if (a->cache)
+		w->caches[a->cache - 1].live--;
+	w->stale[a->file][w->next_stale[a->file]++ % FUZZ_STALE] = a->handle;
+	a->handle = 0;
 }
 
 /* A size up to @max: mostly small, sometimes an edge, rarely large. */
@@ -953,9 +957,6 @@ static bool fz_release(struct fz_worker *w, struct fz_alloc *a, bool retry)
 			return fz_fail(w, "FREE still refused (%d) after 30 s", ret);
 		usleep(1000);
 	}
-	if (a->cache)
-		w->caches[a->cache - 1].live--;
-	fz_remember_stale(w, a->file, a->handle);
 	/* Only this worker allocates in its own file: nothing is there now. */
 	if (a->file == PRIV) {
 		ret = fz_pread(w->fd[PRIV], w->buf, 1, a->offset + fz_below(w, a->granted));
@@ -967,7 +968,7 @@ static bool fz_release(struct fz_worker *w, struct fz_alloc *a, bool retry)
 		if (!fz_check(w, K_FREE_BAD, ret, A_ENOENT, "FREE again"))
 			return false;
 	}
-	a->handle = 0;
+	fz_forget(w, a);
 	return true;
 }
 
@@ -1009,15 +1010,124 @@ static bool fz_batch_apply(struct fz_worker *w, int file,
 			if (!fz_take(w, file, &ops[i].alloc, m[i].kind, m[i].cache))
 				return false;
 		} else if (m[i].slot >= 0) {
-			struct fz_alloc *a = &w->held[m[i].slot];
-
-			if (a->cache)
-				w->caches[a->cache - 1].live--;
-			fz_remember_stale(w, file, a->handle);
-			a->handle = 0;
+			fz_forget(w, &w->held[m[i].slot]);
 		}
 	}
 	return !w->dead;
+}
+
+/* A well-formed allocation of at most @max bytes, as batch operation @op. */
+static void fz_batch_alloc_op(struct fz_worker *w, int file,
+			      struct buddyslab_batch_op *op,
+			      struct fz_batch_model *m, uint64_t max)
+{
+	op->op = BUDDYSLAB_BATCH_ALLOC;
+	fz_good_request(w, file, &op->alloc, &m->kind, &m->cache);
+	if (op->alloc.size > max)
+		op->alloc.size = 1 + op->alloc.size % max;
+	m->allowed = A_OK | A_RES;
+}
+
+/* A batch of too few or too many operations: refused, nothing done. */
+static bool fz_batch_out_of_range(struct fz_worker *w, int file)
+{
+	struct buddyslab_batch batch = { .ops = (uintptr_t)w->ops_buf };
+	int ret;
+
+	batch.nr_ops = fz_chance(w, 50) ? 0 : BUDDYSLAB_BATCH_MAX + 1 +
+		       fz_below(w, 1000);
+	memset(w->ops_buf, 0, sizeof(w->ops_buf[0]));
+	ret = bs_ioctl(w->fd[file], BUDDYSLAB_IOC_BATCH, &batch);
+	if (!fz_check(w, K_BATCH, ret, A_EINVAL, "nr_ops out of range"))
+		return false;
+	if (batch.nr_done)
+		return fz_fail(w, "batch of %u: nr_done %u", batch.nr_ops,
+			       batch.nr_done);
+	return true;
+}
+
+/* A batch being made: what each operation may give, and what they take. */
+struct fz_batch_plan {
+	struct fz_batch_model m[FUZZ_BATCH];
+	unsigned int slots;		/* free slots its allocations may fill */
+	bool chosen[FUZZ_HELD];		/* held allocations it frees */
+};
+
+/* Operation @i of a batch on @file, into w->ops_buf and @p. */
+static void fz_batch_plan_op(struct fz_worker *w, int file,
+			     struct fz_batch_plan *p, unsigned int i)
+{
+	struct buddyslab_batch_op *ops = w->ops_buf, *op = &ops[i];
+	struct fz_batch_model *m = &p->m[i];
+	unsigned int r = fz_below(w, 100), j;
+	struct fz_alloc *a;
+
+	memset(op, 0, sizeof(*op));
+	op->result = 12345;
+	m->slot = -1;
+	m->kind = K_BATCH_OP;
+	m->cache = 0;
+	if (r < 40 && p->slots) {
+		fz_batch_alloc_op(w, file, op, m, 65536);
+		p->slots--;
+	} else if (r < 55) {
+		op->op = BUDDYSLAB_BATCH_ALLOC;
+		m->allowed = fz_bit(fz_bad_request(w, file, &op->alloc));
+	} else if (r < 85 && (a = fz_pick(w, file)) && !p->chosen[a - w->held]) {
+		op->op = BUDDYSLAB_BATCH_FREE;
+		op->free.handle = a->handle;
+		p->chosen[a - w->held] = true;
+		m->slot = a - w->held;
+		/* Forked children are counted just before the call. */
+		m->allowed = a->map ? A_EBUSY : A_OK;
+	} else if (r < 95) {
+		op->op = BUDDYSLAB_BATCH_FREE;
+		op->free.handle = fz_bad_handle(w, file, false);
+		/* A handle this batch frees before: gone by then. */
+		for (j = 0; j < i; j++)
+			if (p->m[j].slot >= 0 && fz_chance(w, 50))
+				op->free.handle = ops[j].free.handle;
+		m->allowed = A_ENOENT;
+	} else {
+		op->op = fz_chance(w, 50) ? 0 : 3 + fz_below(w, UINT32_MAX - 3);
+		m->allowed = A_EINVAL;
+	}
+}
+
+/*
+ * A batch of @n operations returned @ret having done @done: those done must
+ * have succeeded, the one it stopped at failed as allowed and as the batch
+ * says, and none after that one was written.
+ */
+static bool fz_batch_check(struct fz_worker *w,
+			   const struct buddyslab_batch_op *ops,
+			   const struct fz_batch_model *m, unsigned int n,
+			   unsigned int done, int ret)
+{
+	unsigned int i, j;
+
+	if (done > n)
+		return fz_fail(w, "batch of %u: nr_done %u", n, done);
+	for (i = 0; i < done; i++)
+		if (ops[i].result || !(m[i].allowed & A_OK))
+			return fz_fail(w, "batch op %u of %u (op %u) done with result %d, allowed %#x",
+				       i, n, ops[i].op, ops[i].result, m[i].allowed);
+	if (done == n) {
+		if (ret)
+			return fz_fail(w, "batch did all %u ops but returned %d", n, ret);
+		return true;
+	}
+	if (ret != ops[done].result || !ret)
+		return fz_fail(w, "batch stopped at op %u of %u: returned %d, its result %d",
+			       done, n, ret, ops[done].result);
+	if (!fz_check(w, K_BATCH_OP, ret, m[done].allowed, "the batch op that failed"))
+		return false;
+	for (j = done + 1; j < n; j++)
+		if (ops[j].result != 12345 ||
+		    (ops[j].op == BUDDYSLAB_BATCH_ALLOC && ops[j].alloc.handle))
+			return fz_fail(w, "batch op %u, after the one that failed (%u), was written",
+				       j, done);
+	return true;
 }
 
 /*
@@ -1026,96 +1136,128 @@ static bool fz_batch_apply(struct fz_worker *w, int file,
  */
 static bool fz_batch(struct fz_worker *w)
 {
-	struct fz_batch_model m[FUZZ_BATCH];
-	struct buddyslab_batch_op *ops = w->ops_buf;
-	struct buddyslab_batch batch = { .ops = (uintptr_t)ops };
+	struct buddyslab_batch batch = { .ops = (uintptr_t)w->ops_buf };
 	int file = fz_below(w, 2), forks, ret;
-	unsigned int n, i, j, slots = fz_free_slots(w);
-	bool chosen[FUZZ_HELD] = { false };
+	struct fz_batch_plan plan = { .slots = fz_free_slots(w) };
+	unsigned int n, i;
 
-	if (fz_chance(w, 5)) {
-		/* Too few or too many: nothing is done. */
-		batch.nr_ops = fz_chance(w, 50) ? 0 : BUDDYSLAB_BATCH_MAX + 1 +
-			       fz_below(w, 1000);
-		memset(ops, 0, sizeof(*ops));
-		ret = bs_ioctl(w->fd[file], BUDDYSLAB_IOC_BATCH, &batch);
-		if (!fz_check(w, K_BATCH, ret, A_EINVAL, "nr_ops out of range"))
-			return false;
-		if (batch.nr_done)
-			return fz_fail(w, "batch of %u: nr_done %u", batch.nr_ops,
-				       batch.nr_done);
-		return true;
-	}
+	if (fz_chance(w, 5))
+		return fz_batch_out_of_range(w, file);
 	n = 1 + fz_below(w, FUZZ_BATCH);
-	for (i = 0; i < n; i++) {
-		struct buddyslab_batch_op *op = &ops[i];
-		unsigned int r = fz_below(w, 100);
-		struct fz_alloc *a;
-
-		memset(op, 0, sizeof(*op));
-		op->result = 12345;
-		m[i].slot = -1;
-		m[i].kind = K_BATCH_OP;
-		m[i].cache = 0;
-		if (r < 40 && slots) {
-			op->op = BUDDYSLAB_BATCH_ALLOC;
-			fz_good_request(w, file, &op->alloc, &m[i].kind, &m[i].cache);
-			if (op->alloc.size > 65536)
-				op->alloc.size = 1 + op->alloc.size % 65536;
-			m[i].allowed = A_OK | A_RES;
-			slots--;
-		} else if (r < 55) {
-			op->op = BUDDYSLAB_BATCH_ALLOC;
-			m[i].allowed = fz_bit(fz_bad_request(w, file, &op->alloc));
-		} else if (r < 85 && (a = fz_pick(w, file)) && !chosen[a - w->held]) {
-			op->op = BUDDYSLAB_BATCH_FREE;
-			op->free.handle = a->handle;
-			chosen[a - w->held] = true;
-			m[i].slot = a - w->held;
-			/* Forked children are counted just before the call. */
-			m[i].allowed = a->map ? A_EBUSY : A_OK;
-		} else if (r < 95) {
-			op->op = BUDDYSLAB_BATCH_FREE;
-			op->free.handle = fz_bad_handle(w, file, false);
-			/* A handle this batch frees before: gone by then. */
-			for (j = 0; j < i; j++)
-				if (m[j].slot >= 0 && fz_chance(w, 50))
-					op->free.handle = ops[j].free.handle;
-			m[i].allowed = A_ENOENT;
-		} else {
-			op->op = fz_chance(w, 50) ? 0 : 3 + fz_below(w, UINT32_MAX - 3);
-			m[i].allowed = A_EINVAL;
-		}
-	}
+	for (i = 0; i < n; i++)
+		fz_batch_plan_op(w, file, &plan, i);
 	batch.nr_ops = n;
 	forks = fz_forks();
 	for (i = 0; i < n; i++)
-		if (m[i].slot >= 0 && forks)
-			m[i].allowed |= A_EBUSY;
+		if (plan.m[i].slot >= 0 && forks)
+			plan.m[i].allowed |= A_EBUSY;
 	ret = bs_ioctl(w->fd[file], BUDDYSLAB_IOC_BATCH, &batch);
 	fz_count(K_BATCH, ret);
-	if (batch.nr_done > n)
-		return fz_fail(w, "batch of %u: nr_done %u", n, batch.nr_done);
-	for (i = 0; i < batch.nr_done; i++)
-		if (ops[i].result || !(m[i].allowed & (A_OK)))
-			return fz_fail(w, "batch op %u of %u (op %u) done with result %d, allowed %#x",
-				       i, n, ops[i].op, ops[i].result, m[i].allowed);
-	if (batch.nr_done < n) {
-		i = batch.nr_done;
-		if (ret != ops[i].result || !ret)
-			return fz_fail(w, "batch stopped at op %u of %u: returned %d, its result %d",
-				       i, n, ret, ops[i].result);
-		if (!fz_check(w, K_BATCH_OP, ret, m[i].allowed, "the batch op that failed"))
-			return false;
-		for (j = i + 1; j < n; j++)
-			if (ops[j].result != 12345 ||
-			    (ops[j].op == BUDDYSLAB_BATCH_ALLOC && ops[j].alloc.handle))
-				return fz_fail(w, "batch op %u, after the one that failed (%u), was written",
-					       j, i);
-	} else if (ret) {
-		return fz_fail(w, "batch did all %u ops but returned %d", n, ret);
+	if (!fz_batch_check(w, w->ops_buf, plan.m, n, batch.nr_done, ret))
+		return false;
+	return fz_batch_apply(w, file, w->ops_buf, plan.m, batch.nr_done);
+}
+
+/* A batch whose operations are at a bad address: nothing is done. */
+static bool fz_batch_ops_unreadable(struct fz_worker *w, int file)
+{
+	struct buddyslab_batch batch = {
+		.ops = fz_chance(w, 50) ? 8 : (uintptr_t)(w->guard + fz_page),
+		.nr_ops = 1 + fz_below(w, BUDDYSLAB_BATCH_MAX),
+	};
+	int ret = bs_ioctl(w->fd[file], BUDDYSLAB_IOC_BATCH, &batch);
+
+	if (!fz_check(w, K_BATCH_BAD, ret, A_EFAULT, "unreadable ops"))
+		return false;
+	if (batch.nr_done)
+		return fz_fail(w, "unreadable ops: nr_done %u", batch.nr_done);
+	return true;
+}
+
+/*
+ * Allocations that end where the PROT_NONE page begins, and a batch that
+ * says there are more: those readable are done (or the first refused for
+ * want of memory stops it), then EFAULT.
+ */
+static bool fz_batch_into_guard(struct fz_worker *w, int file)
+{
+	struct fz_batch_model m[8];
+	struct buddyslab_batch_op *ops;
+	struct buddyslab_batch batch;
+	unsigned int k = 1 + fz_below(w, 6), i;
+	int ret;
+
+	if (fz_free_slots(w) < k)
+		return true;
+	ops = (struct buddyslab_batch_op *)(w->guard + fz_page) - k;
+	for (i = 0; i < k; i++) {
+		memset(&ops[i], 0, sizeof(ops[i]));
+		fz_batch_alloc_op(w, file, &ops[i], &m[i], 16384);
+		m[i].slot = -1;
+	}
+	batch = (struct buddyslab_batch){
+		.ops = (uintptr_t)ops, .nr_ops = k + 1 + fz_below(w, 10),
+	};
+	ret = bs_ioctl(w->fd[file], BUDDYSLAB_IOC_BATCH, &batch);
+	fz_count(K_BATCH_BAD, ret);
+	if (batch.nr_done == k) {
+		if (ret != -EFAULT)
+			return fz_fail(w, "batch into PROT_NONE: %u done, returned %d",
+				       k, ret);
+	} else if (batch.nr_done > k || ret != ops[batch.nr_done].result ||
+		   !fz_check(w, K_BATCH_OP, ret, m[batch.nr_done].allowed,
+			     "batch into PROT_NONE")) {
+		return fz_fail(w, "batch into PROT_NONE: %u of %u done, returned %d",
+			       batch.nr_done, k, ret);
 	}
 	return fz_batch_apply(w, file, ops, m, batch.nr_done);
+}
+
+/*
+ * One operation in a read-only page: done, then its result cannot be
+ * written back. An allocation is undone; a FREE stays done.
+ */
+static bool fz_batch_ops_read_only(struct fz_worker *w, int file)
+{
+	struct buddyslab_batch_op *ops = (struct buddyslab_batch_op *)w->ro;
+	struct buddyslab_batch batch = { .ops = (uintptr_t)ops, .nr_ops = 1 };
+	struct fz_batch_model m;
+	struct fz_alloc *a;
+	int forks, ret;
+
+	if (mprotect(w->ro, fz_page, PROT_READ | PROT_WRITE))
+		return fz_fail(w, "mprotect: %s", strerror(errno));
+	memset(ops, 0, sizeof(*ops));
+	a = fz_chance(w, 50) ? fz_pick(w, file) : NULL;
+	if (a) {
+		ops->op = BUDDYSLAB_BATCH_FREE;
+		ops->free.handle = a->handle;
+	} else {
+		ops->op = BUDDYSLAB_BATCH_ALLOC;
+		fz_good_request(w, file, &ops->alloc, &m.kind, &m.cache);
+	}
+	if (mprotect(w->ro, fz_page, PROT_READ))
+		return fz_fail(w, "mprotect: %s", strerror(errno));
+	forks = fz_forks();
+	ret = bs_ioctl(w->fd[file], BUDDYSLAB_IOC_BATCH, &batch);
+	if (batch.nr_done)
+		return fz_fail(w, "read-only ops: nr_done %u", batch.nr_done);
+	if (!a)
+		return fz_check(w, K_BATCH_BAD, ret, A_EFAULT | A_RES,
+				"allocation into read-only ops");
+	if (!fz_check(w, K_BATCH_BAD, ret,
+		      a->map ? A_EBUSY : A_EFAULT | (forks ? A_EBUSY : 0),
+		      "FREE from read-only ops"))
+		return false;
+	if (ret == -EFAULT) {
+		/* It was freed all the same. */
+		ret = bs_free(w->fd[file], a->handle);
+		if (!fz_check(w, K_FREE_BAD, ret, A_ENOENT,
+			      "FREE after a batch FREE whose result was lost"))
+			return false;
+		fz_forget(w, a);
+	}
+	return true;
 }
 
 /*
@@ -1125,104 +1267,19 @@ static bool fz_batch(struct fz_worker *w)
  */
 static bool fz_batch_bad(struct fz_worker *w)
 {
-	struct fz_batch_model m[8];
-	struct buddyslab_batch batch;
-	struct buddyslab_batch_op *ops;
-	int file = fz_below(w, 2), ret, forks;
-	unsigned int k, i;
-	struct fz_alloc *a;
+	int file = fz_below(w, 2), ret;
 
 	switch (fz_below(w, 4)) {
 	case 0:
-		batch = (struct buddyslab_batch){
-			.ops = fz_chance(w, 50) ? 8 : (uintptr_t)(w->guard + fz_page),
-			.nr_ops = 1 + fz_below(w, BUDDYSLAB_BATCH_MAX),
-		};
-		ret = bs_ioctl(w->fd[file], BUDDYSLAB_IOC_BATCH, &batch);
-		if (!fz_check(w, K_BATCH_BAD, ret, A_EFAULT, "unreadable ops"))
-			return false;
-		if (batch.nr_done)
-			return fz_fail(w, "unreadable ops: nr_done %u", batch.nr_done);
-		return true;
+		return fz_batch_ops_unreadable(w, file);
 	case 1:
 		ret = bs_ioctl(w->fd[file], BUDDYSLAB_IOC_BATCH,
 			       fz_chance(w, 50) ? NULL : w->guard + fz_page);
 		return fz_check(w, K_BATCH_BAD, ret, A_EFAULT, "unreadable batch");
 	case 2:
-		/* k readable allocations, then the PROT_NONE page. */
-		k = 1 + fz_below(w, 6);
-		if (fz_free_slots(w) < k)
-			return true;
-		ops = (struct buddyslab_batch_op *)(w->guard + fz_page) - k;
-		for (i = 0; i < k; i++) {
-			memset(&ops[i], 0, sizeof(ops[i]));
-			ops[i].op = BUDDYSLAB_BATCH_ALLOC;
-			fz_good_request(w, file, &ops[i].alloc, &m[i].kind, &m[i].cache);
-			if (ops[i].alloc.size > 16384)
-				ops[i].alloc.size = 1 + ops[i].alloc.size % 16384;
-			m[i].allowed = A_OK | A_RES;
-			m[i].slot = -1;
-		}
-		batch = (struct buddyslab_batch){
-			.ops = (uintptr_t)ops, .nr_ops = k + 1 + fz_below(w, 10),
-		};
-		ret = bs_ioctl(w->fd[file], BUDDYSLAB_IOC_BATCH, &batch);
-		fz_count(K_BATCH_BAD, ret);
-		if (batch.nr_done == k) {
-			if (ret != -EFAULT)
-				return fz_fail(w, "batch into PROT_NONE: %u done, returned %d",
-					       k, ret);
-		} else if (batch.nr_done > k || ret != ops[batch.nr_done].result ||
-			   !fz_check(w, K_BATCH_OP, ret, m[batch.nr_done].allowed,
-				     "batch into PROT_NONE")) {
-			return fz_fail(w, "batch into PROT_NONE: %u of %u done, returned %d",
-				       batch.nr_done, k, ret);
-		}
-		return fz_batch_apply(w, file, ops, m, batch.nr_done);
+		return fz_batch_into_guard(w, file);
 	default:
-		/*
-		 * One operation in a read-only page: done, then its result
-		 * cannot be written back. An allocation is undone; a FREE
-		 * stays done.
-		 */
-		ops = (struct buddyslab_batch_op *)w->ro;
-		if (mprotect(w->ro, fz_page, PROT_READ | PROT_WRITE))
-			return fz_fail(w, "mprotect: %s", strerror(errno));
-		memset(ops, 0, sizeof(*ops));
-		a = fz_chance(w, 50) ? fz_pick(w, file) : NULL;
-		if (a) {
-			ops->op = BUDDYSLAB_BATCH_FREE;
-			ops->free.handle = a->handle;
-		} else {
-			ops->op = BUDDYSLAB_BATCH_ALLOC;
-			fz_good_request(w, file, &ops->alloc, &m[0].kind, &m[0].cache);
-		}
-		if (mprotect(w->ro, fz_page, PROT_READ))
-			return fz_fail(w, "mprotect: %s", strerror(errno));
-		batch = (struct buddyslab_batch){ .ops = (uintptr_t)ops, .nr_ops = 1 };
-		forks = fz_forks();
-		ret = bs_ioctl(w->fd[file], BUDDYSLAB_IOC_BATCH, &batch);
-		if (batch.nr_done)
-			return fz_fail(w, "read-only ops: nr_done %u", batch.nr_done);
-		if (!a)
-			return fz_check(w, K_BATCH_BAD, ret, A_EFAULT | A_RES,
-					"allocation into read-only ops");
-		if (!fz_check(w, K_BATCH_BAD, ret,
-			      a->map ? A_EBUSY : A_EFAULT | (forks ? A_EBUSY : 0),
-			      "FREE from read-only ops"))
-			return false;
-		if (ret == -EFAULT) {
-			/* It was freed all the same. */
-			ret = bs_free(w->fd[file], a->handle);
-			if (!fz_check(w, K_FREE_BAD, ret, A_ENOENT,
-				      "FREE after a batch FREE whose result was lost"))
-				return false;
-			if (a->cache)
-				w->caches[a->cache - 1].live--;
-			fz_remember_stale(w, file, a->handle);
-			a->handle = 0;
-		}
-		return true;
+		return fz_batch_ops_read_only(w, file);
 	}
 }
 
@@ -1585,6 +1642,54 @@ static bool fz_mremap_op(struct fz_worker *w)
 }
 
 /*
+ * The child forked while @a is mapped: check the stamp through its copy of
+ * the mapping, write @tag's, tell the parent, and wait for its word.
+ */
+static void __attribute__((noreturn))
+fz_fork_child(const struct fz_alloc *a, uint64_t tag, int from_parent,
+	      int to_parent)
+{
+	size_t p;
+	char c;
+
+	for (p = 0; p < a->map_pages; p++)
+		if (fz_diff(a->map + p * fz_page, fz_page, a->tag,
+			    a->offset + p * fz_page) != fz_page)
+			_exit(2);
+	fz_fill(a->map, a->map_pages * fz_page, tag, a->offset);
+	if (write(to_parent, "s", 1) != 1 || read(from_parent, &c, 1) != 1)
+		_exit(3);
+	_exit(0);
+}
+
+/*
+ * The parent, while the child that stamped @a's mapping with @tag lives:
+ * stamp the rest through pwrite and, unless @keep, unmap its own mapping
+ * and find FREE refused. Returns 0, or an error of the pwrite.
+ */
+static int fz_fork_parent(struct fz_worker *w, struct fz_alloc *a,
+			  uint64_t tag, bool keep)
+{
+	uint64_t mapped = a->map_pages * fz_page;
+	int ret = 0;
+
+	/* The child's stamp, in the parent's mapping too. */
+	a->tag = tag;
+	if (a->granted > mapped) {
+		fz_fill(w->buf, a->granted - mapped, tag, a->offset + mapped);
+		ret = fz_pwrite(w->fd[a->file], w->buf, a->granted - mapped,
+				a->offset + mapped);
+	}
+	if (!ret && !keep && fz_unmap(w, a)) {
+		ret = bs_free(w->fd[a->file], a->handle);
+		fz_check(w, K_FREE_MAPPED, ret, A_EBUSY,
+			 "FREE while a forked child maps it");
+		ret = 0;
+	}
+	return ret;
+}
+
+/*
  * Fork while an allocation is mapped: the child checks the stamp through
  * its copy of the mapping and writes a new one; the parent unmaps its own,
  * finds FREE refused while the child lives, and, once it has exited, the
@@ -1597,7 +1702,6 @@ static bool fz_fork_op(struct fz_worker *w)
 	uint64_t tag = fz_rand(w);
 	bool keep = fz_chance(w, 40);
 	char c = 0;
-	size_t p;
 	pid_t pid;
 
 	if (!a || !fz_whole_map(a))
@@ -1608,37 +1712,13 @@ static bool fz_fork_op(struct fz_worker *w)
 	pid = fork();
 	if (pid < 0)
 		return fz_fail(w, "fork: %s", strerror(errno));
-	if (!pid) {
-		for (p = 0; p < a->map_pages; p++)
-			if (fz_diff(a->map + p * fz_page, fz_page, a->tag,
-				    a->offset + p * fz_page) != fz_page)
-				_exit(2);
-		fz_fill(a->map, a->map_pages * fz_page, tag, a->offset);
-		if (write(to_parent[1], "s", 1) != 1 ||
-		    read(to_child[0], &c, 1) != 1)
-			_exit(3);
-		_exit(0);
-	}
+	if (!pid)
+		fz_fork_child(a, tag, to_child[0], to_parent[1]);
 	close(to_child[0]);
 	close(to_parent[1]);
 	ret = read(to_parent[0], &c, 1) == 1 ? 0 : -EIO;
-	if (!ret) {
-		/* The child's stamp, in the parent's mapping too. */
-		a->tag = tag;
-		if (a->granted > a->map_pages * fz_page) {
-			fz_fill(w->buf, a->granted - a->map_pages * fz_page, tag,
-				a->offset + a->map_pages * fz_page);
-			ret = fz_pwrite(w->fd[a->file], w->buf,
-					a->granted - a->map_pages * fz_page,
-					a->offset + a->map_pages * fz_page);
-		}
-		if (!ret && !keep && fz_unmap(w, a)) {
-			ret = bs_free(w->fd[a->file], a->handle);
-			fz_check(w, K_FREE_MAPPED, ret, A_EBUSY,
-				 "FREE while a forked child maps it");
-			ret = 0;
-		}
-	}
+	if (!ret)
+		ret = fz_fork_parent(w, a, tag, keep);
 	if (write(to_child[1], "g", 1) != 1)
 		ret = -EIO;
 	close(to_child[1]);
@@ -1689,13 +1769,82 @@ static bool fz_rw_refused(struct fz_worker *w, int fd, void *buf, size_t len,
 	return fz_check(w, K_RW_BAD, -errno, fz_bit(want), what);
 }
 
+/* pread or pwrite past the end of @a: refused, and @a unchanged. */
+static bool fz_rw_past_end(struct fz_worker *w, struct fz_alloc *a)
+{
+	uint64_t k = 1 + fz_below(w, a->granted < 64 ? a->granted : 64);
+
+	if (!fz_rw_refused(w, w->fd[a->file], w->buf, k + 1 + fz_below(w, 100),
+			   a->offset + a->granted - k, -EINVAL,
+			   "past the end of an allocation"))
+		return false;
+	return fz_verify(w, a, K_VERIFY);
+}
+
+/*
+ * A pwrite of @len bytes at @start of @a from @bad, which faults: refused.
+ * The copy may have run until the fault, and the kernel's copy_from_user()
+ * clears what it could not copy: the range reads as some of the buffer's
+ * readable bytes, then zeroes or what was there. Nothing outside the range
+ * may change.
+ */
+static bool fz_pwrite_bad_buffer(struct fz_worker *w, struct fz_alloc *a,
+				 const uint8_t *bad, uint64_t start, size_t len)
+{
+	uint64_t readable = bad ? w->guard + fz_page - bad : 0;
+	size_t i = 0;
+	int ret;
+
+	ret = pwrite(w->fd[a->file], bad, len, a->offset + start) < 0 ? -errno : 0;
+	if (!fz_check(w, K_PWRITE_BAD_BUF, ret, A_EFAULT, "pwrite from a bad buffer"))
+		return false;
+	if (fz_pread(w->fd[a->file], w->buf, len, a->offset + start))
+		return fz_fail(w, "pread after a bad pwrite");
+	if (fz_diff(w->buf, len, a->tag, a->offset + start) == len)
+		return fz_verify(w, a, K_VERIFY);
+	if (readable > len)
+		readable = len;
+	while (i < readable && w->buf[i] == bad[i])
+		i++;
+	if (bs_zero_check(w->buf + i, len - i) != len - i &&
+	    fz_diff(w->buf + i, len - i, a->tag, a->offset + start + i) != len - i)
+		return fz_fail(w, "after a pwrite of %zu bytes from a bad buffer (%llu readable), byte %zu on is neither zero nor as it was",
+			       len, (unsigned long long)readable, i);
+	__atomic_add_fetch(&fz_sh->clobbered, 1, __ATOMIC_RELAXED);
+	if (!fz_verify_outside(w, a, start, len))
+		return false;
+	return fz_restamp(w, a);
+}
+
+/*
+ * pread or pwrite of part of @a with a bad buffer: NULL, PROT_NONE, or
+ * running into PROT_NONE.
+ */
+static bool fz_rw_bad_buffer(struct fz_worker *w, struct fz_alloc *a)
+{
+	uint64_t start = fz_below(w, a->granted);
+	size_t len = 1 + fz_below(w, a->granted - start);
+	uint8_t *bad;
+	int ret;
+
+	if (len > fz_page)
+		len = fz_page;
+	bad = fz_chance(w, 30) ? NULL : w->guard + fz_page;
+	if (bad && fz_chance(w, 50) && len > 1)
+		bad -= len / 2;	/* half readable */
+	if (fz_chance(w, 50)) {
+		ret = pread(w->fd[a->file], bad, len, a->offset + start) < 0 ? -errno : 0;
+		if (!fz_check(w, K_RW_BAD, ret, A_EFAULT, "pread into a bad buffer"))
+			return false;
+		return fz_verify(w, a, K_VERIFY);
+	}
+	return fz_pwrite_bad_buffer(w, a, bad, start, len);
+}
+
 static bool fz_rw_bad(struct fz_worker *w)
 {
-	int file = fz_below(w, 2), ret;
+	int file = fz_below(w, 2);
 	struct fz_alloc *a = fz_pick(w, -1), *other = fz_pick(w, !file);
-	uint64_t k, start;
-	size_t at, len;
-	uint8_t *bad;
 
 	switch (fz_below(w, 5)) {
 	case 0:
@@ -1715,63 +1864,9 @@ static bool fz_rw_bad(struct fz_worker *w)
 				     -1 - (off_t)fz_below(w, 1 << 20), -EINVAL,
 				     "a negative offset");
 	case 3:
-		/* Past the end of an allocation. */
-		if (!a)
-			return true;
-		k = 1 + fz_below(w, a->granted < 64 ? a->granted : 64);
-		if (!fz_rw_refused(w, w->fd[a->file], w->buf, k + 1 + fz_below(w, 100),
-				   a->offset + a->granted - k, -EINVAL,
-				   "past the end of an allocation"))
-			return false;
-		return fz_verify(w, a, K_VERIFY);
+		return a ? fz_rw_past_end(w, a) : true;
 	default:
-		/* A bad buffer: NULL, PROT_NONE, or running into PROT_NONE. */
-		if (!a)
-			return true;
-		start = fz_below(w, a->granted);
-		len = 1 + fz_below(w, a->granted - start);
-		if (len > fz_page)
-			len = fz_page;
-		bad = fz_chance(w, 30) ? NULL : w->guard + fz_page;
-		if (bad && fz_chance(w, 50) && len > 1)
-			bad -= len / 2;	/* half readable */
-		if (fz_chance(w, 50)) {
-			ret = pread(w->fd[a->file], bad, len, a->offset + start) < 0 ? -errno : 0;
-			if (!fz_check(w, K_RW_BAD, ret, A_EFAULT, "pread into a bad buffer"))
-				return false;
-			return fz_verify(w, a, K_VERIFY);
-		}
-		ret = pwrite(w->fd[a->file], bad, len, a->offset + start) < 0 ? -errno : 0;
-		if (!fz_check(w, K_PWRITE_BAD_BUF, ret, A_EFAULT, "pwrite from a bad buffer"))
-			return false;
-		/*
-		 * The copy may have run until the fault, and the kernel's
-		 * copy_from_user() clears what it could not copy: the range
-		 * reads as some of the buffer's readable bytes, then zeroes or
-		 * what was there. Nothing outside the range may change.
-		 */
-		if (fz_pread(w->fd[a->file], w->buf, len, a->offset + start))
-			return fz_fail(w, "pread after a bad pwrite");
-		at = fz_diff(w->buf, len, a->tag, a->offset + start);
-		if (at != len) {
-			uint64_t readable = bad ? w->guard + fz_page - bad : 0;
-			size_t i = 0;
-
-			if (readable > len)
-				readable = len;
-			while (i < readable && w->buf[i] == bad[i])
-				i++;
-			if (bs_zero_check(w->buf + i, len - i) != len - i &&
-			    fz_diff(w->buf + i, len - i, a->tag,
-				    a->offset + start + i) != len - i)
-				return fz_fail(w, "after a pwrite of %zu bytes from a bad buffer (%llu readable), byte %zu on is neither zero nor as it was",
-					       len, (unsigned long long)readable, i);
-			__atomic_add_fetch(&fz_sh->clobbered, 1, __ATOMIC_RELAXED);
-			if (!fz_verify_outside(w, a, start, len))
-				return false;
-			return fz_restamp(w, a);
-		}
-		return fz_verify(w, a, K_VERIFY);
+		return a ? fz_rw_bad_buffer(w, a) : true;
 	}
 }
 
@@ -1868,117 +1963,173 @@ static bool fz_stats_op(struct fz_worker *w)
 	return true;
 }
 
-/* Unknown ioctls, wrong sizes and directions, unreadable or unwritable arguments. */
+/* A newer client's ALLOC structure: two fields more. */
+struct fz_newer_alloc {
+	struct buddyslab_alloc alloc;
+	uint64_t extra[2];
+};
+
+/* A newer client's FREE structure: a field more. */
+struct fz_newer_free {
+	struct buddyslab_free free;
+	uint64_t extra;
+};
+
+/* A malformed ioctl being made: on which file, which command, what argument. */
+struct fz_ioctl {
+	int fd;
+	unsigned long cmd;
+	void *arg;		/* &buf, zeroed, unless the case says otherwise */
+	union {
+		struct fz_newer_alloc alloc;
+		struct fz_newer_free free;
+	} buf;
+};
+
+static void fz_ioctl_unknown(struct fz_worker *w, struct fz_ioctl *io)
+{
+	static const unsigned long cmds[] = {
+		_IO(BUDDYSLAB_IOC_MAGIC, 7),
+		_IOWR(BUDDYSLAB_IOC_MAGIC, 0x40, struct buddyslab_alloc),
+		_IOR('Z', 0, struct buddyslab_info),
+		_IOW(BUDDYSLAB_IOC_MAGIC, 0, struct buddyslab_info),
+		_IOR(BUDDYSLAB_IOC_MAGIC, 1, struct buddyslab_alloc),
+		_IOWR(BUDDYSLAB_IOC_MAGIC, 2, struct buddyslab_free),
+		_IO(BUDDYSLAB_IOC_MAGIC, 6),
+	};
+
+	io->cmd = cmds[fz_below(w, ARRAY_SIZE(cmds))];
+}
+
+/* ALLOC or STATS with a structure smaller than their first version. */
+static void fz_ioctl_too_small(struct fz_worker *w, struct fz_ioctl *io)
+{
+	io->cmd = fz_chance(w, 50) ?
+		  _IOC(_IOC_READ | _IOC_WRITE, BUDDYSLAB_IOC_MAGIC, 1, 8 * (1 + fz_below(w, 4))) :
+		  _IOC(_IOC_READ, BUDDYSLAB_IOC_MAGIC, 6, 8 * fz_below(w, 10));
+}
+
+static void fz_ioctl_newer_alloc_set(struct fz_worker *w, struct fz_ioctl *io)
+{
+	int kind, cache;
+
+	fz_good_request(w, 0, &io->buf.alloc.alloc, &kind, &cache);
+	io->buf.alloc.alloc.cache_id = 0;
+	io->buf.alloc.extra[1] = 1 + fz_below(w, UINT32_MAX);
+	io->cmd = _IOC(_IOC_READ | _IOC_WRITE, BUDDYSLAB_IOC_MAGIC, 1,
+		       sizeof(io->buf.alloc));
+}
+
+static void fz_ioctl_unreadable(struct fz_worker *w, struct fz_ioctl *io)
+{
+	static const unsigned long cmds[] = {
+		BUDDYSLAB_IOC_INFO, BUDDYSLAB_IOC_ALLOC, BUDDYSLAB_IOC_FREE,
+		BUDDYSLAB_IOC_CACHE_CREATE, BUDDYSLAB_IOC_CACHE_DESTROY,
+		BUDDYSLAB_IOC_STATS,
+	};
+
+	io->cmd = cmds[fz_below(w, ARRAY_SIZE(cmds))];
+	io->arg = fz_chance(w, 50) ? NULL : w->guard + fz_page;
+}
+
+/* Running from a readable page into PROT_NONE. */
+static void fz_ioctl_half_readable(struct fz_worker *w, struct fz_ioctl *io)
+{
+	io->cmd = BUDDYSLAB_IOC_ALLOC;
+	io->arg = w->guard + fz_page - 8;
+}
+
+/* On the file of an allocation held, if there is one: its handle. */
+static void fz_ioctl_newer_free_set(struct fz_worker *w, struct fz_ioctl *io)
+{
+	struct fz_alloc *a = fz_pick(w, -1);
+
+	if (a) {
+		io->fd = w->fd[a->file];
+		io->buf.free.free.handle = a->handle;
+	}
+	io->buf.free.extra = 1 + fz_below(w, 100);
+	io->cmd = _IOC(_IOC_WRITE, BUDDYSLAB_IOC_MAGIC, 2, sizeof(io->buf.free));
+}
+
+/* The malformed ioctls: how each is made, and the errors it may get. */
+static const struct {
+	void (*make)(struct fz_worker *w, struct fz_ioctl *io);
+	unsigned int allowed;
+	const char *what;
+} fz_bad_ioctls[] = {
+	{ fz_ioctl_unknown, A_ENOTTY, "unknown ioctl" },
+	{ fz_ioctl_too_small, A_EINVAL, "structure too small" },
+	{ fz_ioctl_newer_alloc_set, A_E2BIG, "newer structure, field set" },
+	{ fz_ioctl_unreadable, A_EFAULT, "unreadable argument" },
+	{ fz_ioctl_half_readable, A_EFAULT, "half-readable argument" },
+	{ fz_ioctl_newer_free_set, A_E2BIG, "newer FREE, field set" },
+};
+
+/* Unknown ioctls, wrong sizes and directions, unreadable arguments. */
 static bool fz_ioctl_bad(struct fz_worker *w)
 {
-	int fd = w->fd[fz_below(w, 2)], ret;
-	struct {
-		struct buddyslab_alloc alloc;
-		uint64_t extra[2];
-	} big;
-	struct buddyslab_alloc *req;
-	struct fz_alloc *a;
-	int kind, cache;
+	struct fz_ioctl io = { .fd = w->fd[fz_below(w, 2)] };
+	unsigned int i = fz_below(w, ARRAY_SIZE(fz_bad_ioctls)), allowed;
+	int ret;
+
+	io.arg = &io.buf;
+	fz_bad_ioctls[i].make(w, &io);
+	ret = bs_ioctl(io.fd, io.cmd, io.arg);
+	allowed = fz_bad_ioctls[i].allowed;
+	/* STATS may find no memory for its snapshot first. */
+	if (io.cmd == BUDDYSLAB_IOC_STATS)
+		allowed |= A_ENOMEM;
+	return fz_check(w, K_IOCTL_BAD, ret, allowed, fz_bad_ioctls[i].what);
+}
+
+/* A newer client's ALLOC structure with its new fields zero: an allocation. */
+static bool fz_alloc_newer(struct fz_worker *w)
+{
+	struct fz_newer_alloc req;
+	int file, kind, cache, ret;
+
+	if (!fz_free_slots(w))
+		return true;
+	file = fz_below(w, 2);
+	fz_good_request(w, file, &req.alloc, &kind, &cache);
+	memset(req.extra, 0, sizeof(req.extra));
+	ret = bs_ioctl(w->fd[file], _IOC(_IOC_READ | _IOC_WRITE,
+					 BUDDYSLAB_IOC_MAGIC, 1, sizeof(req)), &req);
+	if (!fz_check(w, K_IOCTL_NEWER, ret, A_OK | A_RES, "newer structure, zero"))
+		return false;
+	if (!ret && (req.extra[0] || req.extra[1]))
+		return fz_fail(w, "the driver wrote past its structure");
+	return ret ? true : fz_take(w, file, &req.alloc, kind, cache);
+}
+
+/*
+ * A well-formed ALLOC or CACHE_CREATE whose result cannot be written back:
+ * undone, EFAULT. The final check sees a leak.
+ */
+static bool fz_result_unwritable(struct fz_worker *w)
+{
+	int file = fz_below(w, 2), kind, cache, ret;
+	struct buddyslab_cache_create *cc = (void *)w->ro;
 	unsigned long cmd;
 
-	switch (fz_below(w, 9)) {
-	case 0: {
-		static const unsigned long cmds[] = {
-			_IO(BUDDYSLAB_IOC_MAGIC, 7),
-			_IOWR(BUDDYSLAB_IOC_MAGIC, 0x40, struct buddyslab_alloc),
-			_IOR('Z', 0, struct buddyslab_info),
-			_IOW(BUDDYSLAB_IOC_MAGIC, 0, struct buddyslab_info),
-			_IOR(BUDDYSLAB_IOC_MAGIC, 1, struct buddyslab_alloc),
-			_IOWR(BUDDYSLAB_IOC_MAGIC, 2, struct buddyslab_free),
-			_IO(BUDDYSLAB_IOC_MAGIC, 6),
-		};
-
-		memset(&big, 0, sizeof(big));
-		ret = bs_ioctl(fd, cmds[fz_below(w, 7)], &big);
-		return fz_check(w, K_IOCTL_BAD, ret, A_ENOTTY, "unknown ioctl");
+	if (mprotect(w->ro, fz_page, PROT_READ | PROT_WRITE))
+		return fz_fail(w, "mprotect: %s", strerror(errno));
+	if (fz_chance(w, 70)) {
+		fz_good_request(w, file, (struct buddyslab_alloc *)w->ro, &kind,
+				&cache);
+		cmd = BUDDYSLAB_IOC_ALLOC;
+	} else {
+		memset(cc, 0, sizeof(*cc));
+		fz_cache_name(w, cc->name);
+		cc->object_size = 1 + fz_below(w, 4096);
+		cmd = BUDDYSLAB_IOC_CACHE_CREATE;
 	}
-	case 1:
-		/* Smaller than the first version. */
-		memset(&big, 0, sizeof(big));
-		cmd = fz_chance(w, 50) ?
-		      _IOC(_IOC_READ | _IOC_WRITE, BUDDYSLAB_IOC_MAGIC, 1, 8 * (1 + fz_below(w, 4))) :
-		      _IOC(_IOC_READ, BUDDYSLAB_IOC_MAGIC, 6, 8 * fz_below(w, 10));
-		ret = bs_ioctl(fd, cmd, &big);
-		return fz_check(w, K_IOCTL_BAD, ret, A_EINVAL, "structure too small");
-	case 2:
-		/* A newer client's structure with a field set: refused. */
-		fz_good_request(w, 0, &big.alloc, &kind, &cache);
-		big.alloc.cache_id = 0;
-		big.extra[0] = 0;
-		big.extra[1] = 1 + fz_below(w, UINT32_MAX);
-		cmd = _IOC(_IOC_READ | _IOC_WRITE, BUDDYSLAB_IOC_MAGIC, 1, sizeof(big));
-		ret = bs_ioctl(fd, cmd, &big);
-		return fz_check(w, K_IOCTL_BAD, ret, A_E2BIG, "newer structure, field set");
-	case 3:
-		/* A newer client's structure with its new fields zero: an allocation. */
-		if (!fz_free_slots(w))
-			return true;
-		fd = fz_below(w, 2);
-		fz_good_request(w, fd, &big.alloc, &kind, &cache);
-		memset(big.extra, 0, sizeof(big.extra));
-		cmd = _IOC(_IOC_READ | _IOC_WRITE, BUDDYSLAB_IOC_MAGIC, 1, sizeof(big));
-		ret = bs_ioctl(w->fd[fd], cmd, &big);
-		if (!fz_check(w, K_IOCTL_NEWER, ret, A_OK | A_RES, "newer structure, zero"))
-			return false;
-		if (!ret && (big.extra[0] || big.extra[1]))
-			return fz_fail(w, "the driver wrote past its structure");
-		return ret ? true : fz_take(w, fd, &big.alloc, kind, cache);
-	case 4:
-		cmd = (unsigned long[]){ BUDDYSLAB_IOC_INFO, BUDDYSLAB_IOC_ALLOC,
-			BUDDYSLAB_IOC_FREE, BUDDYSLAB_IOC_CACHE_CREATE,
-			BUDDYSLAB_IOC_CACHE_DESTROY, BUDDYSLAB_IOC_STATS }[fz_below(w, 6)];
-		ret = bs_ioctl(fd, cmd, fz_chance(w, 50) ? NULL : w->guard + fz_page);
-		/* STATS may find no memory for its snapshot first. */
-		return fz_check(w, K_IOCTL_BAD, ret, A_EFAULT |
-				(cmd == BUDDYSLAB_IOC_STATS ? A_ENOMEM : 0),
-				"unreadable argument");
-	case 5:
-		/* Running from a readable page into PROT_NONE. */
-		ret = bs_ioctl(fd, BUDDYSLAB_IOC_ALLOC, w->guard + fz_page - 8);
-		return fz_check(w, K_IOCTL_BAD, ret, A_EFAULT, "half-readable argument");
-	case 6:
-		/* FREE, a newer structure with a field set. */
-		memset(&big, 0, sizeof(big));
-		a = fz_pick(w, -1);
-		big.alloc.size = a ? a->handle : 0;
-		big.alloc.allocator = 1 + fz_below(w, 100);
-		ret = bs_ioctl(a ? w->fd[a->file] : fd,
-			       _IOC(_IOC_WRITE, BUDDYSLAB_IOC_MAGIC, 2, 16), &big);
-		return fz_check(w, K_IOCTL_BAD, ret, A_E2BIG, "newer FREE, field set");
-	default:
-		/*
-		 * A well-formed ALLOC or CACHE_CREATE whose result cannot be
-		 * written back: undone, EFAULT. The final check sees a leak.
-		 */
-		if (mprotect(w->ro, fz_page, PROT_READ | PROT_WRITE))
-			return fz_fail(w, "mprotect: %s", strerror(errno));
-		fd = fz_below(w, 2);
-		if (fz_chance(w, 70)) {
-			req = (struct buddyslab_alloc *)w->ro;
-			fz_good_request(w, fd, req, &kind, &cache);
-			cmd = BUDDYSLAB_IOC_ALLOC;
-		} else {
-			struct buddyslab_cache_create *cc = (void *)w->ro;
-
-			memset(cc, 0, sizeof(*cc));
-			fz_cache_name(w, cc->name);
-			cc->object_size = 1 + fz_below(w, 4096);
-			cmd = BUDDYSLAB_IOC_CACHE_CREATE;
-		}
-		if (mprotect(w->ro, fz_page, PROT_READ))
-			return fz_fail(w, "mprotect: %s", strerror(errno));
-		ret = bs_ioctl(w->fd[fd], cmd, w->ro);
-		return fz_check(w, K_ALLOC_UNWRITABLE, ret,
-				A_EFAULT | A_RES | (fd == PRIV && cmd != BUDDYSLAB_IOC_ALLOC &&
-						    fz_nr_caches(w, PRIV) >= FUZZ_CACHE_CAP ?
-						    A_EDQUOT : 0),
-				"result unwritable");
-	}
+	if (mprotect(w->ro, fz_page, PROT_READ))
+		return fz_fail(w, "mprotect: %s", strerror(errno));
+	ret = bs_ioctl(w->fd[file], cmd, w->ro);
+	return fz_check(w, K_ALLOC_UNWRITABLE, ret, A_EFAULT | A_RES,
+			"result unwritable");
 }
 
 static const char *const fz_debugfs_files[] = {
@@ -2088,7 +2239,9 @@ static const struct {
 	{ 40, fz_rw_bad, "rw-bad" },
 	{ 5, fz_reopen, "reopen" },
 	{ 22, fz_stats_op, "stats" },
-	{ 30, fz_ioctl_bad, "ioctl-bad" },
+	{ 20, fz_ioctl_bad, "ioctl-bad" },
+	{ 3, fz_alloc_newer, "alloc-newer" },
+	{ 7, fz_result_unwritable, "result-unwritable" },
 	{ 20, fz_debugfs_op, "debugfs" },
 	{ 118, fz_verify_op, "verify" },
 	{ 2, fz_cache_flood, "cache-flood" },

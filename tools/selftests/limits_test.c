@@ -83,11 +83,77 @@ static int kid_batch(int fd, const struct kid_cmd *c, struct kid_reply *r)
 	return ret;
 }
 
+/* The files a child has opened, by index: a closed one is -1. */
+struct kid_files {
+	int fd[KID_FILES];
+	int nr;
+};
+
+static int kid_open_file(struct kid_files *files)
+{
+	int fd;
+
+	if (files->nr == KID_FILES)
+		return -EMFILE;
+	fd = open(BS_DEVICE, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	files->fd[files->nr] = fd;
+	return files->nr++;
+}
+
+/* A cache of @object_size bytes, under a name no other child uses: its id. */
+static int kid_create_cache(int fd, uint64_t object_size)
+{
+	static unsigned int seq;
+	char name[BUDDYSLAB_CACHE_NAME_LEN];
+	uint32_t id;
+	int ret;
+
+	snprintf(name, sizeof(name), "lim-%d-%u", getpid(), seq++);
+	ret = bs_cache_create(fd, name, object_size, 0, 0, &id);
+	return ret ? ret : (int)id;
+}
+
+/* Run @c on @files; returns the reply's ret, and fills its out[] too. */
+static int kid_run(struct kid_files *files, const struct kid_cmd *c,
+		   struct kid_reply *r)
+{
+	struct buddyslab_alloc req;
+	int fd, ret;
+
+	if (c->op == KID_OPEN)
+		return kid_open_file(files);
+	if (c->file < 0 || c->file >= files->nr || files->fd[c->file] < 0)
+		return -EBADF;
+	fd = files->fd[c->file];
+	switch (c->op) {
+	case KID_CLOSE:
+		files->fd[c->file] = -1;
+		return close(fd) ? -errno : 0;
+	case KID_CACHE:
+		return kid_create_cache(fd, c->arg[0]);
+	case KID_DESTROY:
+		return bs_cache_destroy(fd, c->arg[0]);
+	case KID_ALLOC:
+		ret = bs_alloc(fd, c->arg[0], c->arg[1], c->arg[2], c->arg[3],
+			       &req);
+		r->out[0] = req.handle;
+		r->out[1] = req.granted;
+		return ret;
+	case KID_FREE:
+		return bs_free(fd, c->arg[0]);
+	case KID_BATCH:
+		return kid_batch(fd, c, r);
+	default:
+		return -EINVAL;
+	}
+}
+
 /* Run the parent's commands from @in, answering on @out, until told to exit. */
 static void __attribute__((noreturn)) kid_main(int in, int out, bool user)
 {
-	int fds[KID_FILES], nr_fds = 0;
-	struct buddyslab_alloc req;
+	struct kid_files files = { .nr = 0 };
 	struct kid_reply r;
 	struct kid_cmd c;
 
@@ -97,60 +163,10 @@ static void __attribute__((noreturn)) kid_main(int in, int out, bool user)
 	for (;;) {
 		if (read(in, &c, sizeof(c)) != sizeof(c))
 			_exit(2);
-		memset(&r, 0, sizeof(r));
-		if (c.op != KID_OPEN && c.op != KID_EXIT &&
-		    (c.file < 0 || c.file >= nr_fds || fds[c.file] < 0)) {
-			r.ret = -EBADF;
-			goto reply;
-		}
-		switch (c.op) {
-		case KID_OPEN:
-			r.ret = nr_fds == KID_FILES ? -EMFILE :
-				open(BS_DEVICE, O_RDWR);
-			if (r.ret >= 0) {
-				fds[nr_fds] = r.ret;
-				r.ret = nr_fds++;
-			} else if (r.ret == -1) {
-				r.ret = -errno;
-			}
-			break;
-		case KID_CLOSE:
-			r.ret = close(fds[c.file]) ? -errno : 0;
-			fds[c.file] = -1;
-			break;
-		case KID_CACHE: {
-			char name[BUDDYSLAB_CACHE_NAME_LEN];
-			uint32_t id;
-			static unsigned int seq;
-
-			snprintf(name, sizeof(name), "lim-%d-%u", getpid(), seq++);
-			r.ret = bs_cache_create(fds[c.file], name, c.arg[0], 0, 0,
-						&id);
-			if (!r.ret)
-				r.ret = id;
-			break;
-		}
-		case KID_DESTROY:
-			r.ret = bs_cache_destroy(fds[c.file], c.arg[0]);
-			break;
-		case KID_ALLOC:
-			r.ret = bs_alloc(fds[c.file], c.arg[0], c.arg[1],
-					 c.arg[2], c.arg[3], &req);
-			r.out[0] = req.handle;
-			r.out[1] = req.granted;
-			break;
-		case KID_FREE:
-			r.ret = bs_free(fds[c.file], c.arg[0]);
-			break;
-		case KID_BATCH:
-			r.ret = kid_batch(fds[c.file], &c, &r);
-			break;
-		case KID_EXIT:
+		if (c.op == KID_EXIT)
 			_exit(0);
-		default:
-			r.ret = -EINVAL;
-		}
-reply:
+		memset(&r, 0, sizeof(r));
+		r.ret = kid_run(&files, &c, &r);
 		if (write(out, &r, sizeof(r)) != sizeof(r))
 			_exit(2);
 	}
