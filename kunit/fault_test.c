@@ -99,10 +99,12 @@
 
 /*
  * Objects of the free case: two magazines' worth to fill them, then for
- * each run a free, and after each success (one a pass) the magazine's
- * worth that fills the new one.
+ * each run a free, and after each run that got a magazine the magazine's
+ * worth that fills the new one. A run gets one when nothing failed, and
+ * also when the kernel got around what failed (SLUB retrying a smaller
+ * slab): on two CPUs, up to four runs of a pass, so room for fourteen.
  */
-#define BS_FAULT_FREE_OBJS	(5 * BS_SLAB_MAG_ROUNDS)
+#define BS_FAULT_FREE_OBJS	(16 * BS_SLAB_MAG_ROUNDS)
 
 /* What the nth fault point was, once an operation has run. */
 enum bs_fault_hit {
