@@ -1,4 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * buddyslab: the instance, one per module, that main.c sets up and tears
+ * down, holding every allocator over its region, and what the layers at
+ * the top (chardev.c, debugfs.c, abi.c) export to each other and to
+ * main.c. The allocators below never include it: data flows down.
+ */
 #ifndef _BUDDYSLAB_H
 #define _BUDDYSLAB_H
 

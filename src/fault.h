@@ -1,4 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * buddyslab fault injection: bs_fault(), asked by every step that can fail
+ * for want of memory, in kernels with CONFIG_FAULT_INJECTION; elsewhere it
+ * is false and costs nothing (fault.c).
+ */
 #ifndef _BUDDYSLAB_FAULT_H
 #define _BUDDYSLAB_FAULT_H
 
