@@ -130,7 +130,13 @@ TEST(limits_of_the_whole_region_accepted)
 
 TEST(load_takes_and_unload_returns_memory)
 {
-	const uint64_t region = 64ULL << 20, slack = 2ULL << 20;
+	/*
+	 * Less than one arena (4 MiB): a lost arena still fails. A freshly
+	 * booted Debian 6.1 VM has been seen 2.7 MiB lower after its first
+	 * loads and unloads, settled, and no lower after 100 more cycles: a
+	 * one-time cost of the kernel's, not a leak (cycles checks that).
+	 */
+	const uint64_t region = 64ULL << 20, slack = 7ULL << 19;
 	uint64_t before, during, after;
 	struct stat st;
 
