@@ -72,40 +72,6 @@ const char *const bs_slab_counter_names[] = {
 };
 static_assert(ARRAY_SIZE(bs_slab_counter_names) == BS_SLAB_NR_COUNTERS);
 
-/**
- * bs_slab_lookup() - the slab and index of an object, by its address
- * @slab:	the slab allocator
- * @obj:	any address
- * @idx:	out: the object's index in its slab
- *
- * Caller holds the RCU read lock, which keeps the descriptor found valid
- * memory, if stale, while its slab is being released.
- *
- * Return: the slab's descriptor, or NULL if @obj is not the start of an
- * object in any slab.
- */
-struct bs_slab_page *bs_slab_lookup(struct bs_slab *slab, const void *obj,
-				    unsigned int *idx)
-{
-	struct bs_slab_cache *cache;
-	struct bs_slab_page *sp;
-	unsigned long pgoff, delta;
-	unsigned int i;
-
-	if (bs_buddy_pgoff_of(slab->buddy, obj, &pgoff))
-		return NULL;
-	sp = rcu_dereference(slab->page_slab[pgoff]);
-	if (!sp || obj < sp->base)
-		return NULL;
-	cache = sp->cache;
-	delta = obj - sp->base;
-	i = reciprocal_divide(delta, cache->reciprocal_size);
-	if (i >= cache->objects || delta - i * cache->size != cache->offset)
-		return NULL;
-	*idx = i;
-	return sp;
-}
-
 static void bs_slab_page_free_rcu(struct rcu_head *rcu)
 {
 	kfree(container_of(rcu, struct bs_slab_page, rcu));

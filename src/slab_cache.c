@@ -3,12 +3,10 @@
  * buddyslab slab caches: the object caches and the allocator that holds
  * them, over the slabs (slab.c) and the magazines (slab_magazine.c).
  *
- * An allocation pops an object from this CPU's magazines; if they and the
- * depot hold none, it takes one from the cache's slabs, and if no slab has
- * one, the cache grows by a slab from the buddy and the allocation takes
- * from it. A free is looked up and claimed, then pushed into this CPU's
- * magazines, or put back into its slab if no magazine can be had. Debug
- * caches check an object's patterns on the way out and in (slab_debug.c).
+ * An allocation the magazines cannot serve (slab_magazine.c holds the
+ * fast path) takes an object from the cache's slabs here, and if no slab
+ * has one, the cache grows by a slab from the buddy and the allocation
+ * takes from it.
  *
  * A cache is created with its layout, depot and per-CPU magazines, and is
  * destroyed only when none of its objects is allocated; shrinking empties
@@ -103,10 +101,19 @@ static int bs_slab_grow(struct bs_slab_cache *cache)
 	return 0;
 }
 
-/* ---- Allocation and free ------------------------------------------------- */
+/* ---- Allocation when the magazines are empty ------------------------------ */
 
-/* From the slabs, growing the cache if none has a free object. */
-static void *bs_slab_alloc_slow(struct bs_slab_cache *cache, size_t requested)
+/**
+ * bs_slab_alloc_slow() - allocate an object from the slabs
+ * @cache:	the cache, whose magazines and depot hold none
+ * @requested:	bytes the caller asked for, for the counters
+ *
+ * Grows the cache by a slab if none has a free object.
+ *
+ * Context: process context.
+ * Return: the object, marked allocated, or NULL if no memory can be had.
+ */
+void *bs_slab_alloc_slow(struct bs_slab_cache *cache, size_t requested)
 {
 	bool failed = false;
 	void *obj;
@@ -127,113 +134,6 @@ static void *bs_slab_alloc_slow(struct bs_slab_cache *cache, size_t requested)
 			return obj;
 		failed = bs_slab_grow(cache) != 0;
 	}
-}
-
-/* Check a just-allocated object's debugging patterns. */
-static void bs_slab_check_alloc(struct bs_slab_cache *cache, void *obj)
-{
-	struct bs_slab_page *sp;
-	unsigned int idx;
-
-	rcu_read_lock();
-	sp = bs_slab_lookup(cache->slab, obj, &idx);
-	if (!WARN_ON(!sp))
-		bs_slab_debug_alloc(sp, idx);
-	rcu_read_unlock();
-}
-
-/**
- * bs_slab_alloc() - allocate an object: from the magazines, else the slabs
- * @cache:	the cache
- * @requested:	bytes the caller asked for, for the counters
- *
- * Context: process context.
- * Return: the object, or NULL if no memory can be had.
- */
-void *bs_slab_alloc(struct bs_slab_cache *cache, size_t requested)
-{
-	void *obj;
-
-	might_sleep();
-
-	obj = bs_slab_mag_alloc(cache, requested);
-	if (!obj)
-		obj = bs_slab_alloc_slow(cache, requested);
-	if (!obj) {
-		bs_slab_count_failure(cache, BS_SLAB_ALLOC_FAILS);
-		return NULL;
-	}
-	if (cache->flags & BS_SLAB_DEBUG)
-		bs_slab_check_alloc(cache, obj);
-	return obj;
-}
-
-/**
- * bs_slab_cache_alloc() - allocate an object
- * @cache:	the cache
- *
- * Context: process context.
- * Return: the object, constructed if the cache has a constructor, or NULL
- * if no memory can be had.
- */
-void *bs_slab_cache_alloc(struct bs_slab_cache *cache)
-{
-	return bs_slab_alloc(cache, cache->object_size);
-}
-
-/*
- * Find @obj, which is to be an object of @cache. Caller holds the RCU read
- * lock. If it is none, it is reported and counted against @cache.
- */
-static int bs_slab_find(struct bs_slab_cache *cache, const void *obj,
-			struct bs_slab_page **spp, unsigned int *idx)
-{
-	struct bs_slab_page *sp = bs_slab_lookup(cache->slab, obj, idx);
-
-	if (!sp) {
-		bs_slab_count_failure(cache, BS_SLAB_INVALID_FREES);
-		pr_err_ratelimited("cache %s: free of an address that is no object of any cache\n",
-				   cache->name);
-		return -EINVAL;
-	}
-	if (sp->cache != cache) {
-		bs_slab_count_failure(cache, BS_SLAB_INVALID_FREES);
-		bs_slab_report(sp, *idx, "freed to the wrong cache", BS_SLAB_NO_BYTE,
-			       0);
-		return -EINVAL;
-	}
-	*spp = sp;
-	return 0;
-}
-
-/**
- * bs_slab_cache_free() - free an object
- * @cache:	the cache it was allocated from
- * @obj:	the object
- *
- * A pointer that is not an allocated object of @cache (inside an object,
- * outside every slab, of another cache, or already free) is refused, and
- * reported once per object.
- *
- * Context: process context.
- * Return: 0, or -EINVAL if refused; nothing changes then.
- */
-int bs_slab_cache_free(struct bs_slab_cache *cache, void *obj)
-{
-	struct bs_slab_page *sp;
-	LIST_HEAD(release);
-	unsigned int idx;
-	int ret;
-
-	might_sleep();
-
-	rcu_read_lock();
-	ret = bs_slab_find(cache, obj, &sp, &idx);
-	if (!ret)
-		ret = bs_slab_mag_free(cache, sp, idx, &release);
-	rcu_read_unlock();
-	bs_slab_release(cache->slab, &release);
-	return ret;
 }
 
 /* ---- Caches -------------------------------------------------------------- */

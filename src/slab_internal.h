@@ -226,9 +226,41 @@ static inline void bs_slab_count_alloc(struct bs_slab_cache *cache,
 	counters[BS_SLAB_BYTES_GRANTED] += cache->object_size;
 }
 
+/*
+ * bs_slab_lookup() - the slab and index of an object, by its address
+ * @slab:	the slab allocator
+ * @obj:	any address
+ * @idx:	out: the object's index in its slab
+ *
+ * Caller holds the RCU read lock, which keeps the descriptor found valid
+ * memory, if stale, while its slab is being released.
+ *
+ * Return: the slab's descriptor, or NULL if @obj is not the start of an
+ * object in any slab. Inline: every free asks it.
+ */
+static inline struct bs_slab_page *
+bs_slab_lookup(struct bs_slab *slab, const void *obj, unsigned int *idx)
+{
+	struct bs_slab_cache *cache;
+	struct bs_slab_page *sp;
+	unsigned long pgoff, delta;
+	unsigned int i;
+
+	if (bs_buddy_pgoff_of(slab->buddy, obj, &pgoff))
+		return NULL;
+	sp = rcu_dereference(slab->page_slab[pgoff]);
+	if (!sp || obj < sp->base)
+		return NULL;
+	cache = sp->cache;
+	delta = obj - sp->base;
+	i = reciprocal_divide(delta, cache->reciprocal_size);
+	if (i >= cache->objects || delta - i * cache->size != cache->offset)
+		return NULL;
+	*idx = i;
+	return sp;
+}
+
 /* slab.c */
-struct bs_slab_page *bs_slab_lookup(struct bs_slab *slab, const void *obj,
-				    unsigned int *idx);
 unsigned long bs_slab_release(struct bs_slab *slab, struct list_head *slabs);
 void bs_slab_retire_empty(struct bs_slab_cache *cache,
 			  struct list_head *release);
@@ -248,13 +280,11 @@ bool bs_slab_report(struct bs_slab_page *sp, unsigned int idx,
 /* slab_magazine.c */
 int bs_slab_mag_init(struct bs_slab_cache *cache);
 void bs_slab_mag_fini(struct bs_slab_cache *cache);
-void *bs_slab_mag_alloc(struct bs_slab_cache *cache, size_t requested);
-int bs_slab_mag_free(struct bs_slab_cache *cache, struct bs_slab_page *sp,
-		     unsigned int idx, struct list_head *release);
 void bs_slab_mag_drain(struct bs_slab_cache *cache, struct list_head *release);
 unsigned long bs_slab_mag_objs(struct bs_slab_cache *cache);
+void *bs_slab_alloc(struct bs_slab_cache *cache, size_t requested);
 
 /* slab_cache.c */
-void *bs_slab_alloc(struct bs_slab_cache *cache, size_t requested);
+void *bs_slab_alloc_slow(struct bs_slab_cache *cache, size_t requested);
 
 #endif /* _BUDDYSLAB_SLAB_INTERNAL_H */

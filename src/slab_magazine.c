@@ -2,7 +2,9 @@
 /*
  * buddyslab slab magazines: the per-CPU caches of free objects in front of
  * an object cache's slabs, and the depot behind them (Bonwick and Adams
- * 2001).
+ * 2001); and the allocation and free of every object, which go through
+ * them, here in one file so that the compiler inlines the magazines into
+ * bs_slab_cache_alloc() and bs_slab_cache_free().
  *
  * Each CPU has a loaded and a previous magazine of up to BS_SLAB_MAG_ROUNDS
  * objects; previous is always full or empty. An allocation pops from
@@ -29,8 +31,11 @@
  *
  * Context: process context.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/cpumask.h>
 #include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 
 #include "fault.h"
@@ -91,15 +96,11 @@ static void bs_slab_mag_reload(struct bs_slab_cache *cache,
 	spin_unlock(&cache->depot_lock);
 }
 
-/**
- * bs_slab_mag_alloc() - allocate an object from this CPU's magazines
- * @cache:	the cache
- * @requested:	bytes the caller asked for, for the counters
- *
- * Return: the object, marked allocated, or NULL if the magazines and the
- * depot hold none.
+/*
+ * Allocate an object from this CPU's magazines: the object, marked
+ * allocated, or NULL if the magazines and the depot hold none.
  */
-void *bs_slab_mag_alloc(struct bs_slab_cache *cache, size_t requested)
+static void *bs_slab_mag_alloc(struct bs_slab_cache *cache, size_t requested)
 {
 	struct bs_slab_cpu *cpu = raw_cpu_ptr(cache->cpu);
 	struct bs_slab_magazine *mag;
@@ -244,19 +245,13 @@ static int bs_slab_claim(struct bs_slab_cpu *cpu, struct bs_slab_page *sp,
 	return 0;
 }
 
-/**
- * bs_slab_mag_free() - free an allocated object into this CPU's magazines
- * @cache:	the object's cache
- * @sp:		the object's slab
- * @idx:	the object's index in it
- * @release:	slabs emptied on the way, for bs_slab_release()
- *
- * If no magazine can be had, the object goes back to its slab.
- *
- * Return: 0, or -EINVAL if the object is not allocated (a double free,
- * reported and counted; nothing changes).
+/*
+ * Free an allocated object of slab @sp, index @idx, into this CPU's
+ * magazines, or back into its slab if no magazine can be had; slabs
+ * emptied on the way go to @release. 0, or -EINVAL if the object is not
+ * allocated (a double free, reported and counted; nothing changes).
  */
-int bs_slab_mag_free(struct bs_slab_cache *cache, struct bs_slab_page *sp,
+static int bs_slab_mag_free(struct bs_slab_cache *cache, struct bs_slab_page *sp,
 		     unsigned int idx, struct list_head *release)
 {
 	struct bs_slab_cpu *cpu = raw_cpu_ptr(cache->cpu);
@@ -268,6 +263,116 @@ int bs_slab_mag_free(struct bs_slab_cache *cache, struct bs_slab_page *sp,
 		bs_slab_mag_store(cache, cpu, bs_slab_obj(sp, idx),
 				  &sp->state[idx], release);
 	spin_unlock(&cpu->lock);
+	return ret;
+}
+
+/* ---- The fast path: allocation and free ------------------------------- */
+
+/* Check a just-allocated object's debugging patterns. */
+static void bs_slab_check_alloc(struct bs_slab_cache *cache, void *obj)
+{
+	struct bs_slab_page *sp;
+	unsigned int idx;
+
+	rcu_read_lock();
+	sp = bs_slab_lookup(cache->slab, obj, &idx);
+	if (!WARN_ON(!sp))
+		bs_slab_debug_alloc(sp, idx);
+	rcu_read_unlock();
+}
+
+/**
+ * bs_slab_alloc() - allocate an object: from the magazines, else the slabs
+ * @cache:	the cache
+ * @requested:	bytes the caller asked for, for the counters
+ *
+ * Context: process context.
+ * Return: the object, or NULL if no memory can be had.
+ */
+void *bs_slab_alloc(struct bs_slab_cache *cache, size_t requested)
+{
+	void *obj;
+
+	might_sleep();
+
+	obj = bs_slab_mag_alloc(cache, requested);
+	if (!obj)
+		obj = bs_slab_alloc_slow(cache, requested);
+	if (!obj) {
+		bs_slab_count_failure(cache, BS_SLAB_ALLOC_FAILS);
+		return NULL;
+	}
+	if (cache->flags & BS_SLAB_DEBUG)
+		bs_slab_check_alloc(cache, obj);
+	return obj;
+}
+
+/**
+ * bs_slab_cache_alloc() - allocate an object
+ * @cache:	the cache
+ *
+ * Context: process context.
+ * Return: the object, constructed if the cache has a constructor, or NULL
+ * if no memory can be had.
+ */
+void *bs_slab_cache_alloc(struct bs_slab_cache *cache)
+{
+	return bs_slab_alloc(cache, cache->object_size);
+}
+
+/*
+ * Find @obj, which is to be an object of @cache. Caller holds the RCU read
+ * lock. If it is none, it is reported and counted against @cache.
+ */
+static int bs_slab_find(struct bs_slab_cache *cache, const void *obj,
+			struct bs_slab_page **spp, unsigned int *idx)
+{
+	struct bs_slab_page *sp = bs_slab_lookup(cache->slab, obj, idx);
+
+	if (!sp) {
+		bs_slab_count_failure(cache, BS_SLAB_INVALID_FREES);
+		pr_err_ratelimited("cache %s: free of an address that is no object of any cache\n",
+				   cache->name);
+		return -EINVAL;
+	}
+	if (sp->cache != cache) {
+		bs_slab_count_failure(cache, BS_SLAB_INVALID_FREES);
+		bs_slab_report(sp, *idx, "freed to the wrong cache", BS_SLAB_NO_BYTE,
+			       0);
+		return -EINVAL;
+	}
+	*spp = sp;
+	return 0;
+}
+
+/**
+ * bs_slab_cache_free() - free an object
+ * @cache:	the cache it was allocated from
+ * @obj:	the object
+ *
+ * A pointer that is not an allocated object of @cache (inside an object,
+ * outside every slab, of another cache, or already free) is refused, and
+ * reported once per object.
+ *
+ * Context: process context.
+ * Return: 0, or -EINVAL if refused; nothing changes then.
+ */
+int bs_slab_cache_free(struct bs_slab_cache *cache, void *obj)
+{
+	struct bs_slab_page *sp;
+	LIST_HEAD(release);
+	unsigned int idx;
+	int ret;
+
+	might_sleep();
+
+	rcu_read_lock();
+	ret = bs_slab_find(cache, obj, &sp, &idx);
+	if (!ret)
+		ret = bs_slab_mag_free(cache, sp, idx, &release);
+	rcu_read_unlock();
+	if (unlikely(!list_empty(&release)))
+		bs_slab_release(cache->slab, &release);
 	return ret;
 }
 
