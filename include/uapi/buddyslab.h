@@ -16,12 +16,14 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define BUDDYSLAB_ABI_VERSION	1
+#define BUDDYSLAB_ABI_VERSION	2
 
 /* Allocators, for buddyslab_alloc.allocator. */
 #define BUDDYSLAB_ALLOC_BUDDY	1
 #define BUDDYSLAB_ALLOC_SLAB	2
 #define BUDDYSLAB_ALLOC_FIT	3
+#define BUDDYSLAB_ALLOC_GENPOOL	4	/* the kernel's lib/genalloc.c bitmaps */
+#define BUDDYSLAB_ALLOC_BYTE_BUDDY 5	/* binary buddy at 16-byte grain */
 
 /*
  * Flags, for buddyslab_alloc.flags. Memory handed out through the device
@@ -50,6 +52,10 @@
 #define BUDDYSLAB_FIT_BEST	3
 #define BUDDYSLAB_FIT_WORST	4
 
+/* genpool policies, for buddyslab_alloc.policy: the kernel's algorithms. */
+#define BUDDYSLAB_GENPOOL_FIRST	1	/* gen_pool_first_fit */
+#define BUDDYSLAB_GENPOOL_BEST	2	/* gen_pool_best_fit */
+
 /**
  * struct buddyslab_info - what BUDDYSLAB_IOC_INFO returns
  * @abi_version:	BUDDYSLAB_ABI_VERSION of the running module
@@ -77,7 +83,8 @@ struct buddyslab_info {
  * @flags:	in: BUDDYSLAB_F_*
  * @cache_id:	in: slab cache from BUDDYSLAB_IOC_CACHE_CREATE, 0 for the size
  *		classes; 0 for other allocators
- * @policy:	in: BUDDYSLAB_FIT_* for the fit allocator; 0 for the others
+ * @policy:	in: BUDDYSLAB_FIT_* for the fit allocator, BUDDYSLAB_GENPOOL_*
+ *		for genpool; 0 for the others
  * @handle:	out: identifies the allocation in this open file
  * @offset:	out: byte offset of the allocation in the device
  * @granted:	out: bytes really reserved (granted - size is internal
@@ -305,16 +312,89 @@ struct buddyslab_fit_stats {
 	__u64 fails[BUDDYSLAB_FIT_POLICIES];
 };
 
+/* The genpool policies, indexed by BUDDYSLAB_GENPOOL_* - 1. */
+#define BUDDYSLAB_GENPOOL_POLICIES	2
+
+/**
+ * struct buddyslab_genpool_stats - the genpool allocator's statistics
+ * @arenas:		arenas taken from the buddy allocator and in use
+ * @free_blocks:	runs of free bytes in them
+ * @free_bytes:		bytes free in them
+ * @largest_free:	bytes in the largest run of free bytes
+ * @used_bytes:		bytes in allocated blocks
+ * @requested_bytes:	bytes their users asked for
+ * @frees:		frees
+ * @frees_refused:	frees of no allocation, refused
+ * @extfrag:		external fragmentation, 1 - largest_free / free_bytes,
+ *			in thousandths
+ * @__pad:		zero
+ * @allocs:		allocations per policy
+ * @fails:		allocations refused for lack of memory, per policy
+ */
+struct buddyslab_genpool_stats {
+	__u64 arenas;
+	__u64 free_blocks;
+	__u64 free_bytes;
+	__u64 largest_free;
+	__u64 used_bytes;
+	__u64 requested_bytes;
+	__u64 frees;
+	__u64 frees_refused;
+	__u32 extfrag;
+	__u32 __pad;
+	__u64 allocs[BUDDYSLAB_GENPOOL_POLICIES];
+	__u64 fails[BUDDYSLAB_GENPOOL_POLICIES];
+};
+
+/**
+ * struct buddyslab_byte_buddy_stats - the byte buddy allocator's statistics
+ * @arenas:		arenas taken from the buddy allocator and in use
+ * @free_blocks:	free blocks in them
+ * @free_bytes:		bytes in free blocks
+ * @largest_free:	bytes in the largest free block
+ * @used_bytes:		bytes in allocated blocks (powers of two)
+ * @requested_bytes:	bytes their users asked for
+ * @allocs:		allocations
+ * @fails:		allocations refused for lack of memory
+ * @frees:		frees
+ * @frees_refused:	frees of no allocation, refused
+ * @splits:		blocks split in two
+ * @merges:		buddy pairs merged
+ * @extfrag:		external fragmentation, 1 - largest_free / free_bytes,
+ *			in thousandths
+ * @__pad:		zero
+ */
+struct buddyslab_byte_buddy_stats {
+	__u64 arenas;
+	__u64 free_blocks;
+	__u64 free_bytes;
+	__u64 largest_free;
+	__u64 used_bytes;
+	__u64 requested_bytes;
+	__u64 allocs;
+	__u64 fails;
+	__u64 frees;
+	__u64 frees_refused;
+	__u64 splits;
+	__u64 merges;
+	__u32 extfrag;
+	__u32 __pad;
+};
+
 /**
  * struct buddyslab_stats - what BUDDYSLAB_IOC_STATS returns: one snapshot
  * @buddy:	the buddy allocator
  * @slab:	the slab allocator
  * @fit:	the sequential-fit allocators
+ * @genpool:	the genpool allocator (ABI 2)
+ * @byte_buddy:	the byte buddy allocator (ABI 2)
  */
 struct buddyslab_stats {
 	struct buddyslab_buddy_stats buddy;
 	struct buddyslab_slab_stats slab;
 	struct buddyslab_fit_stats fit;
+	struct buddyslab_genpool_stats genpool;
+	struct buddyslab_byte_buddy_stats byte_buddy;
 };
 
 #define BUDDYSLAB_IOC_MAGIC	0xB9
