@@ -31,7 +31,7 @@ struct bs_buddy_pcp;
 enum bs_buddy_tag {
 	BS_BUDDY_TAG_DIRECT,	/* handed out as it is */
 	BS_BUDDY_TAG_SLAB,	/* a slab of an object cache */
-	BS_BUDDY_TAG_FIT,	/* an arena of the fit allocators */
+	BS_BUDDY_TAG_ARENA,	/* an arena of fit, genpool or byte buddy */
 	BS_BUDDY_TAG_LARGE,	/* a kmalloc too large for a size class */
 	BS_BUDDY_NR_TAGS,
 };

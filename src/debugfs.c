@@ -236,7 +236,7 @@ static const char bs_debugfs_map_chars[BS_BUDDY_NR_PAGE_KINDS] = {
 	[BS_BUDDY_PAGE_USED + BS_BUDDY_TAG_DIRECT]	= 'B',
 	[BS_BUDDY_PAGE_USED + BS_BUDDY_TAG_SLAB]	= 'S',
 	[BS_BUDDY_PAGE_USED + BS_BUDDY_TAG_LARGE]	= 'S',
-	[BS_BUDDY_PAGE_USED + BS_BUDDY_TAG_FIT]		= 'F',
+	[BS_BUDDY_PAGE_USED + BS_BUDDY_TAG_ARENA]		= 'F',
 };
 
 static int bs_debugfs_map_show(struct seq_file *m, void *unused)

@@ -263,7 +263,7 @@ static int bs_fit_arena_add(struct bs_fit *fit, struct bs_fit_block *blk)
 	arena = bs_fault() ? NULL : kzalloc(sizeof(*arena), GFP_KERNEL);
 	if (!arena)
 		return -ENOMEM;
-	ret = bs_buddy_alloc(fit->buddy, BS_BUDDY_MAX_ORDER, BS_BUDDY_TAG_FIT,
+	ret = bs_buddy_alloc(fit->buddy, BS_BUDDY_MAX_ORDER, BS_BUDDY_TAG_ARENA,
 			     &pgoff);
 	if (ret) {
 		kfree(arena);

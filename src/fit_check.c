@@ -75,7 +75,7 @@ static int bs_fit_arena_validate(struct bs_fit *fit, struct bs_fit_arena *arena,
 		nr_used--;
 	if (nr_used)
 		return bs_fit_corrupt(arena, arena->addr, "allocation map holds blocks the arena does not");
-	if (bs_buddy_block_tag(fit->buddy, arena->pgoff) != BS_BUDDY_TAG_FIT)
+	if (bs_buddy_block_tag(fit->buddy, arena->pgoff) != BS_BUDDY_TAG_ARENA)
 		return bs_fit_corrupt(arena, arena->addr, "arena is not a fit block of the buddy");
 	return 0;
 }
