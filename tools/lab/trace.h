@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * trace.h: the laboratory's allocation traces, read one operation at a time.
+ *
+ * A trace is a sequence of operations: allocate SIZE bytes as ID, free ID.
+ * Three formats are read, and every reader gives the same operations:
+ *
+ * - native, buddyslab's own (below); every other format converts to it;
+ * - glibc's mtrace log (MALLOC_TRACE): addresses become ids, realloc
+ *   becomes a free and an allocation (trace_mtrace.c);
+ * - the text of ftrace's kmem events from /sys/kernel/tracing/trace:
+ *   kmalloc, kmem_cache_alloc and their _node forms by ptr=, page
+ *   allocations of PAGE_SIZE << order by pfn= (trace_ftrace.c).
+ *
+ * A reader keeps the ids that are live and no more, so its memory is bounded
+ * by the live set, never by the trace's length: traces of tens of millions
+ * of operations stream through it.
+ *
+ * The native format, version 1
+ * ----------------------------
+ * Text, one operation a line:
+ *
+ *	a ID SIZE	allocate SIZE bytes (1 or more) as ID
+ *	f ID		free ID
+ *
+ * ID and SIZE are decimal unsigned 64-bit numbers; fields are separated by
+ * spaces or tabs. Lines starting with '#' are comments and blank lines are
+ * ignored. The first line is the header "# buddyslab-trace 1", then
+ * "# source: ..." says where the trace comes from, then other "# key: value"
+ * lines record how it was made (generator, seed, parameters, program,
+ * date). An example:
+ *
+ *	# buddyslab-trace 1
+ *	# source: generator uniform
+ *	# seed: 1
+ *	a 1 100
+ *	a 2 24
+ *	f 1
+ *
+ * An "a" of an id that is live, a size of 0, a number that does not fit in
+ * 64 bits, an unknown operation or a missing or extra field is malformed:
+ * trace_read() returns -1 and trace_error() says "PATH:LINE: what is wrong".
+ * An "f" of an id that is not live is counted (unknown_frees) and skipped,
+ * as the importers do with frees of addresses allocated before tracing
+ * began. A caller that gets -1 stops there: no reader ever replays half a
+ * trace silently.
+ */
+#ifndef BUDDYSLAB_TRACE_H
+#define BUDDYSLAB_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define TRACE_NATIVE_MAGIC	"# buddyslab-trace 1"
+
+enum trace_format { TRACE_AUTO, TRACE_NATIVE, TRACE_MTRACE, TRACE_FTRACE };
+
+enum trace_op_kind { TRACE_ALLOC = 1, TRACE_FREE = 2 };
+
+/* One operation, as trace_read() gives it. */
+struct trace_op {
+	enum trace_op_kind kind;
+	uint64_t id;
+	uint64_t size;		/* TRACE_ALLOC only, >= 1 */
+	unsigned long line;	/* the line of the source it comes from */
+};
+
+/* What a reader has read so far; trace_rewind() resets them. */
+struct trace_counts {
+	uint64_t lines;		/* of the source, every kind */
+	uint64_t allocs;	/* TRACE_ALLOC operations given */
+	uint64_t frees;		/* TRACE_FREE operations given */
+	uint64_t unknown_frees;	/* frees of ids not live: counted and skipped */
+	uint64_t reallocs;	/* each became a free and an allocation */
+	uint64_t zero_sizes;	/* malloc(0) and the like: replayed as 1 byte */
+	uint64_t implicit_frees; /* an address allocated again while live */
+	uint64_t max_live;	/* the most ids live at once */
+	uint64_t skipped_lines;	/* lines of other events, not errors */
+	uint64_t ops;		/* allocs + frees */
+};
+
+struct trace_reader;
+
+/**
+ * trace_open() - open a trace for reading
+ * @path: the file; "-" is standard input (which cannot be rewound)
+ * @format: its format, or TRACE_AUTO to tell it from its first lines
+ * @err: where the reason goes when it fails
+ * @errlen: the size of @err
+ *
+ * Return: the reader, or NULL with a message in @err.
+ */
+struct trace_reader *trace_open(const char *path, enum trace_format format,
+				char *err, size_t errlen);
+
+/**
+ * trace_read() - the next operation
+ * @r: the reader
+ * @op: filled in when there is one
+ *
+ * Return: 1 with an operation in @op, 0 at the end of the trace, -1 when the
+ * trace is malformed or cannot be read: trace_error() says where and why,
+ * and every later call returns -1 again.
+ */
+int trace_read(struct trace_reader *r, struct trace_op *op);
+
+/**
+ * trace_error() - why trace_read() returned -1
+ * @r: the reader
+ *
+ * Return: "PATH:LINE: what is wrong", or "" when nothing is.
+ */
+const char *trace_error(const struct trace_reader *r);
+
+/**
+ * trace_counts() - what has been read so far
+ * @r: the reader
+ *
+ * Return: the counts, valid until trace_close().
+ */
+const struct trace_counts *trace_counts(const struct trace_reader *r);
+
+/**
+ * trace_source() - where the trace comes from
+ * @r: the reader
+ *
+ * Return: a native trace's "# source:" value, else the format's name
+ * ("mtrace", "ftrace", "native").
+ */
+const char *trace_source(const struct trace_reader *r);
+
+/**
+ * trace_format_of() - the format being read
+ * @r: the reader
+ *
+ * Return: TRACE_NATIVE, TRACE_MTRACE or TRACE_FTRACE, never TRACE_AUTO.
+ */
+enum trace_format trace_format_of(const struct trace_reader *r);
+
+/**
+ * trace_rewind() - go back to the first operation
+ * @r: the reader
+ *
+ * The counts and the live ids start again from nothing.
+ *
+ * Return: 0, or -1 when the source cannot be rewound (trace_error() says).
+ */
+int trace_rewind(struct trace_reader *r);
+
+/**
+ * trace_close() - close the trace and free the reader
+ * @r: the reader, or NULL
+ */
+void trace_close(struct trace_reader *r);
+
+/**
+ * trace_format_name() - a format's name
+ * @format: the format
+ *
+ * Return: "auto", "native", "mtrace" or "ftrace".
+ */
+const char *trace_format_name(enum trace_format format);
+
+/**
+ * trace_format_parse() - a format from its name
+ * @name: as trace_format_name() gives it
+ * @format: filled in when @name is one
+ *
+ * Return: 0, or -1 when @name names no format.
+ */
+int trace_format_parse(const char *name, enum trace_format *format);
+
+/**
+ * trace_write_header() - write a native trace's header
+ * @out: where to
+ * @source: the "# source:" line's value
+ * @...: pairs of key and value strings, "# key: value" lines, then NULL
+ *
+ * Return: 0, or -1 when writing fails.
+ */
+int trace_write_header(FILE *out, const char *source, ...)
+	__attribute__((sentinel));
+
+/**
+ * trace_write_op() - write one operation as a native line
+ * @out: where to
+ * @op: the operation
+ *
+ * Return: 0, or -1 when writing fails or @op is not a valid operation.
+ */
+int trace_write_op(FILE *out, const struct trace_op *op);
+
+/**
+ * trace_convert() - write a whole trace in the native format
+ * @r: the reader, at its start
+ * @out: where to
+ * @err: where the reason goes when it fails
+ * @errlen: the size of @err
+ *
+ * The header's source names the format and the file read; a native trace
+ * keeps its own source.
+ *
+ * Return: 0, or -1 with a message in @err (malformed input or a failed write).
+ */
+int trace_convert(struct trace_reader *r, FILE *out, char *err, size_t errlen);
+
+/* The generators' parameters (trace_gen.c). */
+struct trace_gen_params {
+	const char *kind;	/* a name of trace_gen_kinds() */
+	uint64_t ops;		/* operations to write, about */
+	uint64_t seed;
+	uint64_t min_size;	/* bytes, >= 1 */
+	uint64_t max_size;	/* bytes, >= min_size */
+	uint64_t live_bytes;	/* the live bytes the trace hovers around */
+};
+
+/**
+ * trace_gen_defaults() - the parameters a kind has when none are given
+ * @kind: the generator's name
+ * @p: filled in
+ *
+ * Return: 0, or -1 when no generator has that name.
+ */
+int trace_gen_defaults(const char *kind, struct trace_gen_params *p);
+
+/**
+ * trace_gen_write() - write a generated trace in the native format
+ * @p: what to generate
+ * @out: where to
+ * @err: where the reason goes when it fails
+ * @errlen: the size of @err
+ *
+ * The same parameters give the same trace on every machine.
+ *
+ * Return: 0, or -1 with a message in @err.
+ */
+int trace_gen_write(const struct trace_gen_params *p, FILE *out, char *err,
+		    size_t errlen);
+
+/**
+ * trace_gen_kinds() - the generators, for help texts
+ *
+ * Return: a NULL-terminated array of "name: what it generates" strings.
+ */
+const char *const *trace_gen_kinds(void);
+
+#endif /* BUDDYSLAB_TRACE_H */
