@@ -64,6 +64,7 @@ enum {
 	CMD_LINE = 1 << 0,	/* buddyslabctl COMMAND */
 	CMD_SHELL = 1 << 1,	/* a line of the shell */
 	CMD_JSON = 1 << 2,	/* takes --json, the option too */
+	CMD_ARGS = 1 << 3,	/* takes the rest of the command line, options too */
 };
 
 /*
@@ -892,39 +893,76 @@ static int cmd_shell(struct session *s, int argc __maybe_unused,
 	return failed ? -1 : 0;
 }
 
-int main(int argc, char **argv)
-{
-	static const struct option options[] = {
-		{ "device", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct session session = { 0 };
-	const char *device = DEFAULT_DEVICE;
-	const struct command *cmd = NULL;
-	char *words[3] = { NULL };
-	int opt, ret;
-	bool json = false;
+static const struct option main_options[] = {
+	{ "device", required_argument, NULL, 'd' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 },
+};
 
-	while ((opt = getopt_long(argc, argv, "d:hj", options, NULL)) != -1) {
+/*
+ * buddyslabctl's own options from argv[optind] to the next word that is
+ * not one: -1 to go on, or the status to exit with (help, a bad option).
+ */
+static int parse_main_options(int argc, char **argv, const char **device,
+			      bool *json)
+{
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "+d:hj", main_options, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
-			device = optarg;
+			*device = optarg;
 			break;
 		case 'h':
 			usage(stdout);
 			return 0;
 		case 'j':
-			json = true;
+			*json = true;
 			break;
 		default:
 			usage(stderr);
 			return 2;
 		}
 	}
-	if (optind == argc - 1)
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct session session = { 0 };
+	const char *device = DEFAULT_DEVICE;
+	const struct command *cmd = NULL;
+	char *words[3] = { NULL };
+	char **cmd_argv;
+	int ret, cmd_argc;
+	bool json = false;
+
+	/*
+	 * The options before the command are buddyslabctl's. A command that
+	 * takes arguments gets the rest of the line as its own; after one that
+	 * does not, buddyslabctl's options may follow.
+	 */
+	ret = parse_main_options(argc, argv, &device, &json);
+	if (ret >= 0)
+		return ret;
+	if (optind < argc)
 		cmd = find_command(commands, argv[optind]);
+	cmd_argc = argc - optind;
+	cmd_argv = argv + optind;
+	if (cmd && !(cmd->flags & CMD_ARGS)) {
+		optind++;
+		ret = parse_main_options(argc, argv, &device, &json);
+		if (ret >= 0)
+			return ret;
+		/* getopt took --json out of the line: give it back as the shell has it. */
+		words[0] = cmd_argv[0];
+		words[1] = json ? "--json" : NULL;
+		cmd_argc = json ? 2 : 1;
+		cmd_argv = words;
+		if (optind < argc)
+			cmd = NULL;
+	}
 	if (!cmd || !(cmd->flags & CMD_LINE) || (json && !(cmd->flags & CMD_JSON))) {
 		usage(stderr);
 		return 2;
@@ -937,10 +975,7 @@ int main(int argc, char **argv)
 			errno == ENOENT ? " (is the buddyslab module loaded?)" : "");
 		return 1;
 	}
-	/* getopt took --json out of the line: give it back as the shell has it. */
-	words[0] = argv[optind];
-	words[1] = json ? "--json" : NULL;
-	ret = run_command(&session, cmd, json ? 2 : 1, words);
+	ret = run_command(&session, cmd, cmd_argc, cmd_argv);
 	close(session.fd);
 	free(session.held);
 	return ret ? 1 : 0;
