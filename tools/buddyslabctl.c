@@ -65,6 +65,7 @@ enum {
 	CMD_SHELL = 1 << 1,	/* a line of the shell */
 	CMD_JSON = 1 << 2,	/* takes --json, the option too */
 	CMD_ARGS = 1 << 3,	/* takes the rest of the command line, options too */
+	CMD_NO_DEVICE = 1 << 4,	/* reads and writes files only: no device opened */
 };
 
 /*
@@ -968,15 +969,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	session.fd = open(device, O_RDWR | O_CLOEXEC);
-	if (session.fd < 0) {
+	session.fd = cmd->flags & CMD_NO_DEVICE ? -1 :
+		     open(device, O_RDWR | O_CLOEXEC);
+	if (session.fd < 0 && !(cmd->flags & CMD_NO_DEVICE)) {
 		fprintf(stderr, "%s: %s: %s%s\n", progname, device,
 			strerror(errno),
 			errno == ENOENT ? " (is the buddyslab module loaded?)" : "");
 		return 1;
 	}
 	ret = run_command(&session, cmd, cmd_argc, cmd_argv);
-	close(session.fd);
+	if (session.fd >= 0)
+		close(session.fd);
 	free(session.held);
 	return ret ? 1 : 0;
 }
