@@ -62,22 +62,31 @@ enum trace_op_kind { TRACE_ALLOC = 1, TRACE_FREE = 2 };
 struct trace_op {
 	enum trace_op_kind kind;
 	uint64_t id;
-	uint64_t size;		/* TRACE_ALLOC only, >= 1 */
+	uint64_t size;		/* ALLOC: >= 1; FREE: the size it was allocated */
 	unsigned long line;	/* the line of the source it comes from */
 };
 
-/* What a reader has read so far; trace_rewind() resets them. */
+/*
+ * What the lines read so far hold; trace_rewind() resets them. skipped_lines counts the lines that are
+ * neither operations nor comments nor blank: other events, markers such as
+ * mtrace's "= Start", and allocations that failed in the traced program
+ * (mtrace's "+ (nil)", "!"; a kmalloc that returned NULL), which took no
+ * memory. A kmalloc(0) of an ftrace log counts in zero_sizes but is not
+ * replayed: the kernel returns ZERO_SIZE_PTR and takes no memory.
+ */
 struct trace_counts {
 	uint64_t lines;		/* of the source, every kind */
 	uint64_t allocs;	/* TRACE_ALLOC operations given */
 	uint64_t frees;		/* TRACE_FREE operations given */
 	uint64_t unknown_frees;	/* frees of ids not live: counted and skipped */
 	uint64_t reallocs;	/* each became a free and an allocation */
-	uint64_t zero_sizes;	/* malloc(0) and the like: replayed as 1 byte */
+	uint64_t zero_sizes;	/* malloc(0): replayed as 1 byte (ftrace: below) */
 	uint64_t implicit_frees; /* an address allocated again while live */
 	uint64_t max_live;	/* the most ids live at once */
-	uint64_t skipped_lines;	/* lines of other events, not errors */
+	uint64_t skipped_lines;	/* lines of other events, not errors (below) */
 	uint64_t ops;		/* allocs + frees */
+	uint64_t live_bytes;	/* the sizes of the ids live now */
+	uint64_t max_live_bytes; /* the most live_bytes at once */
 };
 
 struct trace_reader;
@@ -153,6 +162,27 @@ int trace_rewind(struct trace_reader *r);
  * @r: the reader, or NULL
  */
 void trace_close(struct trace_reader *r);
+
+/* Which of an ftrace log's events trace_read() gives (trace_ftrace_events()). */
+enum trace_ftrace_events {
+	TRACE_EVENTS_OBJECTS = 1 << 0,	/* kmalloc, kmem_cache_alloc, kfree, ... */
+	TRACE_EVENTS_PAGES = 1 << 1,	/* mm_page_alloc, mm_page_free, ... */
+	TRACE_EVENTS_ALL = TRACE_EVENTS_OBJECTS | TRACE_EVENTS_PAGES,
+};
+
+/**
+ * trace_ftrace_events() - read only one family of an ftrace log's events
+ * @r: the reader, before its first trace_read()
+ * @events: TRACE_EVENTS_OBJECTS, TRACE_EVENTS_PAGES or both (the default)
+ *
+ * The slab allocator takes its slabs, and kmalloc its large objects, from
+ * the page allocator: a log of both families holds those bytes twice, once
+ * as objects and once as pages. Replay one family at a time to compare
+ * allocators; the events of the other count as skipped lines.
+ *
+ * Return: 0, or -1 when @r does not read ftrace or has already read.
+ */
+int trace_ftrace_events(struct trace_reader *r, unsigned int events);
 
 /**
  * trace_format_name() - a format's name
@@ -238,11 +268,28 @@ int trace_gen_defaults(const char *kind, struct trace_gen_params *p);
 int trace_gen_write(const struct trace_gen_params *p, FILE *out, char *err,
 		    size_t errlen);
 
+/* A generator's name and what it generates, for help texts. */
+struct trace_gen_kind {
+	const char *name;
+	const char *help;
+};
+
 /**
- * trace_gen_kinds() - the generators, for help texts
+ * trace_gen_kinds() - the generators
  *
- * Return: a NULL-terminated array of "name: what it generates" strings.
+ * Return: every generator, then one whose name is NULL.
  */
-const char *const *trace_gen_kinds(void);
+const struct trace_gen_kind *trace_gen_kinds(void);
+
+/**
+ * trace_write_counts() - a reader's counts, one "key: value" line each
+ * @out: where to
+ * @c: the counts
+ * @prefix: put before each line ("# " makes them native comments)
+ *
+ * Return: 0, or -1 when writing fails.
+ */
+int trace_write_counts(FILE *out, const struct trace_counts *c,
+		       const char *prefix);
 
 #endif /* BUDDYSLAB_TRACE_H */
