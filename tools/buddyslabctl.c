@@ -34,6 +34,8 @@
 
 #include <uapi/buddyslab.h>
 
+#include "lab/trace.h"
+
 #define DEFAULT_DEVICE	"/dev/buddyslab"
 #define DEBUGFS_DIR	"/sys/kernel/debug/buddyslab"
 #define MAX_WORDS	8	/* of a shell line */
@@ -687,6 +689,143 @@ static int cmd_quit(struct session *s, int argc __maybe_unused,
 	return 0;
 }
 
+/* What "trace convert" and "trace info" read: FILE [--from F] [--events E]. */
+static struct trace_reader *open_trace_arg(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "events", required_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum trace_format format = TRACE_AUTO;
+	unsigned int events = TRACE_EVENTS_ALL;
+	struct trace_reader *r;
+	char err[512];
+	int opt;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		if (opt == 'f' && !trace_format_parse(optarg, &format))
+			continue;
+		if (opt == 'e' && !strcmp(optarg, "objects"))
+			events = TRACE_EVENTS_OBJECTS;
+		else if (opt == 'e' && !strcmp(optarg, "pages"))
+			events = TRACE_EVENTS_PAGES;
+		else if (opt != 'e' || strcmp(optarg, "all"))
+			return NULL;
+	}
+	if (optind != argc - 1)
+		return NULL;
+	r = trace_open(argv[optind], format, err, sizeof(err));
+	if (!r) {
+		fprintf(stderr, "%s: %s\n", progname, err);
+		return NULL;
+	}
+	if (events != TRACE_EVENTS_ALL && trace_ftrace_events(r, events)) {
+		fprintf(stderr, "%s: %s: --events is for ftrace logs\n", progname,
+			argv[optind]);
+		trace_close(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* trace convert FILE [--from FORMAT] [--events objects|pages|all] */
+static int trace_convert_cmd(struct session *s __maybe_unused, int argc,
+			     char **argv)
+{
+	struct trace_reader *r = open_trace_arg(argc, argv);
+	char err[512];
+	int ret;
+
+	if (!r)
+		return -1;
+	ret = trace_convert(r, stdout, err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "%s: %s\n", progname, err);
+	trace_close(r);
+	return ret;
+}
+
+/* trace info FILE [--from FORMAT] [--events objects|pages|all] */
+static int trace_info_cmd(struct session *s __maybe_unused, int argc,
+			  char **argv)
+{
+	struct trace_reader *r = open_trace_arg(argc, argv);
+	struct trace_op op;
+	int ret;
+
+	if (!r)
+		return -1;
+	while ((ret = trace_read(r, &op)) > 0)
+		;
+	if (ret < 0) {
+		fprintf(stderr, "%s: %s\n", progname, trace_error(r));
+	} else {
+		printf("file: %s\nformat: %s\nsource: %s\n", argv[optind],
+		       trace_format_name(trace_format_of(r)), trace_source(r));
+		trace_write_counts(stdout, trace_counts(r), "");
+	}
+	trace_close(r);
+	return ret;
+}
+
+/* The generators, one a line, as the help lines are. */
+static void print_gen_kinds(FILE *out)
+{
+	const struct trace_gen_kind *k;
+
+	for (k = trace_gen_kinds(); k->name; k++)
+		fprintf(out, "  %-*s%s\n", HELP_COLUMN - 2, k->name, k->help);
+}
+
+/* trace generate KIND [--ops N] [--seed S] [--min B] [--max B] [--live B] */
+static int trace_generate_cmd(struct session *s __maybe_unused, int argc,
+			      char **argv)
+{
+	static const struct option options[] = {
+		{ "ops", required_argument, NULL, 'o' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "min", required_argument, NULL, 'n' },
+		{ "max", required_argument, NULL, 'x' },
+		{ "live", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct trace_gen_params p;
+	char err[512];
+	int opt;
+	__u64 v;
+
+	if (argc < 2 || trace_gen_defaults(argv[1], &p)) {
+		fprintf(stderr, "%s: trace generate: KIND is one of\n", progname);
+		print_gen_kinds(stderr);
+		return -1;
+	}
+	/* The options follow KIND, which getopt takes for the program's name. */
+	optind = 0;
+	while ((opt = getopt_long(argc - 1, argv + 1, "", options, NULL)) != -1) {
+		if (opt == '?' || parse_size(optarg, &v))
+			return -EINVAL;
+		if (opt == 'o')
+			p.ops = v;
+		else if (opt == 's')
+			p.seed = v;
+		else if (opt == 'n')
+			p.min_size = v;
+		else if (opt == 'x')
+			p.max_size = v;
+		else
+			p.live_bytes = v;
+	}
+	if (optind != argc - 1)
+		return -EINVAL;
+	if (trace_gen_write(&p, stdout, err, sizeof(err))) {
+		fprintf(stderr, "%s: trace generate: %s\n", progname, err);
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_shell(struct session *s, int argc, char **argv);
 
 static const struct command alloc_commands[] = {
@@ -707,6 +846,21 @@ static const struct command cache_commands[] = {
 	  .help = "a cache of this shell, red zones and poison optional" },
 	{ .name = "destroy", .args = "ID", .run = cache_destroy,
 	  .help = "destroy a cache of this shell" },
+	{ }
+};
+
+static const struct command trace_commands[] = {
+	{ .name = "convert",
+	  .args = "FILE [--from native|mtrace|ftrace] [--events objects|pages]",
+	  .run = trace_convert_cmd,
+	  .help = "the trace in the native format, to standard output" },
+	{ .name = "generate",
+	  .args = "KIND [--ops N] [--seed S] [--min B] [--max B] [--live B]",
+	  .run = trace_generate_cmd,
+	  .help = "a synthetic trace, to standard output; no KIND lists them" },
+	{ .name = "info", .args = "FILE [--from FORMAT] [--events objects|pages]",
+	  .run = trace_info_cmd,
+	  .help = "what a trace holds: operations, live peak, what was skipped" },
 	{ }
 };
 
@@ -746,6 +900,8 @@ static const struct command commands[] = {
 	  .help = "leave the shell; what it holds is freed" },
 	{ .name = "exit", .run = cmd_quit, .flags = CMD_SHELL,
 	  .help = "as quit" },
+	{ .name = "trace", .sub = trace_commands, .sub_what = "action",
+	  .flags = CMD_LINE | CMD_ARGS | CMD_NO_DEVICE },
 	{ }
 };
 
