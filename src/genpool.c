@@ -252,10 +252,11 @@ static unsigned long bs_genpool_place(struct bs_genpool *gp, size_t size,
 			return 0;
 		}
 	}
+	/* The record is the caller's: its memory cgroup pays for it. */
 	offset = bs_genpool_offset(gp, index, addr);
 	if (bs_fault() ||
 	    xa_insert(&gp->allocs, offset / BS_GENPOOL_GRAIN, xa_mk_value(size),
-		      GFP_KERNEL)) {
+		      GFP_KERNEL_ACCOUNT)) {
 		gen_pool_free(pool, addr, granted);
 		/* An arena taken for this request goes back. */
 		bs_genpool_arena_put(gp, index, pool);
