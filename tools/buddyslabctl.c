@@ -689,8 +689,19 @@ static int cmd_quit(struct session *s, int argc __maybe_unused,
 	return 0;
 }
 
-/* What "trace convert" and "trace info" read: FILE [--from F] [--events E]. */
-static struct trace_reader *open_trace_arg(int argc, char **argv)
+/* The word getopt_long() stopped at in @words: an unknown option or bad value. */
+static int bad_option(const char *cmd, char **words)
+{
+	fprintf(stderr, "%s: trace %s: '%s': an unknown option or a bad value\n",
+		progname, cmd, words[optind - 1]);
+	return -EINVAL;
+}
+
+/*
+ * Open what "trace convert" and "trace info" read: FILE [--from F]
+ * [--events E]. Returns 0, -1 once it has said why, or -EINVAL.
+ */
+static int open_trace_arg(int argc, char **argv, struct trace_reader **r)
 {
 	static const struct option options[] = {
 		{ "from", required_argument, NULL, 'f' },
@@ -699,11 +710,11 @@ static struct trace_reader *open_trace_arg(int argc, char **argv)
 	};
 	enum trace_format format = TRACE_AUTO;
 	unsigned int events = TRACE_EVENTS_ALL;
-	struct trace_reader *r;
 	char err[512];
 	int opt;
 
 	optind = 0;
+	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		if (opt == 'f' && !trace_format_parse(optarg, &format))
 			continue;
@@ -712,34 +723,35 @@ static struct trace_reader *open_trace_arg(int argc, char **argv)
 		else if (opt == 'e' && !strcmp(optarg, "pages"))
 			events = TRACE_EVENTS_PAGES;
 		else if (opt != 'e' || strcmp(optarg, "all"))
-			return NULL;
+			return bad_option(argv[0], argv);
 	}
 	if (optind != argc - 1)
-		return NULL;
-	r = trace_open(argv[optind], format, err, sizeof(err));
-	if (!r) {
+		return -EINVAL;
+	*r = trace_open(argv[optind], format, err, sizeof(err));
+	if (!*r) {
 		fprintf(stderr, "%s: %s\n", progname, err);
-		return NULL;
+		return -1;
 	}
-	if (events != TRACE_EVENTS_ALL && trace_ftrace_events(r, events)) {
+	if (events != TRACE_EVENTS_ALL && trace_ftrace_events(*r, events)) {
 		fprintf(stderr, "%s: %s: --events is for ftrace logs\n", progname,
 			argv[optind]);
-		trace_close(r);
-		return NULL;
+		trace_close(*r);
+		return -1;
 	}
-	return r;
+	return 0;
 }
 
 /* trace convert FILE [--from FORMAT] [--events objects|pages|all] */
 static int trace_convert_cmd(struct session *s __maybe_unused, int argc,
 			     char **argv)
 {
-	struct trace_reader *r = open_trace_arg(argc, argv);
+	struct trace_reader *r;
 	char err[512];
 	int ret;
 
-	if (!r)
-		return -1;
+	ret = open_trace_arg(argc, argv, &r);
+	if (ret)
+		return ret;
 	ret = trace_convert(r, stdout, err, sizeof(err));
 	if (ret)
 		fprintf(stderr, "%s: %s\n", progname, err);
@@ -751,12 +763,13 @@ static int trace_convert_cmd(struct session *s __maybe_unused, int argc,
 static int trace_info_cmd(struct session *s __maybe_unused, int argc,
 			  char **argv)
 {
-	struct trace_reader *r = open_trace_arg(argc, argv);
+	struct trace_reader *r;
 	struct trace_op op;
 	int ret;
 
-	if (!r)
-		return -1;
+	ret = open_trace_arg(argc, argv, &r);
+	if (ret)
+		return ret;
 	while ((ret = trace_read(r, &op)) > 0)
 		;
 	if (ret < 0) {
@@ -803,9 +816,10 @@ static int trace_generate_cmd(struct session *s __maybe_unused, int argc,
 	}
 	/* The options follow KIND, which getopt takes for the program's name. */
 	optind = 0;
+	opterr = 0;
 	while ((opt = getopt_long(argc - 1, argv + 1, "", options, NULL)) != -1) {
 		if (opt == '?' || parse_size(optarg, &v))
-			return -EINVAL;
+			return bad_option(argv[0], argv + 1);
 		if (opt == 'o')
 			p.ops = v;
 		else if (opt == 's')

@@ -33,7 +33,7 @@ static const char *const format_names[] = {
 
 const char *trace_format_name(enum trace_format format)
 {
-	if ((unsigned int)format >= sizeof(format_names) / sizeof(format_names[0]))
+	if ((unsigned int)format >= ARRAY_SIZE(format_names))
 		return "unknown";
 	return format_names[format];
 }
@@ -42,7 +42,7 @@ int trace_format_parse(const char *name, enum trace_format *format)
 {
 	unsigned int i;
 
-	for (i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(format_names); i++) {
 		if (name && !strcmp(name, format_names[i])) {
 			*format = i;
 			return 0;
@@ -439,7 +439,9 @@ struct trace_reader *trace_open(const char *path, enum trace_format format,
 {
 	struct trace_reader *r = calloc(1, sizeof(*r));
 
-	if (!r || !(r->path = strdup(strcmp(path, "-") ? path : "stdin"))) {
+	if (r)
+		r->path = strdup(strcmp(path, "-") ? path : "stdin");
+	if (!r || !r->path) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		free(r);
 		return NULL;
@@ -448,15 +450,14 @@ struct trace_reader *trace_open(const char *path, enum trace_format format,
 	r->file = r->is_stdin ? stdin : fopen(path, "r");
 	r->events = TRACE_EVENTS_ALL;
 	r->fmt = trace_format_ops_of(format);
-	if (!r->file) {
+	if (!r->file)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-	} else if (format != TRACE_AUTO && !r->fmt) {
+	else if (format != TRACE_AUTO && !r->fmt)
 		snprintf(err, errlen, "%s: no such format (%d)", path, format);
-	} else if (format == TRACE_AUTO && trace_detect(r)) {
+	else if (format == TRACE_AUTO && trace_detect(r))
 		snprintf(err, errlen, "%s", r->error);
-	} else {
+	else
 		return r;
-	}
 	trace_close(r);
 	return NULL;
 }
@@ -635,7 +636,7 @@ int trace_write_counts(FILE *out, const struct trace_counts *c,
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(rows); i++)
 		fprintf(out, "%s%s: %llu\n", prefix, rows[i].name,
 			(unsigned long long)rows[i].value);
 	return ferror(out) ? -1 : 0;

@@ -43,7 +43,8 @@
  * An "f" of an id that is not live is counted (unknown_frees) and skipped,
  * as the importers do with frees of addresses allocated before tracing
  * began. A caller that gets -1 stops there: no reader ever replays half a
- * trace silently.
+ * trace silently. A writer that fails half-way ends what it wrote with a
+ * line "error: WHY", on which every reader fails in turn.
  */
 #ifndef BUDDYSLAB_TRACE_H
 #define BUDDYSLAB_TRACE_H
@@ -229,7 +230,9 @@ int trace_write_op(FILE *out, const struct trace_op *op);
  * @errlen: the size of @err
  *
  * The header's source names the format and the file read; a native trace
- * keeps its own source.
+ * keeps its own source. The counts follow the operations, as comments. When
+ * the input turns out malformed, the output ends with an "error:" line, so
+ * that what was written cannot be replayed as a whole trace.
  *
  * Return: 0, or -1 with a message in @err (malformed input or a failed write).
  */

@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace.h"
+#include "trace_internal.h"
 
 #define GEN_MEAN_SAMPLES	4096	/* sizes drawn to estimate the mean */
 #define GEN_MEAN_SEED		0x6d65616e73697a65ULL	/* "meansize" */
@@ -169,7 +169,7 @@ static const struct {
 	{ 8192, 44 },
 };
 
-#define NR_KERNEL_CLASSES	(sizeof(kernel_classes) / sizeof(kernel_classes[0]))
+#define NR_KERNEL_CLASSES	ARRAY_SIZE(kernel_classes)
 
 /* The requests of class @i that [min, max] allows: [lo, hi], or false. */
 static bool kernel_class_range(const struct trace_gen_params *p, unsigned int i,
@@ -598,7 +598,7 @@ static const struct gen_kind {
 	  0, example_internal, { 0 } },
 };
 
-#define NR_GEN_KINDS	(sizeof(gen_kinds) / sizeof(gen_kinds[0]))
+#define NR_GEN_KINDS	ARRAY_SIZE(gen_kinds)
 
 static const struct gen_kind *gen_find(const char *name)
 {

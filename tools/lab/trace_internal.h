@@ -18,6 +18,8 @@
 
 #define TRACE_QUEUE	4	/* the most operations one line gives */
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 /* A live allocation, by the key the source knows it by. */
 struct trace_live {
 	uint64_t key;		/* native: the id; mtrace, ftrace: the address or pfn */

@@ -113,6 +113,22 @@ static bool is_op(const char *word, const char *ops)
 	return word[0] && !word[1] && strchr(ops, word[0]);
 }
 
+/* Why the @n words @w are not a line of the log, as precisely as can be. */
+static int mtrace_bad_line(struct trace_reader *r, char **w, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = n < MTRACE_WORDS ? n : MTRACE_WORDS; i-- > 0;) {
+		if (is_op(w[i], "+>!"))
+			return trace_fail(r, "'%s' takes an address and a size: '%s ADDR SIZE'",
+					  w[i], w[i]);
+		if (is_op(w[i], "-<"))
+			return trace_fail(r, "'%s' takes an address only: '%s ADDR'",
+					  w[i], w[i]);
+	}
+	return trace_fail(r, "not an mtrace line: expected '@ CALLER' and then '+ ADDR SIZE', '- ADDR', '< ADDR', '> ADDR SIZE' or '! ADDR SIZE'");
+}
+
 static int mtrace_parse(struct trace_reader *r, char *line)
 {
 	char *w[MTRACE_WORDS];
@@ -131,7 +147,7 @@ static int mtrace_parse(struct trace_reader *r, char *line)
 	else if (n >= 3 && n <= MTRACE_WORDS && is_op(w[n - 3], "+>!"))
 		k = n - 3;
 	else
-		return trace_fail(r, "not an mtrace line: expected '@ CALLER' and then '+ ADDR SIZE', '- ADDR', '< ADDR', '> ADDR SIZE' or '! ADDR SIZE'");
+		return mtrace_bad_line(r, w, n);
 	if (k && (k < 2 || strcmp(w[0], "@")))
 		return trace_fail(r, "not an mtrace line: what comes before '%s' is not '@ CALLER'",
 				  w[k]);
