@@ -24,8 +24,9 @@
  *	f ID		free ID
  *
  * ID and SIZE are decimal unsigned 64-bit numbers; fields are separated by
- * spaces or tabs. Lines starting with '#' are comments and blank lines are
- * ignored. The first line is the header "# buddyslab-trace 1", then
+ * spaces or tabs. Lines starting with '#' are comments (on lines of their
+ * own) and blank lines are ignored. The first line that is not blank is the
+ * header "# buddyslab-trace 1", then
  * "# source: ..." says where the trace comes from, then other "# key: value"
  * lines record how it was made (generator, seed, parameters, program,
  * date). An example:
@@ -68,12 +69,13 @@ struct trace_op {
 };
 
 /*
- * What the lines read so far hold; trace_rewind() resets them. skipped_lines counts the lines that are
- * neither operations nor comments nor blank: other events, markers such as
- * mtrace's "= Start", and allocations that failed in the traced program
- * (mtrace's "+ (nil)", "!"; a kmalloc that returned NULL), which took no
- * memory. A kmalloc(0) of an ftrace log counts in zero_sizes but is not
- * replayed: the kernel returns ZERO_SIZE_PTR and takes no memory.
+ * What the lines read so far hold; trace_rewind() resets them.
+ * skipped_lines counts the lines that are neither operations nor comments
+ * nor blank: other events, markers such as mtrace's "= Start", calls that
+ * took no memory in the traced program (mtrace's "+ (nil)" and "!", a
+ * kmalloc that returned NULL, kfree(NULL)). A kmalloc(0) of an ftrace log
+ * counts in zero_sizes but is not replayed: the kernel returns ZERO_SIZE_PTR
+ * and takes no memory.
  */
 struct trace_counts {
 	uint64_t lines;		/* of the source, every kind */

@@ -153,7 +153,7 @@ enum gen_family { GEN_UNIFORM, GEN_LOGUNIFORM, GEN_EXPONENTIAL, GEN_KERNEL };
 /*
  * The kernel's kmalloc size classes, weighted by the objects live in each
  * (kmalloc-N and kmalloc-cg-N, active_objs) in /proc/slabinfo of the
- * Linux 6.18 x86-64 machine this was written on, 2 CPUs, 2 GiB. Live
+ * Linux 6.18 x86-64 machine this was written on (2 CPUs, 24 GiB). Live
  * counts weigh allocation rates by lifetimes; they are what a snapshot of
  * a running kernel shows. kmalloc-4k and kmalloc-8k are the page-sized
  * classes; larger kmallocs go to the page allocator, not to slabinfo, and
