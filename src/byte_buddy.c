@@ -26,11 +26,12 @@
  *
  * Metadata, all out of band: the managed memory is mapped by users and may
  * hold anything, so nothing is kept in it. Per arena and order, a bitmap
- * with a bit per block, set where a free block starts (1.5% of the arena
- * for all orders together), its count, and a summary bitmap with a bit per
- * word of it, set where that word is not zero: the lowest free block of an
- * order is found by reading the summary and one word, not by scanning the
- * bitmap (at most 64 words of summary for 16-byte blocks in 4 MiB). Across
+ * with a bit per block, set where a free block starts, its count, and a
+ * summary bitmap with a bit per word of it, set where that word is not
+ * zero (all orders' bitmaps and summaries together: 1.6% of the arena).
+ * The lowest free block of an order is found by reading the summary and
+ * one word, not by scanning the bitmap (at most 64 words of summary for
+ * 16-byte blocks in 4 MiB). Across
  * arenas, a count per order says at once which order serves a request, and
  * the arenas, in an xarray by arena number (so in address order), are
  * walked only to the first that has a free block of it. Allocated blocks
