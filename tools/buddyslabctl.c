@@ -34,6 +34,7 @@
 
 #include <uapi/buddyslab.h>
 
+#include "lab/replay.h"
 #include "lab/trace.h"
 
 #define DEFAULT_DEVICE	"/dev/buddyslab"
@@ -55,6 +56,7 @@ struct held {
 /* One open device file and what has been allocated through it. */
 struct session {
 	int fd;
+	const char *device;	/* its path */
 	struct held *held;	/* nr_held in use, unordered, of max_held */
 	size_t nr_held;
 	size_t max_held;
@@ -689,6 +691,22 @@ static int cmd_quit(struct session *s, int argc __maybe_unused,
 	return 0;
 }
 
+/* replay, compare, adversary: the laboratory (tools/lab/) */
+static int cmd_replay(struct session *s, int argc, char **argv)
+{
+	return lab_cmd_replay(s->fd, s->device, argc, argv);
+}
+
+static int cmd_compare(struct session *s, int argc, char **argv)
+{
+	return lab_cmd_compare(s->fd, s->device, argc, argv);
+}
+
+static int cmd_adversary(struct session *s, int argc, char **argv)
+{
+	return lab_cmd_adversary(s->fd, s->device, argc, argv);
+}
+
 /* The word getopt_long() stopped at in @words: an unknown option or bad value. */
 static int bad_option(const char *cmd, char **words)
 {
@@ -886,6 +904,18 @@ static const struct command commands[] = {
 	  .help = "every allocator's statistics, as a table or JSON" },
 	{ .name = "shell", .run = cmd_shell, .flags = CMD_LINE,
 	  .help = "read commands from standard input, one a line" },
+	{ .name = "replay",
+	  .args = "TRACE --allocator NAME|all [--from FORMAT] [--events E] [--every N] [--csv FILE|DIR] [--map FILE|DIR] [--progress]",
+	  .run = cmd_replay, .flags = CMD_LINE | CMD_ARGS,
+	  .help = "replay a trace on one strategy or each in turn: a table, CSV time series, the map at the peak" },
+	{ .name = "compare",
+	  .args = "TRACE [--from FORMAT] [--events E] [--json] [--csv-dir DIR] [--every N] [--progress]",
+	  .run = cmd_compare, .flags = CMD_LINE | CMD_ARGS,
+	  .help = "every strategy on a trace, each from a whole region: their fragmentation side by side" },
+	{ .name = "adversary",
+	  .args = "--allocator NAME|all [--max-live BYTES] [--min B] [--max B] [--csv FILE|DIR]",
+	  .run = cmd_adversary, .flags = CMD_LINE | CMD_ARGS,
+	  .help = "a Robson-style adversary against a strategy: its blow-up beside Robson's bound" },
 	{ .name = "alloc", .sub = alloc_commands, .sub_what = "allocator",
 	  .flags = CMD_SHELL },
 	{ .name = "free", .args = "HANDLE", .run = cmd_free, .flags = CMD_SHELL,
@@ -973,8 +1003,10 @@ static void usage(FILE *out)
 	print_commands(out, CMD_SHELL);
 	fprintf(out, "\nPOLICY is ");
 	print_fit_policies(out);
+	fprintf(out, "; NAME is ");
+	lab_print_strategies(out);
 	fprintf(out,
-		"; sizes take a K or M suffix.\n"
+		"; FORMAT is native, mtrace or ftrace\n(told from the trace if not given); sizes take a K or M suffix.\n"
 		"\n"
 		"options:\n"
 		"  -d, --device DEVICE         default " DEFAULT_DEVICE "\n"
@@ -1147,6 +1179,7 @@ int main(int argc, char **argv)
 			errno == ENOENT ? " (is the buddyslab module loaded?)" : "");
 		return 1;
 	}
+	session.device = device;
 	ret = run_command(&session, cmd, cmd_argc, cmd_argv);
 	if (session.fd >= 0)
 		close(session.fd);
