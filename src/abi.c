@@ -6,8 +6,8 @@
  * The ABI is fixed once published; the allocators' own views (snapshots in
  * unsigned long, counters in arrays indexed by their enums) change with
  * them. This file is the one place that knows both: it fills INFO and
- * STATS field by field, and turns a fit policy of the ABI into the
- * allocator's. The device (chardev.c) checks and dispatches requests and
+ * STATS field by field, and turns a fit or genpool policy of the ABI into
+ * the allocator's. The device (chardev.c) checks and dispatches requests and
  * translates nothing; the allocators never see an ABI structure.
  *
  * STATS is filled into a zeroed structure: the orders above the running
@@ -44,6 +44,29 @@ int bs_abi_fit_policy(u32 policy)
 		return -EINVAL;
 	return bs_abi_fit_policies[array_index_nospec(policy - 1,
 					ARRAY_SIZE(bs_abi_fit_policies))];
+}
+
+/* The genpool policies of the ABI, BUDDYSLAB_GENPOOL_* - 1, as genpool's. */
+static const enum bs_genpool_policy bs_abi_genpool_policies[] = {
+	[BUDDYSLAB_GENPOOL_FIRST - 1]	= BS_GENPOOL_FIRST,
+	[BUDDYSLAB_GENPOOL_BEST - 1]	= BS_GENPOOL_BEST,
+};
+static_assert(ARRAY_SIZE(bs_abi_genpool_policies) == BS_GENPOOL_NR_POLICIES);
+static_assert(BS_GENPOOL_NR_POLICIES == BUDDYSLAB_GENPOOL_POLICIES);
+
+/**
+ * bs_abi_genpool_policy() - the genpool allocator's policy for one of the
+ * ABI's
+ * @policy:	BUDDYSLAB_GENPOOL_*, as a client sent it
+ *
+ * Return: the enum bs_genpool_policy, or -EINVAL for no policy of the ABI.
+ */
+int bs_abi_genpool_policy(u32 policy)
+{
+	if (!policy || policy > ARRAY_SIZE(bs_abi_genpool_policies))
+		return -EINVAL;
+	return bs_abi_genpool_policies[array_index_nospec(policy - 1,
+					ARRAY_SIZE(bs_abi_genpool_policies))];
 }
 
 /**
@@ -167,6 +190,51 @@ static void bs_abi_fit_stats(struct bs_fit *fit, struct buddyslab_fit_stats *out
 	}
 }
 
+static void bs_abi_genpool_stats(struct bs_genpool *gp,
+				 struct buddyslab_genpool_stats *out)
+{
+	struct bs_genpool_stats stats;
+	enum bs_genpool_policy policy;
+	unsigned int p;
+
+	bs_genpool_stats(gp, &stats);
+	out->arenas = stats.nr_arenas;
+	out->free_blocks = stats.nr_free;
+	out->free_bytes = stats.free_bytes;
+	out->largest_free = stats.largest_free;
+	out->used_bytes = stats.used_bytes;
+	out->requested_bytes = stats.requested_bytes;
+	out->frees = stats.counters[BS_GENPOOL_FREES];
+	out->frees_refused = stats.counters[BS_GENPOOL_FREES_REFUSED];
+	out->extfrag = stats.extfrag;
+	for (p = 0; p < BUDDYSLAB_GENPOOL_POLICIES; p++) {
+		policy = bs_abi_genpool_policies[p];
+		out->allocs[p] = stats.policy_counters[policy][BS_GENPOOL_ALLOCS];
+		out->fails[p] = stats.policy_counters[policy][BS_GENPOOL_FAILS];
+	}
+}
+
+static void bs_abi_byte_buddy_stats(struct bs_byte_buddy *bb,
+				    struct buddyslab_byte_buddy_stats *out)
+{
+	struct bs_byte_buddy_stats stats;
+
+	bs_byte_buddy_stats(bb, &stats);
+	out->arenas = stats.nr_arenas;
+	out->free_blocks = stats.nr_free;
+	out->free_bytes = stats.free_bytes;
+	out->largest_free = stats.largest_free;
+	out->used_bytes = stats.used_bytes;
+	out->requested_bytes = stats.requested_bytes;
+	out->allocs = stats.counters[BS_BYTE_BUDDY_ALLOCS];
+	out->fails = stats.counters[BS_BYTE_BUDDY_FAILS];
+	out->frees = stats.counters[BS_BYTE_BUDDY_FREES];
+	out->frees_refused = stats.counters[BS_BYTE_BUDDY_FREES_REFUSED];
+	out->splits = stats.counters[BS_BYTE_BUDDY_SPLITS];
+	out->merges = stats.counters[BS_BYTE_BUDDY_MERGES];
+	out->extfrag = stats.extfrag;
+}
+
 /**
  * bs_abi_stats() - fill in what BUDDYSLAB_IOC_STATS returns
  * @bs:		the instance
@@ -186,5 +254,7 @@ int bs_abi_stats(struct buddyslab *bs, struct buddyslab_stats *out)
 	if (ret)
 		return ret;
 	bs_abi_fit_stats(&bs->fit, &out->fit);
+	bs_abi_genpool_stats(&bs->genpool, &out->genpool);
+	bs_abi_byte_buddy_stats(&bs->byte_buddy, &out->byte_buddy);
 	return bs_slab_walk_caches(&bs->slab, &walker.walker);
 }

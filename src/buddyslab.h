@@ -14,8 +14,10 @@
 #include <linux/xarray.h>
 
 #include "buddy.h"
+#include "byte_buddy.h"
 #include "fault.h"
 #include "fit.h"
+#include "genpool.h"
 #include "region.h"
 #include "slab.h"
 
@@ -28,6 +30,8 @@ enum bs_allocator {
 	BS_ALLOCATOR_BUDDY,
 	BS_ALLOCATOR_SLAB,
 	BS_ALLOCATOR_FIT,
+	BS_ALLOCATOR_GENPOOL,
+	BS_ALLOCATOR_BYTE_BUDDY,
 	BS_NR_ALLOCATORS,
 };
 
@@ -38,6 +42,9 @@ enum bs_allocator {
  * @slab:		the slab allocator over @buddy; locks of its own
  * @fit:		the sequential-fit allocators over @buddy; a lock of
  *			their own
+ * @genpool:		the kernel's genalloc over @buddy; a lock of its own
+ * @byte_buddy:		the binary buddy at 16-byte grain over @buddy; a lock
+ *			of its own
  * @dev_mode:		permissions of /dev/buddyslab; immutable
  * @max_bytes_per_file:	quota of one open file; immutable
  * @max_bytes_per_user:	quota of one user's open files; immutable
@@ -59,6 +66,8 @@ struct buddyslab {
 	struct bs_buddy buddy;
 	struct bs_slab slab;
 	struct bs_fit fit;
+	struct bs_genpool genpool;
+	struct bs_byte_buddy byte_buddy;
 	umode_t dev_mode;
 	u64 max_bytes_per_file;
 	u64 max_bytes_per_user;
@@ -77,6 +86,7 @@ struct buddyslab {
 void bs_abi_info(struct buddyslab *bs, struct buddyslab_info *info);
 int bs_abi_stats(struct buddyslab *bs, struct buddyslab_stats *out);
 int bs_abi_fit_policy(u32 policy);
+int bs_abi_genpool_policy(u32 policy);
 int bs_chardev_register(struct buddyslab *bs);
 void bs_chardev_unregister(struct buddyslab *bs);
 void bs_chardev_users_show(struct buddyslab *bs, struct seq_file *m);

@@ -571,6 +571,55 @@ static int bs_chardev_fit_unreserve(struct buddyslab *bs,
 	return bs_fit_free(&bs->fit, alloc->mem);
 }
 
+static int bs_chardev_genpool_granted(struct bs_chardev_file *bf,
+				      const struct buddyslab_alloc *req,
+				      struct bs_chardev_alloc *alloc)
+{
+	if (req->cache_id || bs_abi_genpool_policy(req->policy) < 0)
+		return -EINVAL;
+	alloc->granted = bs_genpool_granted(req->size);
+	return 0;
+}
+
+static void *bs_chardev_genpool_reserve(struct buddyslab *bs,
+					const struct buddyslab_alloc *req,
+					const struct bs_chardev_alloc *alloc,
+					size_t *granted)
+{
+	return bs_genpool_alloc(&bs->genpool, req->size,
+				bs_abi_genpool_policy(req->policy), granted);
+}
+
+static int bs_chardev_genpool_unreserve(struct buddyslab *bs,
+					const struct bs_chardev_alloc *alloc)
+{
+	return bs_genpool_free(&bs->genpool, alloc->mem);
+}
+
+static int bs_chardev_byte_buddy_granted(struct bs_chardev_file *bf,
+					 const struct buddyslab_alloc *req,
+					 struct bs_chardev_alloc *alloc)
+{
+	if (req->cache_id || req->policy)
+		return -EINVAL;
+	alloc->granted = bs_byte_buddy_granted(req->size);
+	return 0;
+}
+
+static void *bs_chardev_byte_buddy_reserve(struct buddyslab *bs,
+					   const struct buddyslab_alloc *req,
+					   const struct bs_chardev_alloc *alloc,
+					   size_t *granted)
+{
+	return bs_byte_buddy_alloc(&bs->byte_buddy, req->size, granted);
+}
+
+static int bs_chardev_byte_buddy_unreserve(struct buddyslab *bs,
+					   const struct bs_chardev_alloc *alloc)
+{
+	return bs_byte_buddy_free(&bs->byte_buddy, alloc->mem);
+}
+
 /* The allocators by BUDDYSLAB_ALLOC_*. */
 static const struct bs_chardev_allocator bs_chardev_allocators[] = {
 	[BUDDYSLAB_ALLOC_BUDDY] = {
@@ -587,6 +636,16 @@ static const struct bs_chardev_allocator bs_chardev_allocators[] = {
 		.granted	= bs_chardev_fit_granted,
 		.reserve	= bs_chardev_fit_reserve,
 		.unreserve	= bs_chardev_fit_unreserve,
+	},
+	[BUDDYSLAB_ALLOC_GENPOOL] = {
+		.granted	= bs_chardev_genpool_granted,
+		.reserve	= bs_chardev_genpool_reserve,
+		.unreserve	= bs_chardev_genpool_unreserve,
+	},
+	[BUDDYSLAB_ALLOC_BYTE_BUDDY] = {
+		.granted	= bs_chardev_byte_buddy_granted,
+		.reserve	= bs_chardev_byte_buddy_reserve,
+		.unreserve	= bs_chardev_byte_buddy_unreserve,
 	},
 };
 

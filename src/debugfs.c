@@ -11,8 +11,12 @@
  *   slabinfo		the slab caches, in /proc/slabinfo's format 2.1
  *   fitinfo		the fit allocators' free blocks, free bytes, largest
  *			free block and external fragmentation
+ *   genpoolinfo	the same for the genpool allocator
+ *   byte_buddyinfo	the same for the byte buddy, and its free blocks per
+ *			order
  *   stats		every counter and figure, "name value" per line
- *   map		one character per page, one line per arena
+ *   map		one character per page, one line per arena; an arena
+ *			of a byte-grain allocator shows which one holds it
  *   users		per user with an open file of the device: its files,
  *			and the bytes and allocations they hold against the
  *			per-user quotas
@@ -177,24 +181,128 @@ static void bs_debugfs_fit_stats(struct seq_file *m, struct bs_fit *fit)
 			   stats.counters[c]);
 }
 
-/* The fit allocators' free space, one "name value" per line. */
+static void bs_debugfs_genpool_stats(struct seq_file *m, struct bs_genpool *gp)
+{
+	struct bs_genpool_stats stats;
+	unsigned int p, c;
+
+	bs_genpool_stats(gp, &stats);
+	for (p = 0; p < BS_GENPOOL_NR_POLICIES; p++)
+		for (c = 0; c < BS_GENPOOL_NR_POLICY_COUNTERS; c++)
+			seq_printf(m, "genpool_%s_%s %lu\n",
+				   bs_genpool_policy_names[p],
+				   bs_genpool_policy_counter_names[c],
+				   stats.policy_counters[p][c]);
+	for (c = 0; c < BS_GENPOOL_NR_COUNTERS; c++)
+		seq_printf(m, "genpool_%s %lu\n", bs_genpool_counter_names[c],
+			   stats.counters[c]);
+}
+
+static void bs_debugfs_byte_buddy_stats(struct seq_file *m,
+					struct bs_byte_buddy *bb)
+{
+	struct bs_byte_buddy_stats stats;
+	unsigned int c;
+
+	bs_byte_buddy_stats(bb, &stats);
+	for (c = 0; c < BS_BYTE_BUDDY_NR_COUNTERS; c++)
+		seq_printf(m, "byte_buddy_%s %lu\n",
+			   bs_byte_buddy_counter_names[c], stats.counters[c]);
+}
+
+/* The free space of a byte-grain allocator, as its view prints it. */
+struct bs_debugfs_space {
+	unsigned long arenas;
+	unsigned long free_blocks;
+	unsigned long free_bytes;
+	unsigned long largest_free;
+	unsigned long used_bytes;
+	unsigned long requested_bytes;
+	unsigned int extfrag;
+};
+
+/* One "name value" per line. */
+static void bs_debugfs_space_show(struct seq_file *m,
+				  const struct bs_debugfs_space *space)
+{
+	seq_printf(m, "arenas %lu\n", space->arenas);
+	seq_printf(m, "free_blocks %lu\n", space->free_blocks);
+	seq_printf(m, "free_bytes %lu\n", space->free_bytes);
+	seq_printf(m, "largest_free %lu\n", space->largest_free);
+	seq_printf(m, "used_bytes %lu\n", space->used_bytes);
+	seq_printf(m, "requested_bytes %lu\n", space->requested_bytes);
+	seq_printf(m, "external_fragmentation %u.%03u\n", space->extfrag / 1000,
+		   space->extfrag % 1000);
+}
+
 static int bs_debugfs_fitinfo_show(struct seq_file *m, void *unused)
 {
 	struct buddyslab *bs = m->private;
 	struct bs_fit_stats stats;
 
 	bs_fit_stats(&bs->fit, &stats);
-	seq_printf(m, "arenas %lu\n", stats.nr_arenas);
-	seq_printf(m, "free_blocks %lu\n", stats.nr_free);
-	seq_printf(m, "free_bytes %lu\n", stats.free_bytes);
-	seq_printf(m, "largest_free %lu\n", stats.largest_free);
-	seq_printf(m, "used_bytes %lu\n", stats.used_bytes);
-	seq_printf(m, "requested_bytes %lu\n", stats.requested_bytes);
-	seq_printf(m, "external_fragmentation %u.%03u\n", stats.extfrag / 1000,
-		   stats.extfrag % 1000);
+	bs_debugfs_space_show(m, &(struct bs_debugfs_space) {
+		.arenas		= stats.nr_arenas,
+		.free_blocks	= stats.nr_free,
+		.free_bytes	= stats.free_bytes,
+		.largest_free	= stats.largest_free,
+		.used_bytes	= stats.used_bytes,
+		.requested_bytes = stats.requested_bytes,
+		.extfrag	= stats.extfrag,
+	});
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(bs_debugfs_fitinfo);
+
+static int bs_debugfs_genpoolinfo_show(struct seq_file *m, void *unused)
+{
+	struct buddyslab *bs = m->private;
+	struct bs_genpool_stats stats;
+
+	bs_genpool_stats(&bs->genpool, &stats);
+	bs_debugfs_space_show(m, &(struct bs_debugfs_space) {
+		.arenas		= stats.nr_arenas,
+		.free_blocks	= stats.nr_free,
+		.free_bytes	= stats.free_bytes,
+		.largest_free	= stats.largest_free,
+		.used_bytes	= stats.used_bytes,
+		.requested_bytes = stats.requested_bytes,
+		.extfrag	= stats.extfrag,
+	});
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bs_debugfs_genpoolinfo);
+
+/* As fitinfo, then the free blocks of each size, smallest first. */
+static int bs_debugfs_byte_buddyinfo_show(struct seq_file *m, void *unused)
+{
+	struct buddyslab *bs = m->private;
+	struct bs_byte_buddy_stats *stats;
+	unsigned int order;
+
+	/* Too large for the stack with its per-order counts. */
+	stats = bs_fault() ? NULL : kmalloc(sizeof(*stats), GFP_KERNEL);
+	if (!stats)
+		return -ENOMEM;
+	bs_byte_buddy_stats(&bs->byte_buddy, stats);
+	bs_debugfs_space_show(m, &(struct bs_debugfs_space) {
+		.arenas		= stats->nr_arenas,
+		.free_blocks	= stats->nr_free,
+		.free_bytes	= stats->free_bytes,
+		.largest_free	= stats->largest_free,
+		.used_bytes	= stats->used_bytes,
+		.requested_bytes = stats->requested_bytes,
+		.extfrag	= stats->extfrag,
+	});
+	seq_puts(m, "free_blocks_by_size");
+	for (order = 0; order < BS_BYTE_BUDDY_ORDERS; order++)
+		seq_printf(m, " %lu:%lu", (unsigned long)BS_BYTE_BUDDY_GRAIN << order,
+			   stats->nr_free_order[order]);
+	seq_putc(m, '\n');
+	kfree(stats);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bs_debugfs_byte_buddyinfo);
 
 static int bs_debugfs_stats_show(struct seq_file *m, void *unused)
 {
@@ -225,19 +333,35 @@ static int bs_debugfs_stats_show(struct seq_file *m, void *unused)
 				   stats->counters.order[c][order]);
 	kfree(stats);
 	bs_debugfs_fit_stats(m, &bs->fit);
+	bs_debugfs_genpool_stats(m, &bs->genpool);
+	bs_debugfs_byte_buddy_stats(m, &bs->byte_buddy);
 	return bs_slab_walk_caches(&bs->slab, &walker.walker);
 }
 DEFINE_SHOW_ATTRIBUTE(bs_debugfs_stats);
 
-/* What the map prints for each enum bs_buddy_page_kind. */
+/*
+ * What the map prints for each enum bs_buddy_page_kind. An arena, one whole
+ * block of the top order, prints as the letter of its byte-grain allocator.
+ */
 static const char bs_debugfs_map_chars[BS_BUDDY_NR_PAGE_KINDS] = {
 	[BS_BUDDY_PAGE_FREE]				= '.',
 	[BS_BUDDY_PAGE_CACHED]				= ',',
 	[BS_BUDDY_PAGE_USED + BS_BUDDY_TAG_DIRECT]	= 'B',
 	[BS_BUDDY_PAGE_USED + BS_BUDDY_TAG_SLAB]	= 'S',
 	[BS_BUDDY_PAGE_USED + BS_BUDDY_TAG_LARGE]	= 'S',
-	[BS_BUDDY_PAGE_USED + BS_BUDDY_TAG_ARENA]		= 'F',
 };
+
+/* The letter of the byte-grain allocator that holds arena @a. */
+static char bs_debugfs_arena_char(struct buddyslab *bs, unsigned int a)
+{
+	unsigned long pgoff = (unsigned long)a * BS_ARENA_PAGES;
+
+	if (bs_genpool_owns(&bs->genpool, pgoff))
+		return 'G';
+	if (bs_byte_buddy_owns(&bs->byte_buddy, pgoff))
+		return 'Y';
+	return 'F';
+}
 
 static int bs_debugfs_map_show(struct seq_file *m, void *unused)
 {
@@ -251,8 +375,11 @@ static int bs_debugfs_map_show(struct seq_file *m, void *unused)
 		return -ENOMEM;
 	for (a = 0; a < bs_buddy_nr_arenas(&bs->buddy); a++) {
 		bs_buddy_arena_map(&bs->buddy, a, kind);
-		for (i = 0; i < BS_ARENA_PAGES; i++)
-			kind[i] = bs_debugfs_map_chars[kind[i]];
+		if (kind[0] == BS_BUDDY_PAGE_USED + BS_BUDDY_TAG_ARENA)
+			memset(kind, bs_debugfs_arena_char(bs, a), BS_ARENA_PAGES);
+		else
+			for (i = 0; i < BS_ARENA_PAGES; i++)
+				kind[i] = bs_debugfs_map_chars[kind[i]];
 		seq_printf(m, "%4u ", a);
 		seq_write(m, kind, BS_ARENA_PAGES);
 		seq_putc(m, '\n');
@@ -266,6 +393,8 @@ static const char *const bs_debugfs_allocator_names[] = {
 	[BS_ALLOCATOR_BUDDY]	= "buddy",
 	[BS_ALLOCATOR_SLAB]	= "slab",
 	[BS_ALLOCATOR_FIT]	= "fit",
+	[BS_ALLOCATOR_GENPOOL]	= "genpool",
+	[BS_ALLOCATOR_BYTE_BUDDY] = "byte_buddy",
 };
 static_assert(ARRAY_SIZE(bs_debugfs_allocator_names) == BS_NR_ALLOCATORS);
 
@@ -273,7 +402,7 @@ static ssize_t bs_debugfs_validate_read(struct file *file, char __user *ubuf,
 					size_t count, loff_t *ppos)
 {
 	struct buddyslab *bs = file->private_data;
-	char buf[160];
+	char buf[256];
 	int len = 0;
 	unsigned int a;
 
@@ -313,6 +442,8 @@ static ssize_t bs_debugfs_validate_write(struct file *file,
 	/* The slab first: its drained magazines and slabs go to the buddy. */
 	result[BS_ALLOCATOR_SLAB] = bs_slab_validate(&bs->slab);
 	result[BS_ALLOCATOR_FIT] = bs_fit_validate(&bs->fit);
+	result[BS_ALLOCATOR_GENPOOL] = bs_genpool_validate(&bs->genpool);
+	result[BS_ALLOCATOR_BYTE_BUDDY] = bs_byte_buddy_validate(&bs->byte_buddy);
 	result[BS_ALLOCATOR_BUDDY] = bs_buddy_validate(&bs->buddy);
 	/* A check that could not run says nothing: the last result stands. */
 	for (a = 0; a < BS_NR_ALLOCATORS; a++)
@@ -358,6 +489,8 @@ void bs_debugfs_init(struct buddyslab *bs)
 		{ "extfrag_index", 0444, &bs_debugfs_extfrag_index_fops },
 		{ "slabinfo", 0444, &bs_debugfs_slabinfo_fops },
 		{ "fitinfo", 0444, &bs_debugfs_fitinfo_fops },
+		{ "genpoolinfo", 0444, &bs_debugfs_genpoolinfo_fops },
+		{ "byte_buddyinfo", 0444, &bs_debugfs_byte_buddyinfo_fops },
 		{ "stats", 0444, &bs_debugfs_stats_fops },
 		{ "map", 0444, &bs_debugfs_map_fops },
 		{ "users", 0444, &bs_debugfs_users_fops },

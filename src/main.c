@@ -3,8 +3,8 @@
  * buddyslab: an allocator laboratory on real physical memory.
  *
  * Module entry and exit. Loading checks the parameters, takes the region
- * from the page allocator, sets up the buddy allocator over it and the slab
- * and fit allocators over the buddy, then publishes the debugfs views and,
+ * from the page allocator, sets up the buddy allocator over it and the slab,
+ * fit, genpool and byte buddy allocators over the buddy, then publishes the debugfs views and,
  * last, /dev/buddyslab, so nothing can reach an instance that is not whole.
  * Unloading goes in reverse; the module cannot be unloaded while the device
  * is open, so by then every allocation has been freed and every page of the
@@ -109,6 +109,8 @@ static int __init buddyslab_init(void)
 	if (ret)
 		goto err_buddy;
 	bs_fit_init(&bs->fit, &bs->buddy);
+	bs_genpool_init(&bs->genpool, &bs->buddy);
+	bs_byte_buddy_init(&bs->byte_buddy, &bs->buddy);
 	mutex_init(&bs->validate_lock);
 	mutex_init(&bs->users_lock);
 	xa_init(&bs->users);
@@ -123,6 +125,8 @@ static int __init buddyslab_init(void)
 
 err_debugfs:
 	bs_debugfs_fini(bs);
+	bs_byte_buddy_fini(&bs->byte_buddy);
+	bs_genpool_fini(&bs->genpool);
 	bs_fit_fini(&bs->fit);
 	bs_slab_fini(&bs->slab);
 err_buddy:
@@ -138,6 +142,8 @@ static void __exit buddyslab_exit(void)
 
 	bs_chardev_unregister(bs);
 	bs_debugfs_fini(bs);
+	bs_byte_buddy_fini(&bs->byte_buddy);
+	bs_genpool_fini(&bs->genpool);
 	bs_fit_fini(&bs->fit);
 	bs_slab_fini(&bs->slab);
 	bs_buddy_fini(&bs->buddy);
@@ -147,6 +153,6 @@ static void __exit buddyslab_exit(void)
 module_init(buddyslab_init);
 module_exit(buddyslab_exit);
 
-MODULE_DESCRIPTION("Buddy, slab and sequential-fit allocators on a reserved physical region");
+MODULE_DESCRIPTION("Buddy, slab, sequential-fit, genpool and byte buddy allocators on a reserved physical region");
 MODULE_AUTHOR("The buddyslab developers");
 MODULE_LICENSE("GPL");
