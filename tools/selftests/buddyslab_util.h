@@ -276,7 +276,7 @@ static inline int bs_write_file(const char *path, const char *text)
 }
 
 /* What debugfs validate reports when every allocator is consistent. */
-#define BS_VALID	"buddy: ok\nslab: ok\nfit: ok\n"
+#define BS_VALID	"buddy: ok\nslab: ok\nfit: ok\ngenpool: ok\nbyte_buddy: ok\n"
 
 /* Run debugfs validate; 0 or the write's -errno, and its report in @buf. */
 static inline int bs_validate(char *buf, size_t size)

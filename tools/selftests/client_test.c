@@ -107,7 +107,7 @@ TEST(shell_session)
 	EXPECT_NE(NULL, strstr(out, "3000 bytes asked, 3008 granted"));
 	EXPECT_NE(NULL, strstr(out, "batch: 3 of 3 done\n"));
 	EXPECT_NE(NULL, strstr(out, "destroyed cache 1\n"));
-	EXPECT_NE(NULL, strstr(out, "buddy: ok\nslab: ok\nfit: ok\n"));
+	EXPECT_NE(NULL, strstr(out, BS_VALID));
 }
 
 TEST(errors_are_reported)

@@ -370,6 +370,48 @@ FIXTURE_VARIANT_ADD(bad_ioctl, alloc_fit_size_past_arena) {
 	.error = EINVAL,
 };
 
+FIXTURE_VARIANT_ADD(bad_ioctl, alloc_genpool_policy_0) {
+	BAD_ALLOC(.size = 4096, .allocator = BUDDYSLAB_ALLOC_GENPOOL),
+	.error = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(bad_ioctl, alloc_genpool_unknown_policy) {
+	BAD_ALLOC(.size = 4096, .allocator = BUDDYSLAB_ALLOC_GENPOOL,
+		  .policy = BUDDYSLAB_GENPOOL_BEST + 1),
+	.error = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(bad_ioctl, alloc_genpool_cache) {
+	BAD_ALLOC(.size = 4096, .allocator = BUDDYSLAB_ALLOC_GENPOOL,
+		  .policy = BUDDYSLAB_GENPOOL_FIRST, .cache_id = 1),
+	.error = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(bad_ioctl, alloc_genpool_size_past_arena) {
+	BAD_ALLOC(.allocator = BUDDYSLAB_ALLOC_GENPOOL,
+		  .policy = BUDDYSLAB_GENPOOL_BEST),
+	.fix = alloc_size_past_arena,
+	.error = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(bad_ioctl, alloc_byte_buddy_policy) {
+	BAD_ALLOC(.size = 4096, .allocator = BUDDYSLAB_ALLOC_BYTE_BUDDY,
+		  .policy = BUDDYSLAB_FIT_FIRST),
+	.error = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(bad_ioctl, alloc_byte_buddy_cache) {
+	BAD_ALLOC(.size = 4096, .allocator = BUDDYSLAB_ALLOC_BYTE_BUDDY,
+		  .cache_id = 1),
+	.error = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(bad_ioctl, alloc_byte_buddy_size_past_arena) {
+	BAD_ALLOC(.allocator = BUDDYSLAB_ALLOC_BYTE_BUDDY),
+	.fix = alloc_size_past_arena,
+	.error = EINVAL,
+};
+
 FIXTURE_VARIANT_ADD(bad_ioctl, alloc_buddy_policy) {
 	BAD_ALLOC(.size = 4096, .allocator = BUDDYSLAB_ALLOC_BUDDY,
 		  .policy = BUDDYSLAB_FIT_FIRST),
@@ -1069,6 +1111,186 @@ TEST_F(dev, fitinfo_and_stats)
 	ASSERT_EQ(0, bs_stats(self->fd, &stats));
 	EXPECT_EQ(0, stats.fit.arenas);
 	EXPECT_EQ(0, stats.fit.free_bytes);
+}
+
+/* The map's line for the arena that holds @offset, or NULL. */
+static char *map_arena_line(char *map, uint64_t offset,
+			    const struct buddyslab_info *info)
+{
+	unsigned int arena = offset / info->arena_bytes, a;
+	char *line, *save = NULL;
+	int n;
+
+	for (line = strtok_r(map, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, " %u %n", &a, &n) == 1 && a == arena)
+			return line + n;
+	return NULL;
+}
+
+/* Whether the map shows the arena that holds @offset all as @letter. */
+static bool map_arena_is(uint64_t offset, char letter,
+			 const struct buddyslab_info *info)
+{
+	static char map[1 << 20];
+	size_t pages = info->arena_bytes / info->page_size;
+	char *line;
+	size_t i;
+
+	if (bs_read_file(BS_DEBUGFS "/map", map, sizeof(map)) < 0)
+		return false;
+	line = map_arena_line(map, offset, info);
+	if (!line || strlen(line) != pages)
+		return false;
+	for (i = 0; i < pages; i++)
+		if (line[i] != letter)
+			return false;
+	return true;
+}
+
+/*
+ * genpool: the kernel's first and best fit over one arena's bitmap, in
+ * 16-byte grains. Holes of 4000 and 2000 bytes: first fit takes the lower,
+ * best fit the smaller.
+ */
+TEST_F(dev, genpool_first_and_best)
+{
+	static const uint64_t sizes[] = { 1000, 4000, 1000, 2000, 1000 };
+	struct buddyslab_stats before, stats;
+	struct buddyslab_alloc req[5], first, best;
+	uint64_t base;
+	unsigned int i;
+
+	ASSERT_EQ(0, bs_stats(self->fd, &before));
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(0, bs_alloc(self->fd, BUDDYSLAB_ALLOC_GENPOOL,
+				      sizes[i], 0, BUDDYSLAB_GENPOOL_FIRST,
+				      &req[i]));
+		EXPECT_EQ((sizes[i] + 15) & ~15ULL, req[i].granted);
+	}
+	base = req[0].offset;
+	EXPECT_EQ(0, base % self->info.arena_bytes);
+	EXPECT_EQ(base + 1008, req[1].offset);
+	EXPECT_EQ(base + 5008, req[2].offset);
+	EXPECT_EQ(base + 6016, req[3].offset);
+	EXPECT_EQ(base + 8016, req[4].offset);
+	EXPECT_TRUE(map_arena_is(base, 'G', &self->info));
+	EXPECT_EQ(0, bs_free(self->fd, req[1].handle));
+	EXPECT_EQ(0, bs_free(self->fd, req[3].handle));
+
+	ASSERT_EQ(0, bs_stats(self->fd, &stats));
+	EXPECT_EQ(1, stats.genpool.arenas);
+	EXPECT_EQ(3, stats.genpool.free_blocks);
+	EXPECT_EQ(3 * 1008, stats.genpool.used_bytes);
+	EXPECT_EQ(3000, stats.genpool.requested_bytes);
+	EXPECT_EQ(self->info.arena_bytes - 3 * 1008, stats.genpool.free_bytes);
+	EXPECT_EQ(self->info.arena_bytes - 9024, stats.genpool.largest_free);
+	EXPECT_EQ(1000 - stats.genpool.largest_free * 1000 /
+		  stats.genpool.free_bytes, stats.genpool.extfrag);
+	EXPECT_EQ(before.genpool.allocs[BUDDYSLAB_GENPOOL_FIRST - 1] + 5,
+		  stats.genpool.allocs[BUDDYSLAB_GENPOOL_FIRST - 1]);
+	EXPECT_EQ(before.genpool.frees + 2, stats.genpool.frees);
+	EXPECT_EQ(1, debugfs_value(BS_DEBUGFS "/genpoolinfo", "arenas"));
+	EXPECT_EQ((long long)stats.genpool.largest_free,
+		  debugfs_value(BS_DEBUGFS "/genpoolinfo", "largest_free"));
+	EXPECT_EQ((long long)stats.genpool.allocs[BUDDYSLAB_GENPOOL_FIRST - 1],
+		  debugfs_value(BS_DEBUGFS "/stats", "genpool_first_allocs"));
+
+	ASSERT_EQ(0, bs_alloc(self->fd, BUDDYSLAB_ALLOC_GENPOOL, 1600, 0,
+			      BUDDYSLAB_GENPOOL_FIRST, &first));
+	EXPECT_EQ(base + 1008, first.offset);
+	ASSERT_EQ(0, bs_alloc(self->fd, BUDDYSLAB_ALLOC_GENPOOL, 1600, 0,
+			      BUDDYSLAB_GENPOOL_BEST, &best));
+	EXPECT_EQ(base + 6016, best.offset);
+	ASSERT_EQ(0, bs_stats(self->fd, &stats));
+	EXPECT_EQ(before.genpool.allocs[BUDDYSLAB_GENPOOL_BEST - 1] + 1,
+		  stats.genpool.allocs[BUDDYSLAB_GENPOOL_BEST - 1]);
+
+	EXPECT_EQ(0, bs_free(self->fd, first.handle));
+	EXPECT_EQ(0, bs_free(self->fd, best.handle));
+	for (i = 0; i < 5; i += 2)
+		EXPECT_EQ(0, bs_free(self->fd, req[i].handle));
+	/* The arena is entirely free: back to the buddy. */
+	ASSERT_EQ(0, bs_stats(self->fd, &stats));
+	EXPECT_EQ(0, stats.genpool.arenas);
+	EXPECT_EQ(0, stats.genpool.used_bytes);
+}
+
+/*
+ * The byte buddy: Knuth's binary buddy in 16-byte grains, lowest address
+ * first. 100 bytes split the arena down to a 128-byte block at its start,
+ * 20 bytes take 32 at 128 (splitting the 128 at 128 twice), 1000 bytes the
+ * 1024 at 1024 the first split left free; freeing the 32 merges it back up
+ * to 128 at 128, whose buddy at 0 is in use.
+ */
+TEST_F(dev, byte_buddy_splits_and_merges)
+{
+	struct buddyslab_stats before, stats;
+	struct buddyslab_alloc a, b, c;
+	const unsigned int top = 18;	/* 4 MiB arena / 16 bytes = 2^18 */
+
+	ASSERT_EQ(4ULL << 20, self->info.arena_bytes);
+	ASSERT_EQ(0, bs_stats(self->fd, &before));
+	ASSERT_EQ(0, bs_alloc(self->fd, BUDDYSLAB_ALLOC_BYTE_BUDDY, 100, 0, 0,
+			      &a));
+	ASSERT_EQ(0, bs_alloc(self->fd, BUDDYSLAB_ALLOC_BYTE_BUDDY, 20, 0, 0,
+			      &b));
+	ASSERT_EQ(0, bs_alloc(self->fd, BUDDYSLAB_ALLOC_BYTE_BUDDY, 1000, 0, 0,
+			      &c));
+	EXPECT_EQ(128, a.granted);
+	EXPECT_EQ(32, b.granted);
+	EXPECT_EQ(1024, c.granted);
+	EXPECT_EQ(0, a.offset % self->info.arena_bytes);
+	EXPECT_EQ(a.offset + 128, b.offset);
+	EXPECT_EQ(a.offset + 1024, c.offset);
+	EXPECT_TRUE(map_arena_is(a.offset, 'Y', &self->info));
+
+	ASSERT_EQ(0, bs_stats(self->fd, &stats));
+	EXPECT_EQ(1, stats.byte_buddy.arenas);
+	/* Free: 32, 64, 256, 512 and one of each from 2048 to 2 MiB. */
+	EXPECT_EQ(4 + (top - 7), stats.byte_buddy.free_blocks);
+	EXPECT_EQ(self->info.arena_bytes - 128 - 32 - 1024,
+		  stats.byte_buddy.free_bytes);
+	EXPECT_EQ(self->info.arena_bytes / 2, stats.byte_buddy.largest_free);
+	EXPECT_EQ(128 + 32 + 1024, stats.byte_buddy.used_bytes);
+	EXPECT_EQ(1120, stats.byte_buddy.requested_bytes);
+	EXPECT_EQ(before.byte_buddy.splits + (top - 3) + 2,
+		  stats.byte_buddy.splits);
+	EXPECT_EQ(before.byte_buddy.allocs + 3, stats.byte_buddy.allocs);
+
+	EXPECT_EQ(0, bs_free(self->fd, b.handle));
+	ASSERT_EQ(0, bs_stats(self->fd, &stats));
+	EXPECT_EQ(before.byte_buddy.merges + 2, stats.byte_buddy.merges);
+	EXPECT_EQ(3 + (top - 7), stats.byte_buddy.free_blocks);
+	EXPECT_EQ((long long)stats.byte_buddy.free_blocks,
+		  debugfs_value(BS_DEBUGFS "/byte_buddyinfo", "free_blocks"));
+	EXPECT_EQ((long long)stats.byte_buddy.splits,
+		  debugfs_value(BS_DEBUGFS "/stats", "byte_buddy_splits"));
+
+	EXPECT_EQ(0, bs_free(self->fd, a.handle));
+	EXPECT_EQ(0, bs_free(self->fd, c.handle));
+	ASSERT_EQ(0, bs_stats(self->fd, &stats));
+	/* Every split undone, the arena whole again and given back. */
+	EXPECT_EQ(0, stats.byte_buddy.arenas);
+	EXPECT_EQ(before.byte_buddy.merges + (top - 3) + 2,
+		  stats.byte_buddy.merges);
+}
+
+/* A client built for ABI 1 asks STATS with the structure it knows. */
+TEST_F(dev, stats_of_abi_1)
+{
+	struct buddyslab_stats whole;
+	struct {
+		struct buddyslab_buddy_stats buddy;
+		struct buddyslab_slab_stats slab;
+		struct buddyslab_fit_stats fit;
+	} v1;
+
+	ASSERT_EQ(0, bs_ioctl(self->fd, _IOR(BUDDYSLAB_IOC_MAGIC, 0x6, v1), &v1));
+	ASSERT_EQ(0, bs_stats(self->fd, &whole));
+	EXPECT_EQ(whole.buddy.free_pages + whole.buddy.cached_pages,
+		  v1.buddy.free_pages + v1.buddy.cached_pages);
+	EXPECT_EQ(whole.fit.arenas, v1.fit.arenas);
 }
 
 TEST_HARNESS_MAIN

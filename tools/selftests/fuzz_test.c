@@ -71,7 +71,8 @@ enum { PRIV, SHARED };
 /* The kinds of request counted in the summary. */
 enum fz_kind {
 	K_ALLOC_BUDDY, K_ALLOC_SLAB, K_ALLOC_CACHE, K_ALLOC_FIRST, K_ALLOC_NEXT,
-	K_ALLOC_BEST, K_ALLOC_WORST, K_ALLOC_BAD, K_ALLOC_UNWRITABLE,
+	K_ALLOC_BEST, K_ALLOC_WORST, K_ALLOC_GENPOOL_FIRST, K_ALLOC_GENPOOL_BEST,
+	K_ALLOC_BYTE_BUDDY, K_ALLOC_BAD, K_ALLOC_UNWRITABLE,
 	K_FREE, K_FREE_MAPPED, K_FREE_BAD, K_BATCH, K_BATCH_OP, K_BATCH_BAD,
 	K_CACHE_CREATE, K_CACHE_CREATE_BAD, K_CACHE_DESTROY,
 	K_CACHE_DESTROY_BAD, K_MMAP, K_MMAP_BAD, K_MUNMAP, K_MREMAP,
@@ -84,7 +85,10 @@ static const char *const fz_kind_names[FZ_KINDS] = {
 	[K_ALLOC_BUDDY] = "alloc buddy", [K_ALLOC_SLAB] = "alloc slab",
 	[K_ALLOC_CACHE] = "alloc own cache", [K_ALLOC_FIRST] = "alloc fit first",
 	[K_ALLOC_NEXT] = "alloc fit next", [K_ALLOC_BEST] = "alloc fit best",
-	[K_ALLOC_WORST] = "alloc fit worst", [K_ALLOC_BAD] = "alloc malformed",
+	[K_ALLOC_WORST] = "alloc fit worst",
+	[K_ALLOC_GENPOOL_FIRST] = "alloc genpool first",
+	[K_ALLOC_GENPOOL_BEST] = "alloc genpool best",
+	[K_ALLOC_BYTE_BUDDY] = "alloc byte buddy", [K_ALLOC_BAD] = "alloc malformed",
 	[K_ALLOC_UNWRITABLE] = "alloc, result unwritable",
 	[K_FREE] = "free", [K_FREE_MAPPED] = "free while mapped",
 	[K_FREE_BAD] = "free malformed", [K_BATCH] = "batch",
@@ -673,7 +677,7 @@ static void fz_good_request(struct fz_worker *w, int file,
 	memset(req, 0, sizeof(*req));
 	*cache = 0;
 	req->flags = fz_chance(w, 30) ? BUDDYSLAB_F_ZERO : 0;
-	switch (fz_below(w, 4)) {
+	switch (fz_below(w, 6)) {
 	case 0:
 		req->allocator = BUDDYSLAB_ALLOC_BUDDY;
 		req->size = fz_size(w, fz_info.arena_bytes);
@@ -694,6 +698,17 @@ static void fz_good_request(struct fz_worker *w, int file,
 		req->size = fz_size(w, fz_info.arena_bytes);
 		*kind = K_ALLOC_SLAB;
 		return;
+	case 2:
+		req->allocator = BUDDYSLAB_ALLOC_GENPOOL;
+		req->policy = 1 + fz_below(w, 2);
+		req->size = fz_size(w, fz_info.arena_bytes);
+		*kind = K_ALLOC_GENPOOL_FIRST + req->policy - 1;
+		return;
+	case 3:
+		req->allocator = BUDDYSLAB_ALLOC_BYTE_BUDDY;
+		req->size = fz_size(w, fz_info.arena_bytes);
+		*kind = K_ALLOC_BYTE_BUDDY;
+		return;
 	default:
 		req->allocator = BUDDYSLAB_ALLOC_FIT;
 		req->policy = 1 + fz_below(w, 4);
@@ -707,7 +722,7 @@ static void fz_good_request(struct fz_worker *w, int file,
 static int fz_bad_request(struct fz_worker *w, int file,
 			  struct buddyslab_alloc *req)
 {
-	static const uint32_t allocators[] = { 0, 4, 5, 0x80000001, UINT32_MAX };
+	static const uint32_t allocators[] = { 0, 6, 7, 0x80000001, UINT32_MAX };
 	struct fz_cache *c;
 
 	memset(req, 0, sizeof(*req));
@@ -2494,6 +2509,18 @@ static void fz_print_stats(const struct buddyslab_stats *b,
 	       (unsigned long long)(a->fit.fails[3] - b->fit.fails[3]),
 	       (unsigned long long)(a->fit.frees - b->fit.frees),
 	       (unsigned long long)(a->fit.merges - b->fit.merges));
+	printf("# genpool allocs first/best: %llu/%llu, refused %llu/%llu; %llu frees\n",
+	       (unsigned long long)(a->genpool.allocs[0] - b->genpool.allocs[0]),
+	       (unsigned long long)(a->genpool.allocs[1] - b->genpool.allocs[1]),
+	       (unsigned long long)(a->genpool.fails[0] - b->genpool.fails[0]),
+	       (unsigned long long)(a->genpool.fails[1] - b->genpool.fails[1]),
+	       (unsigned long long)(a->genpool.frees - b->genpool.frees));
+	printf("# byte buddy: %llu allocs, %llu refused, %llu frees, %llu splits, %llu merges\n",
+	       (unsigned long long)(a->byte_buddy.allocs - b->byte_buddy.allocs),
+	       (unsigned long long)(a->byte_buddy.fails - b->byte_buddy.fails),
+	       (unsigned long long)(a->byte_buddy.frees - b->byte_buddy.frees),
+	       (unsigned long long)(a->byte_buddy.splits - b->byte_buddy.splits),
+	       (unsigned long long)(a->byte_buddy.merges - b->byte_buddy.merges));
 }
 
 /*
@@ -2517,6 +2544,10 @@ static void fz_check_device(struct __test_metadata *_metadata,
 	EXPECT_EQ(self->before.slab.invalid_frees, after.slab.invalid_frees);
 	EXPECT_EQ(self->before.buddy.frees_refused, after.buddy.frees_refused);
 	EXPECT_EQ(self->before.fit.frees_refused, after.fit.frees_refused);
+	EXPECT_EQ(self->before.genpool.frees_refused,
+		  after.genpool.frees_refused);
+	EXPECT_EQ(self->before.byte_buddy.frees_refused,
+		  after.byte_buddy.frees_refused);
 	EXPECT_EQ(0, after.fit.used_bytes);
 	EXPECT_EQ(0, after.buddy.used_pages);
 	for (i = 0; i < BUDDYSLAB_SLAB_CLASSES; i++)
