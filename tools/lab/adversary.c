@@ -404,16 +404,8 @@ int lab_cmd_adversary(int fd, const char *device, int argc, char **argv)
 	}
 	if (optind != argc || !allocator)
 		return -EINVAL;
-	if (strcmp(allocator, "all")) {
-		only = lab_strategy_find(allocator);
-		if (!only) {
-			fprintf(stderr, "buddyslabctl: adversary: no allocator '%s': give all, ",
-				allocator);
-			lab_print_strategies(stderr);
-			fputc('\n', stderr);
-			return -1;
-		}
-	}
+	if (lab_strategy_parse("adversary", allocator, &only))
+		return -1;
 	if (lab_device_init(&dev, fd, device))
 		return -1;
 	adv.dev = &dev;

@@ -179,14 +179,9 @@ static void lab_json_result(FILE *out, const struct lab_result *r,
 	fprintf(out, "\"ns_per_op\": %.1f}", lab_ns_per_op(r));
 }
 
-/**
- * lab_results_json() - the results of a run, with how it was made, as JSON
- * @out: where to
- * @dev: the device
- * @run: the run
- */
-void lab_results_json(FILE *out, const struct lab_device *dev,
-		      const struct lab_run *run)
+/* The results of a run, with how it was made, as JSON. */
+static void lab_results_json(FILE *out, const struct lab_device *dev,
+			     const struct lab_run *run)
 {
 	const struct trace_counts *c = &run->counts;
 	unsigned int i;

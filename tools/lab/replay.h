@@ -20,9 +20,11 @@
  * (ENOMEM) is counted, the free of its id skipped, and the replay goes on;
  * any other error stops it with a message naming the trace's line.
  *
- * replay.c has the engine, the samples and the CSV time series; compare.c
- * the table and JSON of the results; adversary.c the Robson-style
- * adversary, which runs online against the device with the same figures.
+ * strategy.c has the strategies and what running one on the device takes
+ * (a whole region, the figures, timed BATCH calls, the outputs' headers);
+ * replay.c the engine, the samples and the CSV time series; compare.c the
+ * table and JSON of the results; adversary.c the Robson-style adversary,
+ * which runs online against the device with the same figures.
  */
 #ifndef BUDDYSLAB_LAB_REPLAY_H
 #define BUDDYSLAB_LAB_REPLAY_H
@@ -138,9 +140,11 @@ int lab_cmd_replay(int fd, const char *device, int argc, char **argv);
 int lab_cmd_compare(int fd, const char *device, int argc, char **argv);
 int lab_cmd_adversary(int fd, const char *device, int argc, char **argv);
 
-/* replay.c */
+/* strategy.c */
 __printf(1, 2) void lab_err(const char *fmt, ...);
 const struct lab_strategy *lab_strategy_find(const char *name);
+int lab_strategy_parse(const char *cmd, const char *name,
+		       const struct lab_strategy **s);
 void lab_print_strategies(FILE *out);
 int lab_device_init(struct lab_device *dev, int fd, const char *path);
 bool lab_strategy_usable(const struct lab_device *dev,
@@ -166,12 +170,12 @@ int lab_output_path(char *buf, size_t len, const char *arg, bool dir,
 		    const struct lab_strategy *s, const char *ext);
 int lab_parse_u64(const char *s, uint64_t *v);
 int lab_parse_events(const char *s, unsigned int *events);
+
+/* replay.c */
 int lab_run(struct lab_device *dev, struct lab_run *run);
 
 /* compare.c */
 void lab_results_table(FILE *out, const struct lab_device *dev,
 		       const struct lab_run *run);
-void lab_results_json(FILE *out, const struct lab_device *dev,
-		      const struct lab_run *run);
 
 #endif /* BUDDYSLAB_LAB_REPLAY_H */
