@@ -11,6 +11,9 @@
 #include "kselftest_harness.h"
 #include "buddyslab_util.h"
 
+#define BS_XSTR(x)	#x
+#define BS_STR(x)	BS_XSTR(x)
+
 /*
  * Run the client with @args, @input on its standard input; collect its
  * standard output and error in @out. Returns its exit status, or -1.
@@ -58,7 +61,7 @@ TEST(info)
 	char *const args[] = { "buddyslabctl", "info", NULL };
 
 	ASSERT_EQ(0, run(args, NULL, out, sizeof(out)));
-	EXPECT_NE(NULL, strstr(out, "abi version   1\n"));
+	EXPECT_NE(NULL, strstr(out, "abi version   " BS_STR(BUDDYSLAB_ABI_VERSION) "\n"));
 	EXPECT_NE(NULL, strstr(out, "arenas        4 of 4096 KiB\n"));
 }
 

@@ -820,6 +820,11 @@ static void fz_expected_grant(struct fz_worker *w, const struct buddyslab_alloc 
 		*granted = g;
 		*align = fz_page;
 		return;
+	case BUDDYSLAB_ALLOC_BYTE_BUDDY:
+		for (g = 16; g < req->size; g <<= 1)
+			;
+		*granted = *align = g;
+		return;
 	default:
 		*granted = (req->size + 15) & ~15ULL;
 		*align = 16;
