@@ -32,9 +32,10 @@
  *   would for one of buddyslab's;
  * - after every failure nothing is left behind that a case can see: the
  *   buddy's free pages (its per-CPU caches count as free), the cache's
- *   objects and slabs, the fit's bytes and arenas, the region's chunks
- *   are as before, and the counter of failures counts it; after every
- *   run the buddy, slab and fit validators pass;
+ *   objects and slabs, the fit's, genpool's and byte buddy's bytes and
+ *   arenas, the region's chunks are as before, and the counter of
+ *   failures counts it; after every run the buddy, slab and fit
+ *   validators pass, and the genpool's or byte buddy's in their cases;
  * - the operation must pass at least as many points in the first pass as
  *   the table below lists for it, and exactly as many in the second: a
  *   fault point that disappears, or a path that no longer reaches it,
@@ -53,7 +54,9 @@
  * bs_buddy_alloc(): at its entry, failing     1            buddy_alloc; and
  *   without reclaim                                        within slab_grow,
  *                                                          kmalloc_large,
- *                                                          fit_alloc_empty
+ *                                                          fit_alloc_empty,
+ *                                                          genpool_alloc_empty,
+ *                                                          byte_buddy_alloc_empty
  * bs_slab_init(): page_slab, then each size   1 + 13 x     slab_init
  *   class as bs_slab_cache_create() does      (2 + 2 x
  *                                             CPUs)
@@ -74,6 +77,15 @@
  *   index of arenas
  * bs_fit_alloc(): index of the block          1            fit_alloc_empty,
  *                                                          fit_alloc_in_arena
+ * bs_genpool_arena_add(): buddy arena,        4            genpool_alloc_empty
+ *   gen_pool_create(), gen_pool_add(),
+ *   index of arenas
+ * bs_genpool_alloc(): index of the record     1            genpool_alloc_empty,
+ *                                                          genpool_alloc_in_arena
+ * bs_byte_buddy_alloc(), new arena: its       3            byte_buddy_alloc_empty
+ *   bitmaps, buddy block, index of arenas
+ * bs_byte_buddy_alloc(): index of the block   1            byte_buddy_alloc_empty,
+ *                                                          byte_buddy_alloc_in_arena
  * debugfs stats and map files: buffers        2            none: they need
  *                                                          the module's
  *                                                          struct buddyslab
@@ -86,8 +98,10 @@
 #include <linux/vmstat.h>
 
 #include "buddy_internal.h"
+#include "byte_buddy.h"
 #include "fault.h"
 #include "fit.h"
+#include "genpool.h"
 #include "harness.h"
 #include "slab_internal.h"
 
@@ -1218,6 +1232,245 @@ static void bs_fault_test_fit_alloc_in_arena(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bs_fit_free(&bs_test(test)->fit, first), 0);
 }
 
+/* ---- Genpool -------------------------------------------------------------- */
+
+#define BS_FAULT_GENPOOL_SIZE	100
+
+struct bs_fault_genpool {
+	struct bs_fault_op op;
+	struct bs_genpool gp;
+	u8 *mem;
+	u8 *expected;		/* where the allocation must land */
+	size_t granted;
+	unsigned long free_pages;
+	struct bs_genpool_stats before, after;
+};
+
+static void bs_fault_genpool_before(struct kunit *test, struct bs_fault_op *op)
+{
+	struct bs_fault_genpool *c = container_of(op, typeof(*c), op);
+
+	bs_genpool_stats(&c->gp, &c->before);
+	c->free_pages = bs_buddy_free_pages(&bs_test(test)->buddy);
+	c->granted = 0;
+}
+
+static int bs_fault_genpool_run(struct kunit *test, struct bs_fault_op *op)
+{
+	struct bs_fault_genpool *c = container_of(op, typeof(*c), op);
+
+	c->mem = bs_genpool_alloc(&c->gp, BS_FAULT_GENPOOL_SIZE, BS_GENPOOL_FIRST,
+				  &c->granted);
+	return c->mem ? 0 : -ENOMEM;
+}
+
+static void bs_fault_genpool_failed(struct kunit *test, struct bs_fault_op *op)
+{
+	struct bs_fault_genpool *c = container_of(op, typeof(*c), op);
+	unsigned long *before = c->before.counters, *after = c->after.counters;
+	unsigned long *fails_before = &c->before.policy_counters[BS_GENPOOL_FIRST][BS_GENPOOL_FAILS];
+	unsigned long *fails_after = &c->after.policy_counters[BS_GENPOOL_FIRST][BS_GENPOOL_FAILS];
+
+	bs_genpool_stats(&c->gp, &c->after);
+	KUNIT_EXPECT_EQ(test, c->granted, 0);
+	KUNIT_EXPECT_EQ(test, *fails_after, *fails_before + 1);
+	/* An arena taken for the request went back. */
+	KUNIT_EXPECT_EQ(test, after[BS_GENPOOL_ARENAS_TAKEN] -
+			after[BS_GENPOOL_ARENAS_GIVEN],
+			before[BS_GENPOOL_ARENAS_TAKEN] -
+			before[BS_GENPOOL_ARENAS_GIVEN]);
+	/* Nothing else changed: no record, no bit, no count. */
+	*fails_after = *fails_before;
+	after[BS_GENPOOL_ARENAS_TAKEN] = before[BS_GENPOOL_ARENAS_TAKEN];
+	after[BS_GENPOOL_ARENAS_GIVEN] = before[BS_GENPOOL_ARENAS_GIVEN];
+	KUNIT_EXPECT_MEMEQ(test, &c->after, &c->before, sizeof(c->after));
+	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(&bs_test(test)->buddy),
+			c->free_pages);
+	KUNIT_EXPECT_EQ(test, bs_genpool_validate(&c->gp), 0);
+}
+
+static void bs_fault_genpool_succeeded(struct kunit *test,
+				       struct bs_fault_op *op,
+				       enum bs_fault_hit hit)
+{
+	struct bs_fault_genpool *c = container_of(op, typeof(*c), op);
+
+	KUNIT_EXPECT_EQ(test, c->granted,
+			bs_genpool_granted(BS_FAULT_GENPOOL_SIZE));
+	if (c->expected)
+		KUNIT_EXPECT_PTR_EQ(test, c->mem, c->expected);
+	KUNIT_EXPECT_EQ(test, bs_genpool_free(&c->gp, c->mem), 0);
+	KUNIT_EXPECT_EQ(test, bs_genpool_validate(&c->gp), 0);
+}
+
+/* A genpool allocator over the case's buddy, torn down with the case. */
+static struct bs_fault_genpool *bs_fault_genpool_op(struct kunit *test,
+						    const char *name,
+						    unsigned int points)
+{
+	struct bs_fault_genpool *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	bs_genpool_init(&c->gp, &bs_test(test)->buddy);
+	c->op = (struct bs_fault_op){
+		.name = name,
+		.points = points,
+		.before = bs_fault_genpool_before,
+		.run = bs_fault_genpool_run,
+		.failed = bs_fault_genpool_failed,
+		.succeeded = bs_fault_genpool_succeeded,
+	};
+	return c;
+}
+
+/*
+ * No arena yet: the buddy's arena, the pool, its chunk, the arena's slot,
+ * the record's slot.
+ */
+static void bs_fault_test_genpool_alloc_empty(struct kunit *test)
+{
+	struct bs_fault_genpool *c;
+
+	bs_fault_require(test);
+	c = bs_fault_genpool_op(test, "genpool alloc, new arena", 1 + 3 + 1);
+	bs_fault_sweep(test, &c->op);
+	bs_genpool_fini(&c->gp);
+}
+
+/* The arena is there: the record's slot only. */
+static void bs_fault_test_genpool_alloc_in_arena(struct kunit *test)
+{
+	struct bs_fault_genpool *c;
+	size_t granted;
+	u8 *first;
+
+	bs_fault_require(test);
+	c = bs_fault_genpool_op(test, "genpool alloc, arena in use", 1);
+	first = bs_genpool_alloc(&c->gp, BS_FAULT_GENPOOL_SIZE, BS_GENPOOL_FIRST,
+				 &granted);
+	KUNIT_ASSERT_NOT_NULL(test, first);
+	c->expected = first + granted;
+	bs_fault_sweep(test, &c->op);
+	KUNIT_EXPECT_EQ(test, bs_genpool_free(&c->gp, first), 0);
+	bs_genpool_fini(&c->gp);
+}
+
+/* ---- Byte buddy ---------------------------------------------------------- */
+
+#define BS_FAULT_BYTE_BUDDY_SIZE	100
+
+struct bs_fault_byte_buddy {
+	struct bs_fault_op op;
+	struct bs_byte_buddy bb;
+	u8 *mem;
+	u8 *expected;		/* where the allocation must land */
+	size_t granted;
+	unsigned long free_pages;
+	struct bs_byte_buddy_stats before, after;
+};
+
+static void bs_fault_byte_buddy_before(struct kunit *test, struct bs_fault_op *op)
+{
+	struct bs_fault_byte_buddy *c = container_of(op, typeof(*c), op);
+
+	bs_byte_buddy_stats(&c->bb, &c->before);
+	c->free_pages = bs_buddy_free_pages(&bs_test(test)->buddy);
+	c->granted = 0;
+}
+
+static int bs_fault_byte_buddy_run(struct kunit *test, struct bs_fault_op *op)
+{
+	struct bs_fault_byte_buddy *c = container_of(op, typeof(*c), op);
+
+	c->mem = bs_byte_buddy_alloc(&c->bb, BS_FAULT_BYTE_BUDDY_SIZE, &c->granted);
+	return c->mem ? 0 : -ENOMEM;
+}
+
+static void bs_fault_byte_buddy_failed(struct kunit *test, struct bs_fault_op *op)
+{
+	struct bs_fault_byte_buddy *c = container_of(op, typeof(*c), op);
+	unsigned long *before = c->before.counters, *after = c->after.counters;
+
+	bs_byte_buddy_stats(&c->bb, &c->after);
+	KUNIT_EXPECT_EQ(test, c->granted, 0);
+	KUNIT_EXPECT_EQ(test, after[BS_BYTE_BUDDY_FAILS], before[BS_BYTE_BUDDY_FAILS] + 1);
+	/* An arena taken for the request went back. */
+	KUNIT_EXPECT_EQ(test, after[BS_BYTE_BUDDY_ARENAS_TAKEN] -
+			after[BS_BYTE_BUDDY_ARENAS_GIVEN],
+			before[BS_BYTE_BUDDY_ARENAS_TAKEN] -
+			before[BS_BYTE_BUDDY_ARENAS_GIVEN]);
+	/* Nothing else changed: no block, no split, no count. */
+	after[BS_BYTE_BUDDY_FAILS] = before[BS_BYTE_BUDDY_FAILS];
+	after[BS_BYTE_BUDDY_ARENAS_TAKEN] = before[BS_BYTE_BUDDY_ARENAS_TAKEN];
+	after[BS_BYTE_BUDDY_ARENAS_GIVEN] = before[BS_BYTE_BUDDY_ARENAS_GIVEN];
+	KUNIT_EXPECT_MEMEQ(test, &c->after, &c->before, sizeof(c->after));
+	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(&bs_test(test)->buddy),
+			c->free_pages);
+	KUNIT_EXPECT_EQ(test, bs_byte_buddy_validate(&c->bb), 0);
+}
+
+static void bs_fault_byte_buddy_succeeded(struct kunit *test,
+					  struct bs_fault_op *op,
+					  enum bs_fault_hit hit)
+{
+	struct bs_fault_byte_buddy *c = container_of(op, typeof(*c), op);
+
+	KUNIT_EXPECT_EQ(test, c->granted,
+			bs_byte_buddy_granted(BS_FAULT_BYTE_BUDDY_SIZE));
+	if (c->expected)
+		KUNIT_EXPECT_PTR_EQ(test, c->mem, c->expected);
+	KUNIT_EXPECT_EQ(test, bs_byte_buddy_free(&c->bb, c->mem), 0);
+	KUNIT_EXPECT_EQ(test, bs_byte_buddy_validate(&c->bb), 0);
+}
+
+/* A byte buddy over the case's buddy, torn down with the case. */
+static struct bs_fault_byte_buddy *bs_fault_byte_buddy_op(struct kunit *test,
+							  const char *name,
+							  unsigned int points)
+{
+	struct bs_fault_byte_buddy *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	bs_byte_buddy_init(&c->bb, &bs_test(test)->buddy);
+	c->op = (struct bs_fault_op){
+		.name = name,
+		.points = points,
+		.before = bs_fault_byte_buddy_before,
+		.run = bs_fault_byte_buddy_run,
+		.failed = bs_fault_byte_buddy_failed,
+		.succeeded = bs_fault_byte_buddy_succeeded,
+	};
+	return c;
+}
+
+/* No arena yet: its bitmaps, its buddy block, its index, the block's index. */
+static void bs_fault_test_byte_buddy_alloc_empty(struct kunit *test)
+{
+	struct bs_fault_byte_buddy *c;
+
+	bs_fault_require(test);
+	c = bs_fault_byte_buddy_op(test, "byte buddy alloc, new arena", 3 + 1);
+	bs_fault_sweep(test, &c->op);
+	bs_byte_buddy_fini(&c->bb);
+}
+
+/* The arena is there: the block's index only. */
+static void bs_fault_test_byte_buddy_alloc_in_arena(struct kunit *test)
+{
+	struct bs_fault_byte_buddy *c;
+	size_t granted;
+	u8 *first;
+
+	bs_fault_require(test);
+	c = bs_fault_byte_buddy_op(test, "byte buddy alloc, arena in use", 1);
+	first = bs_byte_buddy_alloc(&c->bb, BS_FAULT_BYTE_BUDDY_SIZE, &granted);
+	KUNIT_ASSERT_NOT_NULL(test, first);
+	c->expected = first + granted;
+	bs_fault_sweep(test, &c->op);
+	KUNIT_EXPECT_EQ(test, bs_byte_buddy_free(&c->bb, first), 0);
+	bs_byte_buddy_fini(&c->bb);
+}
+
 static struct kunit_case bs_fault_test_cases[] = {
 	KUNIT_CASE(bs_fault_test_region_init),
 	KUNIT_CASE(bs_fault_test_buddy_init),
@@ -1230,6 +1483,10 @@ static struct kunit_case bs_fault_test_cases[] = {
 	KUNIT_CASE(bs_fault_test_validate_and_walk),
 	KUNIT_CASE(bs_fault_test_fit_alloc_empty),
 	KUNIT_CASE(bs_fault_test_fit_alloc_in_arena),
+	KUNIT_CASE(bs_fault_test_genpool_alloc_empty),
+	KUNIT_CASE(bs_fault_test_genpool_alloc_in_arena),
+	KUNIT_CASE(bs_fault_test_byte_buddy_alloc_empty),
+	KUNIT_CASE(bs_fault_test_byte_buddy_alloc_in_arena),
 	{}
 };
 

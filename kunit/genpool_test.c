@@ -18,7 +18,6 @@
 #include <linux/prandom.h>
 #include <linux/slab.h>
 
-#include "fault.h"
 #include "genpool.h"
 #include "harness.h"
 
@@ -805,136 +804,6 @@ static void bs_genpool_test_random_stress(struct kunit *test)
 			bs_genpool_model_free(test, &m->slots[i], op);
 }
 
-/* ---- Faults -------------------------------------------------------------- */
-
-/* Far more than an allocation passes: only a runaway sweep gets there. */
-#define BS_GENPOOL_FAULT_MAX_NTH	256
-#define BS_GENPOOL_FAULT_SIZE		100
-
-#ifdef CONFIG_FAULT_INJECTION
-
-/*
- * Allocate with the nth fault point this task passes failing: bs_fault()'s,
- * or the kernel's own (failslab and fail_page_alloc, for allocations that
- * cannot sleep). Returns whether one failed; @ours says it was a bs_fault()
- * point, which takes one off bs_fault_attr.times.
- */
-static bool bs_genpool_fault_alloc(struct kunit *test, unsigned int nth,
-				   u8 **mem, size_t *granted, bool *ours)
-{
-	bool failed;
-
-	atomic_set(&bs_fault_attr.times, 1);
-	WRITE_ONCE(current->fail_nth, nth);
-	*mem = bs_genpool_alloc(bs_genpool_test_gp(test), BS_GENPOOL_FAULT_SIZE,
-				BS_GENPOOL_FIRST, granted);
-	failed = !READ_ONCE(current->fail_nth);
-	WRITE_ONCE(current->fail_nth, 0);
-	*ours = failed && !atomic_read(&bs_fault_attr.times);
-	return failed;
-}
-
-/*
- * Fail the 1st, 2nd, ... fault point of an allocation until it passes
- * them all. Each failure must leave the figures and the buddy as they
- * were, but for one more failure counted; a bs_fault() point must fail
- * the allocation; a success must land at @expected (if set); and the
- * checkers must pass after every run. @points: bs_fault() points on the
- * path, which the sweep must pass at least.
- */
-static void bs_genpool_fault_sweep(struct kunit *test, unsigned int points,
-				   const u8 *expected)
-{
-	struct bs_buddy *buddy = bs_genpool_test_buddy(test);
-	const unsigned long verbose = bs_fault_attr.verbose;
-	const int times = atomic_read(&bs_fault_attr.times);
-	struct bs_genpool_stats before, after;
-	unsigned long free_pages;
-	unsigned int nth;
-	size_t granted;
-	bool failed, ours;
-	u8 *mem;
-
-	/* Else every injected fault prints a notice and a stack dump. */
-	bs_fault_attr.verbose = 0;
-	for (nth = 1; nth <= BS_GENPOOL_FAULT_MAX_NTH; nth++) {
-		bs_genpool_test_stats(test, &before);
-		free_pages = bs_buddy_free_pages(buddy);
-		granted = 0;
-		failed = bs_genpool_fault_alloc(test, nth, &mem, &granted, &ours);
-		KUNIT_EXPECT_EQ_MSG(test, bs_genpool_validate(bs_genpool_test_gp(test)), 0,
-				    "fault point %u", nth);
-		KUNIT_EXPECT_EQ_MSG(test, bs_buddy_validate(buddy), 0, "fault point %u", nth);
-		if (!mem) {
-			KUNIT_EXPECT_TRUE_MSG(test, failed, "refused with no fault injected");
-			KUNIT_EXPECT_EQ(test, granted, 0);
-			bs_genpool_test_stats(test, &after);
-			KUNIT_EXPECT_EQ_MSG(test, after.policy_counters[BS_GENPOOL_FIRST][BS_GENPOOL_FAILS],
-					    before.policy_counters[BS_GENPOOL_FIRST][BS_GENPOOL_FAILS] + 1,
-					    "fault point %u", nth);
-			after.policy_counters[BS_GENPOOL_FIRST][BS_GENPOOL_FAILS]--;
-			/* Any arena taken went back: its counts say so, nothing else. */
-			after.counters[BS_GENPOOL_ARENAS_TAKEN] -=
-				after.counters[BS_GENPOOL_ARENAS_GIVEN] -
-				before.counters[BS_GENPOOL_ARENAS_GIVEN];
-			after.counters[BS_GENPOOL_ARENAS_GIVEN] =
-				before.counters[BS_GENPOOL_ARENAS_GIVEN];
-			KUNIT_EXPECT_MEMEQ_MSG(test, &after, &before, sizeof(after),
-					       "fault point %u", nth);
-			KUNIT_EXPECT_EQ_MSG(test, bs_buddy_free_pages(buddy), free_pages,
-					    "fault point %u", nth);
-		} else {
-			KUNIT_EXPECT_FALSE_MSG(test, ours,
-					       "succeeded although its fault point %u failed",
-					       nth);
-			KUNIT_EXPECT_EQ(test, granted, bs_genpool_granted(BS_GENPOOL_FAULT_SIZE));
-			if (expected)
-				KUNIT_EXPECT_PTR_EQ(test, mem, expected);
-			bs_genpool_test_free(test, mem);
-		}
-		if (!failed || READ_ONCE(test->status) == KUNIT_FAILURE)
-			break;
-	}
-	bs_fault_attr.verbose = verbose;
-	atomic_set(&bs_fault_attr.times, times);
-	KUNIT_EXPECT_LE(test, nth, BS_GENPOOL_FAULT_MAX_NTH);
-	kunit_info(test, "%u fault points passed\n", nth - 1);
-	KUNIT_EXPECT_GE(test, nth - 1, points);
-}
-#else
-static void bs_genpool_fault_sweep(struct kunit *test, unsigned int points,
-				   const u8 *expected)
-{
-}
-#endif
-
-static void bs_genpool_fault_require(struct kunit *test)
-{
-	if (!IS_ENABLED(CONFIG_FAULT_INJECTION))
-		kunit_skip(test, "needs CONFIG_FAULT_INJECTION");
-}
-
-/*
- * No arena yet: the buddy's arena, the pool, its chunk, the slot in the
- * arenas, the slot of the record. Where it lands depends on the arena.
- */
-static void bs_genpool_test_fault_alloc_new_arena(struct kunit *test)
-{
-	bs_genpool_fault_require(test);
-	bs_genpool_fault_sweep(test, 5, NULL);
-}
-
-/* An arena with room: only the slot of the record. */
-static void bs_genpool_test_fault_alloc_in_arena(struct kunit *test)
-{
-	u8 *held;
-
-	bs_genpool_fault_require(test);
-	held = bs_genpool_test_alloc(test, BS_GENPOOL_FAULT_SIZE, BS_GENPOOL_FIRST);
-	bs_genpool_fault_sweep(test, 1, held + bs_genpool_granted(BS_GENPOOL_FAULT_SIZE));
-	bs_genpool_test_free(test, held);
-}
-
 static struct kunit_case bs_genpool_test_cases[] = {
 	KUNIT_CASE_PARAM(bs_genpool_test_granted, bs_genpool_test_grant_gen_params),
 	KUNIT_CASE_PARAM(bs_genpool_test_policy_picks, bs_genpool_test_pick_gen_params),
@@ -945,8 +814,6 @@ static struct kunit_case bs_genpool_test_cases[] = {
 	KUNIT_CASE(bs_genpool_test_bad_frees),
 	KUNIT_CASE(bs_genpool_test_validate_detects_corruption),
 	KUNIT_CASE_PARAM(bs_genpool_test_random_stress, bs_genpool_test_policy_gen_params),
-	KUNIT_CASE(bs_genpool_test_fault_alloc_new_arena),
-	KUNIT_CASE(bs_genpool_test_fault_alloc_in_arena),
 	{}
 };
 
