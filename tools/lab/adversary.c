@@ -18,6 +18,10 @@
  * replay does, the footprint (pages holding live bytes) after every
  * operation, and the pages the strategy holds from STATS after every step;
  * the blow-up is the peak footprint over M, set beside Robson's factor.
+ * Beside it is the span, from the lowest live byte to the highest: holes
+ * of whole pages (the page buddy's, whose blocks are pages) are no part of
+ * the footprint, but the span, the memory a heap of one piece would need,
+ * holds them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -45,7 +49,9 @@ struct lab_adversary {
 	uint64_t live;		/* bytes */
 	uint64_t peak_footprint;	/* pages */
 	uint64_t peak_held;	/* pages, at the end of each step */
-	uint64_t failures;	/* allocations refused with ENOMEM */
+	uint64_t span;		/* bytes from the lowest to the highest live byte */
+	uint64_t peak_span;
+	uint64_t failures;	/* allocations the region could not hold */
 	FILE *csv;
 	struct buddyslab_batch_op ops[BUDDYSLAB_BATCH_MAX];
 };
@@ -74,6 +80,25 @@ static void lab_adversary_placed(struct lab_adversary *adv, unsigned int nr)
 	}
 }
 
+/* The bytes from the lowest to the highest live byte, and their peak. */
+static void lab_adversary_span(struct lab_adversary *adv)
+{
+	uint64_t low = UINT64_MAX, high = 0;
+	size_t i;
+
+	for (i = 0; i < adv->nr; i++) {
+		const struct lab_block *b = &adv->blocks[i];
+
+		if (b->offset < low)
+			low = b->offset;
+		if (b->offset + b->size > high)
+			high = b->offset + b->size;
+	}
+	adv->span = adv->nr ? high - low : 0;
+	if (adv->span > adv->peak_span)
+		adv->peak_span = adv->span;
+}
+
 /* Allocate blocks of 2^@order until M bytes are live or the region is full. */
 static int lab_adversary_fill(struct lab_adversary *adv, unsigned int order)
 {
@@ -94,7 +119,7 @@ static int lab_adversary_fill(struct lab_adversary *adv, unsigned int order)
 		}
 		err = lab_batch(adv->dev, adv->ops, nr, &done, &ns);
 		lab_adversary_placed(adv, done);
-		if (err == -ENOMEM && done < nr) {
+		if (lab_failed(adv->dev, err) && done < nr) {
 			adv->failures++;
 			return 0;
 		}
@@ -197,17 +222,20 @@ static int lab_adversary_row(struct lab_adversary *adv, unsigned int order,
 		return -1;
 	if (f.held_pages > adv->peak_held)
 		adv->peak_held = f.held_pages;
-	printf("%5u %8llu %-5s %8zu %11llu %10llu %10llu %8u %9llu\n",
+	lab_adversary_span(adv);
+	printf("%5u %8llu %-5s %8zu %11llu %10llu %12llu %10llu %8u %9llu\n",
 	       order - adv->min_order, 1ULL << order, step, adv->nr,
 	       (unsigned long long)adv->live, (unsigned long long)adv->fp.pages,
+	       (unsigned long long)adv->span,
 	       (unsigned long long)f.held_pages, f.extfrag,
 	       (unsigned long long)adv->failures);
 	if (adv->csv)
-		fprintf(adv->csv, "%u,%llu,%s,%zu,%llu,%llu,%llu,%llu,%u,%llu\n",
+		fprintf(adv->csv, "%u,%llu,%s,%zu,%llu,%llu,%llu,%llu,%llu,%u,%llu\n",
 			order - adv->min_order, 1ULL << order, step, adv->nr,
 			(unsigned long long)adv->live,
 			(unsigned long long)adv->fp.pages,
 			(unsigned long long)adv->peak_footprint,
+			(unsigned long long)adv->span,
 			(unsigned long long)f.held_pages, f.extfrag,
 			(unsigned long long)adv->failures);
 	return 0;
@@ -227,8 +255,8 @@ static int lab_adversary_run(struct lab_adversary *adv)
 	       1ULL << (adv->max_order - adv->min_order));
 	if (adv->s->note)
 		printf("%s: %s\n", adv->s->name, adv->s->note);
-	printf("phase    block step    blocks  live bytes  footprint       held  extfrag  failures\n"
-	       "         bytes                                 pages      pages\n");
+	printf("phase    block step    blocks  live bytes  footprint         span       held  extfrag  failures\n"
+	       "         bytes                                 pages        bytes      pages\n");
 	for (order = adv->min_order; order <= adv->max_order; order++) {
 		if (lab_adversary_fill(adv, order) ||
 		    lab_adversary_row(adv, order, "alloc"))
@@ -239,16 +267,17 @@ static int lab_adversary_run(struct lab_adversary *adv)
 		    lab_adversary_row(adv, order, "free"))
 			goto out;
 	}
-	printf("peak footprint %llu pages, %llu bytes: %.2f x M; the strategy held at most %llu pages, %.2f x M\n",
+	printf("peak footprint %llu pages, %llu bytes: %.2f x M; peak span %llu bytes: %.2f x M; the strategy held at most %llu pages, %.2f x M\n",
 	       (unsigned long long)adv->peak_footprint,
 	       (unsigned long long)(adv->peak_footprint * page),
 	       (double)adv->peak_footprint * page / m,
+	       (unsigned long long)adv->peak_span, (double)adv->peak_span / m,
 	       (unsigned long long)adv->peak_held,
 	       (double)adv->peak_held * page / m);
 	printf("Robson (1974): some program with at most M bytes live in blocks of min to max bytes makes every allocator need about M * (1 + log2(n) / 2) = %.2f x M, n = max / min = %llu\n",
 	       lab_robson(adv), 1ULL << (adv->max_order - adv->min_order));
 	if (adv->failures)
-		printf("%s: %llu allocation batches stopped for want of memory (ENOMEM): the region was too small for this adversary, and the blow-up is at most what it shows\n",
+		printf("%s: %llu allocation batches stopped because the region could hold no more: it was too small for this adversary, and the blow-up is at most what it shows\n",
 		       adv->s->name, (unsigned long long)adv->failures);
 	ret = 0;
 out:
@@ -312,6 +341,7 @@ static int lab_adversary(struct lab_adversary *adv, const struct lab_strategy *s
 	adv->live = 0;
 	adv->peak_footprint = 0;
 	adv->peak_held = 0;
+	adv->peak_span = 0;
 	adv->failures = 0;
 	if (lab_adversary_sizes(adv, s, min, max))
 		return -1;
@@ -326,7 +356,7 @@ static int lab_adversary(struct lab_adversary *adv, const struct lab_strategy *s
 		lab_header_csv(adv->csv, h);
 		fprintf(adv->csv, "# strategy: %s\n# min: %llu\n# max: %llu\n"
 			"# robson_factor: %.3f (1 + log2(max / min) / 2)\n"
-			"phase,block_bytes,step,blocks,live_bytes,footprint_pages,peak_footprint_pages,held_pages,extfrag,failures\n",
+			"phase,block_bytes,step,blocks,live_bytes,footprint_pages,peak_footprint_pages,span_bytes,held_pages,extfrag,failures\n",
 			s->name, 1ULL << adv->min_order, 1ULL << adv->max_order,
 			lab_robson(adv));
 	}

@@ -107,7 +107,7 @@ void lab_results_table(FILE *out, const struct lab_device *dev,
 		"ns/op: wall clock in BATCH calls per operation sent to the device\n");
 	for (i = 0; i < run->nr; i++)
 		if (run->res[i].failures)
-			fprintf(out, "%s: %llu allocations failed (ENOMEM), their %llu frees skipped: its peaks hold less than the trace's\n",
+			fprintf(out, "%s: %llu allocations failed, the region could not hold them; their %llu frees were skipped, and its peaks hold less than the trace's\n",
 				run->res[i].strategy->name,
 				(unsigned long long)run->res[i].failures,
 				(unsigned long long)run->res[i].skipped_frees);

@@ -14,9 +14,10 @@
  * of operations stream through. Operations go to the device in BATCH calls
  * of up to BUDDYSLAB_BATCH_MAX; a free of an id whose allocation is still in
  * the batch being built sends the batch first, since its handle is not
- * known before. A batch stops at its first failure: an allocation refused
- * with ENOMEM is counted, its id marked failed (its free is then skipped)
- * and the rest of the batch is sent again; any other error ends the replay.
+ * known before. A batch stops at its first failure: an allocation the
+ * region cannot hold (lab_failed()) is counted, its id marked failed (its
+ * free is then skipped) and the rest of the batch is sent again; any other
+ * error ends the replay.
  *
  * The figures that need no kernel (live bytes, granted bytes, footprint)
  * are kept after every operation, in trace order, so their peaks are
@@ -40,6 +41,7 @@
 #define LAB_MAP_PATH	"/sys/kernel/debug/buddyslab/map"
 #define LAB_SAMPLES	500	/* CSV rows of a replay, by default */
 #define LAB_BAR		40	/* characters of the progress bar */
+#define LAB_BAR_NS	200000000	/* the least time between two draws */
 
 /*
  * The "# key: value" lines at the head of a native trace (its generator,
@@ -129,7 +131,7 @@ enum lab_live_state {
 	LAB_EMPTY,	/* a free slot of the table */
 	LAB_PENDING,	/* allocation in the batch being built */
 	LAB_LIVE,	/* allocated: handle, offset and granted are known */
-	LAB_FAILED,	/* refused with ENOMEM: its free is skipped */
+	LAB_FAILED,	/* the region could not hold it: its free is skipped */
 };
 
 /* One live id of the trace. */
@@ -272,7 +274,8 @@ struct lab_replay {
 	char *map;
 	size_t map_len;
 	size_t map_size;
-	unsigned int shown;	/* progress shown, in thousandths */
+	unsigned int shown;	/* progress reached, in thousandths */
+	uint64_t drawn;		/* when the bar was last drawn */
 };
 
 /* Say which operation of the trace failed, and how. */
@@ -385,7 +388,7 @@ static int lab_replay_snapshot(struct lab_replay *rp)
 }
 
 /*
- * Send the batch being built. An allocation refused with ENOMEM is a
+ * Send the batch being built. An allocation the region cannot hold is a
  * failure of the strategy, counted; the operations after it are sent
  * again. Any other error ends the replay.
  */
@@ -412,7 +415,8 @@ static int lab_replay_flush(struct lab_replay *rp)
 			lab_err("batch: %s", strerror(-err));
 			return -1;
 		}
-		if (err != -ENOMEM || rp->ops[i].op != BUDDYSLAB_BATCH_ALLOC) {
+		if (!lab_failed(rp->dev, err) ||
+		    rp->ops[i].op != BUDDYSLAB_BATCH_ALLOC) {
 			lab_op_err(rp, i, -err);
 			return -1;
 		}
@@ -510,16 +514,24 @@ static int lab_replay_sample(struct lab_replay *rp)
 	return 0;
 }
 
-/* The progress bar, redrawn when a thousandth more is done. */
+/*
+ * The progress bar: redrawn when a thousandth more is done, at most five
+ * times a second (a serial console is slow), and at the end.
+ */
 static void lab_replay_progress(struct lab_replay *rp, bool end)
 {
 	static const char bar[] = "########################################";
 	unsigned int permille = rp->total_ops ?
 		rp->res->ops * 1000 / rp->total_ops : 1000;
+	uint64_t now;
 
 	if (!rp->o->progress || (!end && permille == rp->shown))
 		return;
 	rp->shown = permille;
+	now = lab_now();
+	if (!end && now - rp->drawn < LAB_BAR_NS)
+		return;
+	rp->drawn = now;
 	fprintf(stderr, "\r%-14s [%-*.*s] %3u.%u%% %llu/%llu ops%s", rp->s->name,
 		LAB_BAR, permille * LAB_BAR / 1000, bar, permille / 10,
 		permille % 10, (unsigned long long)rp->res->ops,

@@ -17,8 +17,9 @@
  *   the free space inside what it holds and its largest free block.
  *
  * The replay never hides a failure: an allocation the strategy cannot serve
- * (ENOMEM) is counted, the free of its id skipped, and the replay goes on;
- * any other error stops it with a message naming the trace's line.
+ * (ENOMEM, or EDQUOT when the file's quota is the region) is counted, the
+ * free of its id skipped, and the replay goes on; any other error stops it
+ * with a message naming the trace's line.
  *
  * strategy.c has the strategies and what running one on the device takes
  * (a whole region, the figures, timed BATCH calls, the outputs' headers);
@@ -60,6 +61,7 @@ struct lab_device {
 	const char *path;	/* to open more files when reclaiming */
 	struct buddyslab_info info;
 	uint64_t nr_pages;	/* in the region */
+	bool quota_is_region;	/* EDQUOT means the region is full */
 	struct buddyslab_stats stats;	/* the last STATS read */
 };
 
@@ -85,7 +87,7 @@ struct lab_result {
 	const struct lab_strategy *strategy;
 	uint64_t ops;		/* of the trace, replayed */
 	uint64_t dev_ops;	/* sent to the device, failed ones included */
-	uint64_t failures;	/* allocations refused with ENOMEM */
+	uint64_t failures;	/* allocations the region could not hold */
 	uint64_t skipped_frees;	/* frees of those allocations */
 	uint64_t peak_live;	/* requested bytes live, the most at once */
 	uint64_t granted_at_peak_live;	/* granted bytes at that moment */
@@ -146,7 +148,9 @@ const struct lab_strategy *lab_strategy_find(const char *name);
 int lab_strategy_parse(const char *cmd, const char *name,
 		       const struct lab_strategy **s);
 void lab_print_strategies(FILE *out);
+uint64_t lab_now(void);
 int lab_device_init(struct lab_device *dev, int fd, const char *path);
+bool lab_failed(const struct lab_device *dev, int err);
 bool lab_strategy_usable(const struct lab_device *dev,
 			 const struct lab_strategy *s);
 int lab_device_whole(struct lab_device *dev);

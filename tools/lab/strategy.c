@@ -27,6 +27,7 @@
 #include "replay.h"
 
 #define LAB_WHOLE_FILES	64	/* files lab_device_whole() may open */
+#define LAB_QUOTA_PATH	"/sys/module/buddyslab/parameters/max_bytes_per_file"
 
 const struct lab_strategy lab_strategies[] = {
 	{ "buddy", BUDDYSLAB_ALLOC_BUDDY, 0, 1,
@@ -164,8 +165,12 @@ int lab_parse_events(const char *s, unsigned int *events)
 	return 0;
 }
 
-/* Wall clock, in nanoseconds. */
-static uint64_t lab_now(void)
+/**
+ * lab_now() - the wall clock
+ *
+ * Return: nanoseconds since some moment of the past.
+ */
+uint64_t lab_now(void)
 {
 	struct timespec ts;
 
@@ -183,6 +188,10 @@ static uint64_t lab_now(void)
  */
 int lab_device_init(struct lab_device *dev, int fd, const char *path)
 {
+	char buf[32];
+	uint64_t quota;
+	FILE *f;
+
 	memset(dev, 0, sizeof(*dev));
 	dev->fd = fd;
 	dev->path = path;
@@ -191,7 +200,30 @@ int lab_device_init(struct lab_device *dev, int fd, const char *path)
 		return -1;
 	}
 	dev->nr_pages = dev->info.region_bytes / dev->info.page_size;
+	/* 0 is the default, half the region. */
+	f = fopen(LAB_QUOTA_PATH, "r");
+	if (f && fgets(buf, sizeof(buf), f) && !lab_parse_u64(strtok(buf, "\n"), &quota))
+		dev->quota_is_region = quota >= dev->info.region_bytes &&
+				       !geteuid();
+	if (f)
+		fclose(f);
 	return 0;
+}
+
+/**
+ * lab_failed() - whether an allocation's error is the strategy's failure
+ * @dev: the device
+ * @err: the allocation's negative errno
+ *
+ * ENOMEM is; so is EDQUOT when the file's quota is the whole region (and
+ * root's files have no other limit): the region could not hold what the
+ * strategy would grant. Any other error is not the strategy's.
+ *
+ * Return: true if the allocation is to be counted as a failure.
+ */
+bool lab_failed(const struct lab_device *dev, int err)
+{
+	return err == -ENOMEM || (err == -EDQUOT && dev->quota_is_region);
 }
 
 /**
@@ -445,7 +477,7 @@ int lab_batch(struct lab_device *dev, struct buddyslab_batch_op *ops,
 const char *lab_errno_hint(int err)
 {
 	if (err == EDQUOT)
-		return " (a limit of the file or the user: load the module with max_bytes_per_file as large as the region, and replay as root)";
+		return " (a limit of the file or the user, not of the region: load the module with max_bytes_per_file as large as the region, and run as root)";
 	return "";
 }
 

@@ -328,6 +328,42 @@ TEST_F(dev, failures_counted_not_hidden)
 		  run.res[0].peak_footprint);
 }
 
+/*
+ * A request past the region: with the file's quota the whole region (as
+ * the VM loads the module, and as root), EDQUOT says the region cannot
+ * hold it, a failure as ENOMEM is; with a smaller quota it is the file's
+ * limit, and the replay stops and says so.
+ */
+TEST_F(dev, beyond_the_region)
+{
+	char trace[PATH_MAX], text[1024];
+	uint64_t arena = self->info.arena_bytes;
+	struct lab_device dev;
+	struct lab_run run;
+	unsigned int i, len, n = self->info.nr_arenas + 1;
+
+	len = snprintf(text, sizeof(text), "# buddyslab-trace 1\n");
+	for (i = 0; i < n; i++)
+		len += snprintf(text + len, sizeof(text) - len, "a %u %llu\n", i,
+				(unsigned long long)arena);
+	for (i = 0; i < n; i++)
+		len += snprintf(text + len, sizeof(text) - len, "f %u\n", i);
+	ASSERT_EQ(0, write_file("beyond.trace", text, trace, sizeof(trace)));
+	ASSERT_EQ(0, lab_device_init(&dev, self->fd, BS_DEVICE));
+	if (!dev.quota_is_region) {
+		EXPECT_EQ(-1, replay(self->fd, trace, "buddy", &run, NULL));
+		return;
+	}
+	ASSERT_EQ(0, replay(self->fd, trace, "buddy", &run, NULL));
+	EXPECT_EQ(1, run.res[0].failures);
+	EXPECT_EQ(1, run.res[0].skipped_frees);
+	EXPECT_EQ(2 * n, run.res[0].ops);
+	EXPECT_EQ(2 * n - 1, run.res[0].dev_ops);
+	EXPECT_EQ(self->info.region_bytes, run.res[0].peak_live);
+	EXPECT_EQ(self->info.region_bytes / self->info.page_size,
+		  run.res[0].peak_footprint);
+}
+
 /* The CSV: its header, its columns, and the worked figures in its last row. */
 TEST_F(dev, csv_header_and_columns)
 {
@@ -418,7 +454,7 @@ TEST_F(dev, adversary_on_first_fit)
 {
 	ASSERT_EQ(0, client("adversary --allocator fit:first --max-live 64K --min 16 --max 256",
 			    out, sizeof(out))) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "peak footprint 48 pages, 196608 bytes: 3.00 x M"))
+	EXPECT_NE(NULL, strstr(out, "peak footprint 48 pages, 196608 bytes: 3.00 x M; peak span "))
 		TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "M * (1 + log2(n) / 2) = 3.00 x M, n = max / min = 16"));
 	EXPECT_EQ(self->info.region_bytes, bs_free_bytes(self->fd));
