@@ -63,7 +63,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
-#include <linux/math64.h>
 #include <linux/slab.h>
 
 #include "byte_buddy_internal.h"
@@ -422,8 +421,7 @@ void bs_byte_buddy_stats(struct bs_byte_buddy *bb,
 	memcpy(stats->counters, bb->counters, sizeof(stats->counters));
 	mutex_unlock(&bb->lock);
 
-	stats->extfrag = stats->free_bytes ?
-		1000 - div64_ul(stats->largest_free * 1000ULL, stats->free_bytes) : 0;
+	stats->extfrag = bs_arena_extfrag(stats->largest_free, stats->free_bytes);
 }
 
 /**

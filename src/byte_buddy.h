@@ -84,7 +84,7 @@ struct bs_byte_buddy {
  * @used_bytes:		bytes in allocated blocks
  * @requested_bytes:	bytes their users asked for
  * @extfrag:		external fragmentation, 1 - largest / free, in
- *			thousandths (0 when nothing is free)
+ *			thousandths (0 when nothing is free): bs_arena_extfrag()
  * @nr_free_order:	free blocks per order
  * @counters:		enum bs_byte_buddy_counter
  */

@@ -575,8 +575,7 @@ void bs_fit_stats(struct bs_fit *fit, struct bs_fit_stats *stats)
 	memcpy(stats->counters, fit->counters, sizeof(stats->counters));
 	mutex_unlock(&fit->lock);
 
-	stats->extfrag = stats->free_bytes ?
-		1000 - div64_ul(stats->largest_free * 1000ULL, stats->free_bytes) : 0;
+	stats->extfrag = bs_arena_extfrag(stats->largest_free, stats->free_bytes);
 }
 
 /* ---- Setup and teardown -------------------------------------------------- */

@@ -107,7 +107,7 @@ struct bs_fit {
  * @used_bytes:		bytes in allocated blocks
  * @requested_bytes:	bytes their users asked for
  * @extfrag:		external fragmentation, 1 - largest / free, in
- *			thousandths (0 when nothing is free)
+ *			thousandths (0 when nothing is free): bs_arena_extfrag()
  * @policy_counters:	per policy, enum bs_fit_policy_counter
  * @counters:		enum bs_fit_counter
  */

@@ -415,8 +415,7 @@ void bs_genpool_stats(struct bs_genpool *gp, struct bs_genpool_stats *stats)
 	stats->nr_free = runs.nr;
 	stats->free_bytes = runs.grains * BS_GENPOOL_GRAIN;
 	stats->largest_free = runs.longest * BS_GENPOOL_GRAIN;
-	stats->extfrag = stats->free_bytes ?
-		1000 - div64_ul(stats->largest_free * 1000ULL, stats->free_bytes) : 0;
+	stats->extfrag = bs_arena_extfrag(stats->largest_free, stats->free_bytes);
 }
 
 /**

@@ -96,7 +96,7 @@ struct bs_genpool {
  * @used_bytes:		bytes granted to live allocations
  * @requested_bytes:	bytes their users asked for
  * @extfrag:		external fragmentation, 1 - largest / free, in
- *			thousandths (0 when nothing is free)
+ *			thousandths (0 when nothing is free): bs_arena_extfrag()
  * @policy_counters:	per policy, enum bs_genpool_policy_counter
  * @counters:		enum bs_genpool_counter
  */

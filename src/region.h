@@ -7,6 +7,7 @@
 #ifndef _BUDDYSLAB_REGION_H
 #define _BUDDYSLAB_REGION_H
 
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/types.h>
 
@@ -21,6 +22,27 @@
 #define BS_ARENA_ORDER	BS_MAX_PAGE_ORDER
 #define BS_ARENA_PAGES	(1UL << BS_ARENA_ORDER)
 #define BS_ARENA_BYTES	(PAGE_SIZE << BS_ARENA_ORDER)
+
+/**
+ * bs_arena_extfrag() - external fragmentation of the free bytes in arenas
+ * @largest_free:	bytes in the largest free block
+ * @free_bytes:		bytes free in all blocks together
+ *
+ * The figure every byte-grain allocator (fit, genpool, byte buddy)
+ * reports, one formula so that they compare: 1 - @largest_free /
+ * @free_bytes, the share of the free bytes outside the largest free block,
+ * which no one request can have together with it.
+ *
+ * Return: the fragmentation in thousandths, 0 (one free block) to nearly
+ * 1000 (many small ones); 0 when nothing is free.
+ */
+static inline unsigned int bs_arena_extfrag(unsigned long largest_free,
+					    unsigned long free_bytes)
+{
+	if (!free_bytes)
+		return 0;
+	return 1000 - div64_ul(largest_free * 1000ULL, free_bytes);
+}
 
 /**
  * struct bs_region - the physical memory buddyslab manages
