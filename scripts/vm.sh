@@ -20,6 +20,15 @@
 #                              $BUDDYSLAB_FUZZ_SEED if set; judged as test is
 #   vm.sh demo [6.12]          a short buddyslabctl session, buddyinfo
 #                              before and after
+#   vm.sh lab [6.12]           the laboratory's VM half, run by scripts/lab.sh:
+#                              boots with no_hash_pointers, records the kernel's
+#                              own allocations with ftrace (kmem events) while
+#                              busybox find, sort, tar and gzip run, then replays
+#                              that trace and every trace of $BUDDYSLAB_LAB_IN
+#                              on every strategy (compare, replay, page maps,
+#                              the adversary); what it made comes out through
+#                              the serial log into $BUDDYSLAB_LAB_OUT; the VM
+#                              may run $BUDDYSLAB_LAB_SECONDS (1800)
 #   vm.sh trinity [6.12]       Debian's trinity (apt-get install trinity)
 #                              for $BUDDYSLAB_TRINITY_SECONDS (90) with
 #                              /dev/buddyslab its only victim file; prints
@@ -38,9 +47,9 @@ set -euo pipefail
 mode=${1:-}
 series=${2:-6.12}
 case $mode in
-test | demo | trinity) ;;
+test | demo | trinity | lab) ;;
 fuzz) series=${2:-debug} ;;
-*) bs_die "usage: $0 test|fuzz|demo|trinity [6.12|6.1|debug]" ;;
+*) bs_die "usage: $0 test|fuzz|demo|trinity|lab [6.12|6.1|debug]" ;;
 esac
 
 # The selftests that load the module themselves, in the order they run.
@@ -58,6 +67,23 @@ fi
 case $fuzz_seconds in
 '' | *[!0-9]*) bs_die "BUDDYSLAB_FUZZ_SECONDS must be a number of seconds" ;;
 esac
+
+# QEMU's memory, the kernel's command line and how long the VM may run.
+memory_mb=1024
+append="console=ttyS0 loglevel=1 panic=-1 log_buf_len=4M"
+vm_seconds=$((600 + 2 * fuzz_seconds))
+if [ "$mode" = lab ]; then
+	lab_in=${BUDDYSLAB_LAB_IN:-}
+	lab_out=${BUDDYSLAB_LAB_OUT:-}
+	[ -e "$lab_in/lab.conf" ] && [ -n "$lab_out" ] ||
+		bs_die "lab: set BUDDYSLAB_LAB_IN (a directory with lab.conf and" \
+			"traces/, as scripts/lab.sh makes it) and BUDDYSLAB_LAB_OUT"
+	# The region and the traces, unpacked in RAM, both fit beside the
+	# kernel; ftrace prints the kmem events' pointers unhashed.
+	memory_mb=2048
+	append="$append no_hash_pointers"
+	vm_seconds=${BUDDYSLAB_LAB_SECONDS:-1800}
+fi
 
 if [ "$series" = debug ]; then
 	kdir=$BS_CACHE/debug-vm-build
@@ -160,6 +186,127 @@ echo "# validate"
 cat $D/validate
 rmmod buddyslab || echo "@@@ failed: rmmod"
 echo "@@@ end of trinity"
+INIT
+elif [ "$mode" = lab ]; then
+	mkdir -p "$root/lab"
+	cp -r "$lab_in" "$root/lab/in"
+	cat >> "$root/init" <<'INIT'
+# The laboratory: lab.conf (scripts/lab.sh) sets REGION_MB, STRATEGIES,
+# WORKLOAD (full or small), WORKLOAD_ROUNDS, FTRACE_KB (per CPU), SAMPLES
+# (rows per CSV) and ADVERSARY_ARGS. Every command's exit status goes to
+# out/status as "STEP NAME STATUS SECONDS", its error output to out/logs/.
+. /lab/in/lab.conf
+O=/lab/out
+mkdir -p $O/traces $O/csv $O/maps $O/tables $O/logs $O/kernel $O/adversary /tmp
+: > $O/status
+echo "@@@ lab"
+
+# run STEP NAME OUTPUT COMMAND...: COMMAND's output to OUTPUT, its errors
+# to logs/STEP-NAME.log, its status to the status file and the console.
+run() {
+	step=$1 name=$2 output=$3
+	shift 3
+	start=$(date +%s)
+	"$@" > $output 2> $O/logs/$step-$name.log
+	rc=$?
+	echo "$step $name $rc $(($(date +%s) - start))" | tee -a $O/status
+	return $rc
+}
+
+# The workload whose kernel allocations are recorded: busybox walking,
+# sorting, archiving and compressing the initramfs in tmpfs.
+workload() {
+	if [ "$WORKLOAD" = small ]; then
+		find / -xdev -path /lab -prune -o -print > /dev/null
+		return
+	fi
+	mkdir -p /tmp/w/x
+	find / -xdev -path /lab -prune -o -print > /tmp/w/files
+	sort -r /tmp/w/files > /tmp/w/sorted
+	tar -cf /tmp/w/a.tar bin lib selftests
+	tar -xf /tmp/w/a.tar -C /tmp/w/x
+	gzip -1 /tmp/w/a.tar
+	md5sum /tmp/w/sorted /tmp/w/a.tar.gz > /dev/null
+	rm -rf /tmp/w
+}
+
+# 1. The kernel's own allocations, before buddyslab is loaded: the slab
+# objects and the pages, one trace each (a slab's pages are both).
+T=/sys/kernel/tracing
+mount -t tracefs tracefs $T
+echo $FTRACE_KB > $T/buffer_size_kb
+events=
+for e in kmalloc kmalloc_node kmem_cache_alloc kmem_cache_alloc_node kfree \
+	 kmem_cache_free mm_page_alloc mm_page_free mm_page_free_batched; do
+	if [ -e $T/events/kmem/$e/enable ]; then
+		echo 1 > $T/events/kmem/$e/enable
+		events="$events kmem:$e"
+	fi
+done
+start=$(date +%s)
+echo 1 > $T/tracing_on
+i=0
+while [ $i -lt $WORKLOAD_ROUNDS ]; do
+	workload
+	i=$((i + 1))
+done
+echo 0 > $T/tracing_on
+{
+	echo "events:$events"
+	echo "buffer_size_kb: $FTRACE_KB per CPU"
+	echo "workload: $WORKLOAD, $WORKLOAD_ROUNDS rounds, $(($(date +%s) - start)) s"
+	for cpu in $T/per_cpu/cpu*; do
+		echo "${cpu##*/}: $(grep -E '^(entries|overrun):' $cpu/stats | tr '\n' ' ')"
+	done
+} > $O/kernel/ftrace.txt
+cat $T/trace > /tmp/kernel.ftrace
+echo 0 > $T/events/enable
+echo 1 > $T/buffer_size_kb
+head -n 100 /tmp/kernel.ftrace > $O/kernel/kernel-head.ftrace
+if [ "$WORKLOAD" = small ]; then
+	what="find walked the initramfs"
+else
+	what="find, sort, tar and gzip worked on the initramfs, $WORKLOAD_ROUNDS rounds"
+fi
+for family in objects pages; do
+	k=/lab/in/traces/kernel-$family.trace
+	run convert kernel-$family $k \
+		buddyslabctl trace convert /tmp/kernel.ftrace --from ftrace --events $family
+	case $family in
+	objects) events="kmalloc and kmem_cache_alloc objects" ;;
+	pages) events="page allocator's blocks" ;;
+	esac
+	sed -i "/^# source:/a # program: Linux $(uname -r): its $events while busybox $what" $k
+	cp $k $O/traces/
+done
+rm -f /tmp/kernel.ftrace
+
+# 2. Every trace on every strategy, each from a whole region: the table,
+# a CSV and the page map at the peak per strategy; then the same table as
+# JSON.
+insmod /lib/buddyslab.ko region_mb=$REGION_MB || echo "@@@ failed: insmod"
+buddyslabctl info > $O/logs/info.txt
+for t in /lab/in/traces/*.trace; do
+	n=${t##*/}
+	n=${n%.trace}
+	ops=$(grep -c '^[af]' $t)
+	every=$((ops / SAMPLES + 1))
+	echo "@@@ lab trace $n: $ops operations, a sample every $every"
+	run replay $n $O/tables/$n.txt buddyslabctl replay $t --allocator all \
+		--every $every --csv $O/csv/$n --map $O/maps/$n
+	run compare $n $O/tables/$n.json buddyslabctl compare $t --json --every $every
+done
+
+# 3. The adversary on every strategy.
+run adversary all $O/tables/adversary.txt \
+	buddyslabctl adversary --allocator all --csv $O/adversary $ADVERSARY_ARGS
+echo 1 > /sys/kernel/debug/buddyslab/validate
+cat /sys/kernel/debug/buddyslab/validate > $O/logs/validate.txt
+rmmod buddyslab || echo "@@@ failed: rmmod"
+echo "@@@ end of lab"
+echo "@@@ lab-out"
+tar -C /lab -cf - out | gzip -6 | base64
+echo "@@@ end of lab-out"
 INIT
 elif [ "$mode" != demo ]; then
 	{
@@ -272,10 +419,9 @@ chmod +x "$root/init"
 
 echo "VM $series: booting $kver"
 status=0
-timeout $((600 + 2 * fuzz_seconds)) qemu-system-x86_64 -accel tcg -m 1024 -smp 2 \
+timeout "$vm_seconds" qemu-system-x86_64 -accel tcg -m "$memory_mb" -smp 2 \
 	-display none -monitor none -serial "file:$log" -no-reboot \
-	-kernel "$vmlinuz" -initrd "$work/initramfs.gz" \
-	-append "console=ttyS0 loglevel=1 panic=-1 log_buf_len=4M" </dev/null ||
+	-kernel "$vmlinuz" -initrd "$work/initramfs.gz" -append "$append" </dev/null ||
 	status=$?
 [ "$status" = 0 ] || echo "VM $series: qemu exited with $status"
 tr -d '\r' < "$log" > "$log.txt"
@@ -290,6 +436,25 @@ if [ "$mode" = demo ]; then
 		echo "$reports"
 		bs_die "demo did not finish cleanly: see $log"
 	fi
+	exit 0
+fi
+if [ "$mode" = lab ]; then
+	sed -n '/^@@@ lab$/,/^@@@ end of lab$/p' "$log" | sed '1d;$d'
+	mkdir -p "$lab_out"
+	# The archive's base64 lines, without any line the kernel put between.
+	if ! sed -n '/^@@@ lab-out$/,/^@@@ end of lab-out$/p' "$log" |
+		grep -E '^[A-Za-z0-9+/=]+$' | base64 -d |
+		tar -xzf - -C "$lab_out" --strip-components=1; then
+		bs_die "lab: the VM's results did not come out whole: see $log"
+	fi
+	sed -n '/^@@@ dmesg$/,/^@@@ end$/p' "$log" | sed '1d;$d' > "$lab_out/logs/dmesg.log"
+	if [ -n "$reports" ] || ! grep -q '^@@@ end$' "$log" || grep -q '^@@@ failed' "$log"; then
+		echo "$reports"
+		grep '^@@@ failed' "$log" || true
+		bs_die "lab did not finish cleanly: see $log"
+	fi
+	echo "VM $series: lab finished, $(wc -l < "$lab_out/status") runs," \
+		"$(awk '$3 != 0' "$lab_out/status" | wc -l) failed"
 	exit 0
 fi
 if [ "$mode" = trinity ]; then
