@@ -18,6 +18,9 @@
 #   TRACE-map-S.png       the region at the peak, one square a page,
 #                         coloured by what holds it (S: the strategy, ':'
 #                         written '-')
+#   adversary.png         the Robson-style adversary (OUT/adversary/*.csv):
+#                         each strategy's peak footprint over M, phase by
+#                         phase, and Robson's factor
 #
 # beside each PNG the gnuplot script (.gp) and its data (data/), so that a
 # picture can be redrawn or changed with gnuplot alone.
@@ -153,19 +156,20 @@ plot_series() {
 		IFS=,
 		cat > "$plots/$trace-frag.gp" <<GP
 # $trace: fragmentation over the trace, one line a strategy (lab_plot.sh)
-set terminal pngcairo size 1000,600 font ",10"
+set terminal pngcairo noenhanced size 1000,600 font ",10"
 set output '$trace-frag.png'
 set title "$trace: fragmentation = footprint / live bytes - 1\\n$params"
 set xlabel 'operations'
 set ylabel 'fragmentation (log scale; floor 0.001)'
 set logscale y
+set yrange [0.0008:*]
 set grid
 set key outside right
 plot ${frag[*]}
 GP
 		cat > "$plots/$trace-footprint.gp" <<GP
 # $trace: footprint over the trace, one line a strategy (lab_plot.sh)
-set terminal pngcairo size 1000,600 font ",10"
+set terminal pngcairo noenhanced size 1000,600 font ",10"
 set output '$trace-footprint.png'
 set title "$trace: footprint (pages holding live bytes) and live bytes\\n$params"
 set xlabel 'operations'
@@ -181,8 +185,10 @@ GP
 # plot_map TRACE MAP: the page map picture of one strategy.
 plot_map() {
 	local trace=$1 map=$2 strategy base size w h key legend=()
-	strategy=$(basename "$map" .map)
-	base=$trace-map-$(file_name "$strategy")
+	base=$trace-map-$(basename "$map" .map)
+	# Its header's name, else the file's: fit-first was fit:first.
+	strategy=$(header "$map" strategy)
+	[ -n "$strategy" ] || strategy=$(basename "$map" .map | sed 's/-/:/')
 	size=$(map_data "$map" "$plots/data/$base.dat" 2>&1 >/dev/null)
 	w=${size% *}
 	h=${size#* }
@@ -196,7 +202,7 @@ plot_map() {
 # $trace on $strategy: the region at the peak, one square a page (lab_plot.sh)
 # An arena (1024 pages, 4 MiB) is a ${MAP_TILE}x${MAP_TILE} tile, pages left to
 # right, top to bottom; $MAP_COLUMNS arenas a row, grey between them.
-set terminal pngcairo size $((w * MAP_SCALE + 20)),$((h * MAP_SCALE + 90)) font ",9"
+set terminal pngcairo noenhanced size $((w * MAP_SCALE + 20)),$((h * MAP_SCALE + 90)) font ",9"
 set output '$base.png'
 set title "$trace on $strategy: the region's pages at the peak"
 set lmargin at screen 10.0 / $((w * MAP_SCALE + 20))
@@ -216,6 +222,52 @@ GP
 	(cd "$plots" && gnuplot "$base.gp")
 }
 
+# plot_adversary: the adversary's blow-up, one line a strategy.
+plot_adversary() {
+	local csv name dat style lines=() robson= n= m=
+	local -A by_name=()
+	for csv in "$out"/adversary/*.csv; do
+		[ -e "$csv" ] || continue
+		by_name[$(header "$csv" strategy)]=$csv
+	done
+	for name in $ORDER $(printf '%s\n' "${!by_name[@]}" | sort); do
+		csv=${by_name[$name]:-}
+		[ -n "$csv" ] || continue
+		unset "by_name[$name]"
+		dat=$plots/data/adversary-$(file_name "$name").dat
+		# x: the phase, its free step half a phase on; y: the peak
+		# footprint so far over M.
+		awk -F, -v ps="$(header "$csv" page_size)" -v m="$(header "$csv" max_live)" '
+			/^#/ { next }
+			!cols { for (i = 1; i <= NF; i++) col[$i] = i; cols = 1; next }
+			{ printf "%.1f %.4f\n", $col["phase"] + ($col["step"] == "free") / 2,
+				 $col["peak_footprint_pages"] * ps / m }' "$csv" > "$dat"
+		style="lw 2 lc rgb ${LINE[$name]:-\'black\' dt 3}"
+		lines+=("'data/${dat##*/}' using 1:2 with linespoints $style pt 7 ps 0.6 title '$name'")
+		robson=${robson:-$(header "$csv" robson_factor | cut -d' ' -f1)}
+		n=${n:-$(($(header "$csv" max) / $(header "$csv" min)))}
+		m=${m:-$(header "$csv" max_live)}
+	done
+	[ ${#lines[@]} -gt 0 ] || return 0
+	(
+		IFS=,
+		cat > "$plots/adversary.gp" <<GP
+# The Robson-style adversary: peak footprint over M, phase by phase (lab_plot.sh)
+set terminal pngcairo noenhanced size 1000,600 font ",10"
+set output 'adversary.png'
+set title "The adversary: the most pages holding live bytes, over M = $m bytes\nphase k allocates blocks of min * 2^k bytes until M are live, then frees all but one block in each 2^(k+1) window"
+set xlabel 'phase (its free step half a phase on)'
+set ylabel 'peak footprint / M'
+set yrange [0:*]
+set grid
+set key outside right
+plot ${lines[*]}, $robson with lines lw 2 dt 2 lc rgb 'black' title "Robson: 1 + log2(n)/2, n = $n"
+GP
+	)
+	(cd "$plots" && gnuplot adversary.gp)
+}
+
+plot_adversary
 for dir in "$out"/csv/*/; do
 	[ -d "$dir" ] || continue
 	trace=$(basename "$dir")
