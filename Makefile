@@ -17,6 +17,12 @@
 #                          the fuzzer alone in the debug VM, n seconds (300)
 #   make demo              a short buddyslabctl session in a 6.12 VM
 #   make bench             buddyslab against the kernel's allocators (UML, no debugging)
+#   make lab [OUT=dir] [SEED=n]
+#                          the allocator laboratory (docs/laboratory.md): records
+#                          real programs' allocations with glibc's mtrace and the
+#                          kernel's with ftrace in a 6.12 VM, replays them and
+#                          generated traces on every strategy; tables, CSVs and
+#                          PNGs with an index in OUT (lab-out/), ~15 min
 #   make install           install the module for KDIR's kernel
 #   make clean
 #
@@ -68,10 +74,15 @@ demo:
 bench:
 	scripts/bench.sh
 
+OUT ?= lab-out
+
+lab:
+	OUT="$(OUT)" SEED="$(or $(SEED),1)" scripts/lab.sh
+
 clean:
 	rm -rf src/*.o src/.*.cmd kunit/*.o kunit/.*.cmd *.o .*.cmd *.ko *.mod \
 		*.mod.c *.mod.o modules.order Module.symvers .tmp_versions
 	$(MAKE) -C tools clean
 
 .PHONY: all module install tools check kunit kunit-smp kunit-kcsan vm-debug vm-test fuzz \
-	demo bench clean
+	demo bench lab clean
