@@ -55,7 +55,7 @@ struct row {
 	unsigned int absorbed;		/* injections it succeeded despite */
 };
 
-#define MAX_ROWS	32
+#define MAX_ROWS	48
 
 /* Shared with the forked tests, filled by them, printed by the harness. */
 static struct table {
@@ -78,13 +78,13 @@ static void __attribute__((destructor)) table_print(void)
 	if (!table || !table->nr)
 		return;
 	ksft_print_msg("fail-nth: the points each operation reached; of every point, those whose failure failed it, by attribute, and those it got around\n");
-	ksft_print_msg("%-18s %8s %9s | %6s %9s %8s %10s %8s\n", "operation",
+	ksft_print_msg("%-20s %8s %9s | %6s %9s %8s %10s %8s\n", "operation",
 		       "expected", "buddyslab", "every", "buddyslab", "failslab",
 		       "page_alloc", "absorbed");
 	for (i = 0; i < table->nr; i++) {
 		const struct row *r = &table->rows[i];
 
-		ksft_print_msg("%-18s %8u %9u | %6u %9u %8u %10u %8u\n",
+		ksft_print_msg("%-20s %8u %9u | %6u %9u %8u %10u %8u\n",
 			       r->name, r->expected, r->bs_points, r->points,
 			       r->failed[ATTR_BS], r->failed[ATTR_SLAB],
 			       r->failed[ATTR_PAGE], r->absorbed);
@@ -258,9 +258,16 @@ struct state {
 
 static struct state before, after;
 
+/* The views of the byte-grain allocators' bytes and arenas. */
+static const char *const space_views[] = {
+	BS_DEBUGFS "/fitinfo", BS_DEBUGFS "/genpoolinfo",
+	BS_DEBUGFS "/byte_buddyinfo",
+};
+
 /*
  * The memory held: per cache of slabinfo, its objects allocated, objects
- * and slabs (not which of them the magazines have); the fits' bytes.
+ * and slabs (not which of them the magazines have); the bytes of the fits,
+ * the genpool and the byte buddy.
  */
 static int held_take(char *held, size_t size)
 {
@@ -268,6 +275,7 @@ static int held_take(char *held, size_t size)
 	unsigned long active, num, slabs;
 	char name[64], *line;
 	size_t len = 0;
+	unsigned int i;
 	int ret;
 
 	ret = bs_read_file(BS_DEBUGFS "/slabinfo", buf, sizeof(buf));
@@ -278,12 +286,13 @@ static int held_take(char *held, size_t size)
 			len += snprintf(held + len, size - len, "%s %lu %lu %lu\n",
 					name, active, num, slabs);
 	}
-	if (ret >= 0)
-		ret = bs_read_file(BS_DEBUGFS "/fitinfo", buf, sizeof(buf));
-	if (ret >= 0 && len + strlen(buf) < size)
-		memcpy(held + len, buf, strlen(buf) + 1);
-	else if (ret >= 0)
-		ret = -E2BIG;
+	for (i = 0; ret >= 0 && i < sizeof(space_views) / sizeof(space_views[0]); i++) {
+		ret = bs_read_file(space_views[i], buf, sizeof(buf));
+		if (ret >= 0 && len + strlen(buf) < size)
+			len += snprintf(held + len, size - len, "%s", buf);
+		else if (ret >= 0)
+			ret = -E2BIG;
+	}
 	return ret < 0 ? ret : 0;
 }
 
@@ -311,15 +320,17 @@ static bool failure_counter(const char *line, size_t len)
 }
 
 /*
- * An arena's round trip: a fit allocation that took a fresh arena and then
- * failed gives it straight back, and the buddy and the fits count both
- * (docs/ioctl.md).
+ * An arena's round trip: an allocation of the fits, the genpool or the
+ * byte buddy that took a fresh arena and then failed gives it straight
+ * back, and the buddy and the allocator count both (docs/ioctl.md).
  */
 static bool arena_counter(const char *line, size_t len)
 {
 	static const char *const names[] = {
 		"buddy_allocs_order10 ", "buddy_frees_order10 ",
 		"fit_arenas_taken ", "fit_arenas_given ",
+		"genpool_arenas_taken ", "genpool_arenas_given ",
+		"byte_buddy_arenas_taken ", "byte_buddy_arenas_given ",
 	};
 	unsigned int i;
 
@@ -390,8 +401,11 @@ struct op {
 	bool unchanged;
 	/* buddyslab itself may get around a failure of its own. */
 	bool absorbs;
-	/* A failure may take a fresh fit arena and give it back. */
-	bool fit_arena;
+	/*
+	 * A failure may take a fresh arena of the fits, the genpool or the
+	 * byte buddy and give it back.
+	 */
+	bool takes_arena;
 };
 
 static int alloc_run(struct ctx *c, uint32_t allocator, uint64_t size,
@@ -455,6 +469,21 @@ static int fit_best_run(struct ctx *c)
 static int fit_worst_run(struct ctx *c)
 {
 	return alloc_run(c, BUDDYSLAB_ALLOC_FIT, 1000, 0, BUDDYSLAB_FIT_WORST);
+}
+
+static int genpool_first_run(struct ctx *c)
+{
+	return alloc_run(c, BUDDYSLAB_ALLOC_GENPOOL, 1000, 0, BUDDYSLAB_GENPOOL_FIRST);
+}
+
+static int genpool_best_run(struct ctx *c)
+{
+	return alloc_run(c, BUDDYSLAB_ALLOC_GENPOOL, 1000, 0, BUDDYSLAB_GENPOOL_BEST);
+}
+
+static int byte_buddy_run(struct ctx *c)
+{
+	return alloc_run(c, BUDDYSLAB_ALLOC_BYTE_BUDDY, 1000, 0, 0);
 }
 
 static int cache_setup(struct ctx *c)
@@ -767,7 +796,7 @@ static void expect_unchanged(struct __test_metadata *_metadata, int fd,
 	EXPECT_STREQ(before.users, after.users)
 		TH_LOG("%s: point %u (%s) changed what users are charged",
 		       op->name, n, attr);
-	diff = stats_differ(before.stats, after.stats, op->fit_arena);
+	diff = stats_differ(before.stats, after.stats, op->takes_arena);
 	EXPECT_EQ(NULL, diff)
 		TH_LOG("%s: point %u (%s) changed stats, first %.*s (was)",
 		       op->name, n, attr, (int)strcspn(diff, "\n"), diff);
@@ -960,7 +989,10 @@ TEST_F_TIMEOUT(fault, op_name, 300)					\
  *   slot in the table of users);
  * - ALLOC: the record, the handle, what the allocator asks (buddy: 1; a
  *   slab: the slab page's descriptor and its pages; fit: 3 spare blocks,
- *   an arena's descriptor, its pages and its slot, the allocation's slot);
+ *   an arena's descriptor, its pages and its slot, the allocation's slot;
+ *   genpool: an arena's pages, its gen_pool, its chunk and its slot, the
+ *   allocation's record; byte buddy: an arena's bitmaps, its pages and
+ *   its slot, the block's slot);
  * - CACHE_CREATE: the file's cache record, the cache, its per-CPU part and
  *   two magazines on each of two CPUs, the cache id;
  * - BATCH: its allocations' (buddy, size class, best fit, the cache);
@@ -979,13 +1011,19 @@ FAULT_TEST(alloc_buddy, .expected = 3, .run = buddy_run,
 FAULT_TEST(alloc_slab, .expected = 4, .run = slab_run,
 	   .finish = free_finish, .unchanged = true)
 FAULT_TEST(alloc_fit_first, .expected = 9, .run = fit_first_run,
-	   .finish = free_finish, .unchanged = true, .fit_arena = true)
+	   .finish = free_finish, .unchanged = true, .takes_arena = true)
 FAULT_TEST(alloc_fit_next, .expected = 9, .run = fit_next_run,
-	   .finish = free_finish, .unchanged = true, .fit_arena = true)
+	   .finish = free_finish, .unchanged = true, .takes_arena = true)
 FAULT_TEST(alloc_fit_best, .expected = 9, .run = fit_best_run,
-	   .finish = free_finish, .unchanged = true, .fit_arena = true)
+	   .finish = free_finish, .unchanged = true, .takes_arena = true)
 FAULT_TEST(alloc_fit_worst, .expected = 9, .run = fit_worst_run,
-	   .finish = free_finish, .unchanged = true, .fit_arena = true)
+	   .finish = free_finish, .unchanged = true, .takes_arena = true)
+FAULT_TEST(alloc_genpool_first, .expected = 7, .run = genpool_first_run,
+	   .finish = free_finish, .unchanged = true, .takes_arena = true)
+FAULT_TEST(alloc_genpool_best, .expected = 7, .run = genpool_best_run,
+	   .finish = free_finish, .unchanged = true, .takes_arena = true)
+FAULT_TEST(alloc_byte_buddy, .expected = 6, .run = byte_buddy_run,
+	   .finish = free_finish, .unchanged = true, .takes_arena = true)
 FAULT_TEST(alloc_cache, .expected = 4, .run = cache_run,
 	   .finish = free_finish, .unchanged = true)
 FAULT_TEST(free_buddy, .prepare = buddy_run, .run = free_run,
@@ -993,6 +1031,10 @@ FAULT_TEST(free_buddy, .prepare = buddy_run, .run = free_run,
 FAULT_TEST(free_slab, .prepare = slab_run, .run = free_run,
 	   .finish = free_failed_finish, .absorbs = true)
 FAULT_TEST(free_fit, .prepare = fit_first_run, .run = free_run,
+	   .finish = free_failed_finish, .absorbs = true)
+FAULT_TEST(free_genpool, .prepare = genpool_first_run, .run = free_run,
+	   .finish = free_failed_finish, .absorbs = true)
+FAULT_TEST(free_byte_buddy, .prepare = byte_buddy_run, .run = free_run,
 	   .finish = free_failed_finish, .absorbs = true)
 FAULT_TEST(free_cache, .prepare = cache_run, .run = free_run,
 	   .finish = free_failed_finish, .absorbs = true)
@@ -1004,7 +1046,7 @@ FAULT_TEST(batch, .expected = 3 + 4 + 9 + 4, .prepare = batch_prepare,
 	   .run = batch_run, .finish = batch_finish)
 FAULT_TEST(batch_one, .expected = 9, .prepare = batch1_prepare,
 	   .run = batch_run, .finish = batch1_finish, .unchanged = true,
-	   .fit_arena = true)
+	   .takes_arena = true)
 FAULT_TEST(stats, .expected = 3, .run = stats_run, .unchanged = true)
 FAULT_TEST(mmap, .setup = mmap_setup, .teardown = mmap_teardown,
 	   .run = mmap_run, .finish = mmap_finish, .unchanged = true)
