@@ -8,11 +8,14 @@
 #   the concurrency suite on x86_64, two CPUs, KCSAN, lockdep   (... kcsan)
 #   W=1 build, selftests and a clean dmesg on a 6.12 kernel with KASAN,
 #   lockdep and UBSAN, then on Debian's stock 6.12 and 6.1      (scripts/vm.sh)
+#   the laboratory's trace readers and generators, on the host
+#                                                  (make -C tools test)
 #   the laboratory on one short trace, every strategy, in a 6.12 VM
 #                                                  (scripts/lab.sh --smoke)
 #
 # Every step runs even if an earlier one failed. The last line adds up every
-# KUnit case, every selftest and every check of the laboratory's smoke run:
+# KUnit case, every selftest, every trace test and every check of the
+# laboratory's smoke run:
 # "N passed, N failed, N skipped". Exits non-zero if anything failed.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -62,6 +65,7 @@ run kunit-kcsan "$BS_ROOT/scripts/kunit.sh" kcsan
 run vm-debug "$BS_ROOT/scripts/vm.sh" test debug
 run vm-6.12 "$BS_ROOT/scripts/vm.sh" test 6.12
 run vm-6.1 "$BS_ROOT/scripts/vm.sh" test 6.1
+run trace make -s -C "$BS_ROOT/tools" test
 run lab "$BS_ROOT/scripts/lab.sh" --smoke
 
 echo "=== done in $(($(date +%s) - start)) s"
