@@ -18,51 +18,14 @@
 #include "byte_buddy_internal.h"
 #include "harness.h"
 
-/* The memory of a case: harness.h's, and the byte buddy over its buddy. */
-struct bs_bbt {
-	struct bs_test_memory mem;
-	struct bs_byte_buddy bb;
-};
-
-static struct bs_bbt *bs_bbt(struct kunit *test)
-{
-	return test->priv;
-}
-
 static struct bs_byte_buddy *bs_bbt_bb(struct kunit *test)
 {
-	return &bs_bbt(test)->bb;
+	return &bs_test(test)->byte_buddy;
 }
 
 static int bs_byte_buddy_test_init(struct kunit *test)
 {
-	struct bs_bbt *t;
-	int ret;
-
-	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
-	if (!t)
-		return -ENOMEM;
-	ret = bs_test_memory_init(&t->mem, BS_TEST_ARENAS);
-	if (ret)
-		return ret;
-	bs_byte_buddy_init(&t->bb, &t->mem.buddy);
-	test->priv = t;
-	return 0;
-}
-
-static void bs_byte_buddy_test_exit(struct kunit *test)
-{
-	struct bs_byte_buddy_stats stats;
-	struct bs_bbt *t = test->priv;
-
-	if (!t)
-		return;
-	KUNIT_EXPECT_EQ(test, bs_byte_buddy_validate(&t->bb), 0);
-	bs_byte_buddy_stats(&t->bb, &stats);
-	KUNIT_EXPECT_EQ(test, stats.nr_arenas, 0);
-	KUNIT_EXPECT_EQ(test, stats.used_bytes, 0);
-	bs_byte_buddy_fini(&t->bb);
-	bs_test_memory_exit(test, &t->mem);
+	return bs_test_init(test, BS_TEST_BYTE_BUDDY);
 }
 
 static u8 *bs_bbt_alloc(struct kunit *test, size_t size)
@@ -96,7 +59,7 @@ static u64 bs_bbt_addr(struct kunit *test, const void *mem)
 {
 	unsigned long pgoff;
 
-	KUNIT_ASSERT_EQ(test, bs_buddy_pgoff_of(&bs_bbt(test)->mem.buddy, mem,
+	KUNIT_ASSERT_EQ(test, bs_buddy_pgoff_of(&bs_test(test)->buddy, mem,
 						&pgoff), 0);
 	return ((u64)pgoff << PAGE_SHIFT) + offset_in_page(mem);
 }
@@ -330,7 +293,7 @@ static void bs_byte_buddy_test_whole_arena(struct kunit *test)
 /* Arenas come from the page buddy when needed and go back when free. */
 static void bs_byte_buddy_test_arenas_come_and_go(struct kunit *test)
 {
-	struct bs_buddy *buddy = &bs_bbt(test)->mem.buddy;
+	struct bs_buddy *buddy = &bs_test(test)->buddy;
 	const unsigned long total = bs_buddy_total_pages(buddy);
 	const size_t half = BS_ARENA_BYTES / 2;
 	struct bs_byte_buddy_stats stats;
@@ -424,7 +387,7 @@ static void bs_byte_buddy_test_bad_requests(struct kunit *test)
 /* Only the start of a live block may be freed, once; nothing else moves. */
 static void bs_byte_buddy_test_bad_frees(struct kunit *test)
 {
-	struct bs_buddy *buddy = &bs_bbt(test)->mem.buddy;
+	struct bs_buddy *buddy = &bs_test(test)->buddy;
 	struct bs_byte_buddy *bb = bs_bbt_bb(test);
 	struct bs_byte_buddy_stats before, after;
 	u8 *mem, *other, *freed, *foreign;
@@ -809,7 +772,7 @@ static struct kunit_case bs_byte_buddy_test_cases[] = {
 static struct kunit_suite bs_byte_buddy_test_suite = {
 	.name = "buddyslab_byte_buddy",
 	.init = bs_byte_buddy_test_init,
-	.exit = bs_byte_buddy_test_exit,
+	.exit = bs_test_exit,
 	.test_cases = bs_byte_buddy_test_cases,
 };
 

@@ -21,54 +21,19 @@
 #include "genpool.h"
 #include "harness.h"
 
-/**
- * struct bs_genpool_test - the memory of a case
- * @mem:	the region and the buddy over it
- * @gp:		the genpool allocator over the buddy
- */
-struct bs_genpool_test {
-	struct bs_test_memory mem;
-	struct bs_genpool gp;
-};
-
 static int bs_genpool_test_init(struct kunit *test)
 {
-	struct bs_genpool_test *t;
-	int ret;
-
-	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
-	if (!t)
-		return -ENOMEM;
-	ret = bs_test_memory_init(&t->mem, BS_TEST_ARENAS);
-	if (ret)
-		return ret;
-	bs_genpool_init(&t->gp, &t->mem.buddy);
-	test->priv = t;
-	return 0;
-}
-
-static void bs_genpool_test_exit(struct kunit *test)
-{
-	struct bs_genpool_test *t = test->priv;
-	struct bs_genpool_stats stats;
-
-	if (!t)
-		return;
-	KUNIT_EXPECT_EQ(test, bs_genpool_validate(&t->gp), 0);
-	bs_genpool_stats(&t->gp, &stats);
-	KUNIT_EXPECT_EQ(test, stats.nr_arenas, 0);
-	bs_genpool_fini(&t->gp);
-	bs_test_memory_exit(test, &t->mem);
+	return bs_test_init(test, BS_TEST_GENPOOL);
 }
 
 static struct bs_genpool *bs_genpool_test_gp(struct kunit *test)
 {
-	return &((struct bs_genpool_test *)test->priv)->gp;
+	return &bs_test(test)->genpool;
 }
 
 static struct bs_buddy *bs_genpool_test_buddy(struct kunit *test)
 {
-	return &((struct bs_genpool_test *)test->priv)->mem.buddy;
+	return &bs_test(test)->buddy;
 }
 
 static u8 *bs_genpool_test_alloc(struct kunit *test, size_t size,
@@ -820,7 +785,7 @@ static struct kunit_case bs_genpool_test_cases[] = {
 static struct kunit_suite bs_genpool_test_suite = {
 	.name = "buddyslab_genpool",
 	.init = bs_genpool_test_init,
-	.exit = bs_genpool_test_exit,
+	.exit = bs_test_exit,
 	.test_cases = bs_genpool_test_cases,
 };
 

@@ -80,20 +80,44 @@ int bs_test_memory_validate(struct bs_test_memory *mem)
 		ret = bs_slab_validate(&mem->slab);
 	if (!ret && mem->fit_up)
 		ret = bs_fit_validate(&mem->fit);
+	if (!ret && mem->genpool_up)
+		ret = bs_genpool_validate(&mem->genpool);
+	if (!ret && mem->byte_buddy_up)
+		ret = bs_byte_buddy_validate(&mem->byte_buddy);
 	return ret;
 }
 
 /**
  * bs_test_memory_exit() - check and tear down the memory of a case
  * @test:	the case, which fails unless the allocators' invariants hold,
- *		the fit allocators hold no arena and every page is free again
+ *		the fit, genpool and byte buddy allocators hold no arena and
+ *		every page is free again
  * @mem:	what bs_test_memory_init() and the adds set up
  */
 void bs_test_memory_exit(struct kunit *test, struct bs_test_memory *mem)
 {
-	struct bs_fit_stats stats;
+	if (mem->byte_buddy_up) {
+		struct bs_byte_buddy_stats stats;
 
+		KUNIT_EXPECT_EQ(test, bs_byte_buddy_validate(&mem->byte_buddy), 0);
+		bs_byte_buddy_stats(&mem->byte_buddy, &stats);
+		KUNIT_EXPECT_EQ(test, stats.nr_arenas, 0);
+		KUNIT_EXPECT_EQ(test, stats.used_bytes, 0);
+		bs_byte_buddy_fini(&mem->byte_buddy);
+		mem->byte_buddy_up = false;
+	}
+	if (mem->genpool_up) {
+		struct bs_genpool_stats stats;
+
+		KUNIT_EXPECT_EQ(test, bs_genpool_validate(&mem->genpool), 0);
+		bs_genpool_stats(&mem->genpool, &stats);
+		KUNIT_EXPECT_EQ(test, stats.nr_arenas, 0);
+		bs_genpool_fini(&mem->genpool);
+		mem->genpool_up = false;
+	}
 	if (mem->fit_up) {
+		struct bs_fit_stats stats;
+
 		KUNIT_EXPECT_EQ(test, bs_fit_validate(&mem->fit), 0);
 		bs_fit_stats(&mem->fit, &stats);
 		KUNIT_EXPECT_EQ(test, stats.nr_arenas, 0);
@@ -115,7 +139,8 @@ void bs_test_memory_exit(struct kunit *test, struct bs_test_memory *mem)
 /**
  * bs_test_init() - a suite's init: the case's memory, in test->priv
  * @test:	the case
- * @allocators:	BS_TEST_SLAB and BS_TEST_FIT, for those over the buddy
+ * @allocators:	BS_TEST_SLAB, BS_TEST_FIT, BS_TEST_GENPOOL and
+ *		BS_TEST_BYTE_BUDDY, for those over the buddy
  *
  * Return: 0, or the error of what could not be set up.
  */
@@ -139,6 +164,14 @@ int bs_test_init(struct kunit *test, unsigned int allocators)
 	}
 	if (allocators & BS_TEST_FIT)
 		bs_test_memory_add_fit(mem);
+	if (allocators & BS_TEST_GENPOOL) {
+		bs_genpool_init(&mem->genpool, &mem->buddy);
+		mem->genpool_up = true;
+	}
+	if (allocators & BS_TEST_BYTE_BUDDY) {
+		bs_byte_buddy_init(&mem->byte_buddy, &mem->buddy);
+		mem->byte_buddy_up = true;
+	}
 	test->priv = mem;
 	return 0;
 }

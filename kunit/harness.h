@@ -26,7 +26,9 @@
 #include <linux/prandom.h>
 
 #include "buddy.h"
+#include "byte_buddy.h"
 #include "fit.h"
+#include "genpool.h"
 #include "slab.h"
 
 #define BS_TEST_ARENAS	2
@@ -34,6 +36,8 @@
 /* The allocators bs_test_init() sets up over the buddy. */
 #define BS_TEST_SLAB	BIT(0)
 #define BS_TEST_FIT	BIT(1)
+#define BS_TEST_GENPOOL	BIT(2)
+#define BS_TEST_BYTE_BUDDY BIT(3)
 
 /**
  * struct bs_test_memory - the memory of a case and its allocators
@@ -41,16 +45,25 @@
  * @buddy:	the buddy allocator over it
  * @slab:	a slab allocator over @buddy, if @slab_up
  * @fit:	the fit allocators over @buddy, if @fit_up
+ * @genpool:	the genpool allocator over @buddy, if @genpool_up
+ * @byte_buddy:	the byte buddy over @buddy, if @byte_buddy_up
  * @slab_up:	@slab is set up, and is checked and torn down on exit
  * @fit_up:	@fit is set up, and is checked and torn down on exit
+ * @genpool_up:	@genpool is set up, and is checked and torn down on exit
+ * @byte_buddy_up: @byte_buddy is set up, and is checked and torn down on
+ *		exit
  */
 struct bs_test_memory {
 	struct bs_region region;
 	struct bs_buddy buddy;
 	struct bs_slab slab;
 	struct bs_fit fit;
+	struct bs_genpool genpool;
+	struct bs_byte_buddy byte_buddy;
 	bool slab_up;
 	bool fit_up;
+	bool genpool_up;
+	bool byte_buddy_up;
 };
 
 int bs_test_memory_init(struct bs_test_memory *mem, unsigned int nr_arenas);
