@@ -34,8 +34,8 @@
  *   buddy's free pages (its per-CPU caches count as free), the cache's
  *   objects and slabs, the fit's, genpool's and byte buddy's bytes and
  *   arenas, the region's chunks are as before, and the counter of
- *   failures counts it; after every run the buddy, slab and fit
- *   validators pass, and the genpool's or byte buddy's in their cases;
+ *   failures counts it; after every run the validators of the buddy, the
+ *   slab, the fits, the genpool and the byte buddy pass;
  * - the operation must pass at least as many points in the first pass as
  *   the table below lists for it, and exactly as many in the second: a
  *   fault point that disappears, or a path that no longer reaches it,
@@ -239,7 +239,8 @@ static enum bs_fault_hit bs_fault_disarm_ours(void)
 
 static int bs_fault_test_init(struct kunit *test)
 {
-	return bs_test_init(test, BS_TEST_SLAB | BS_TEST_FIT);
+	return bs_test_init(test, BS_TEST_SLAB | BS_TEST_FIT | BS_TEST_GENPOOL |
+			    BS_TEST_BYTE_BUDDY);
 }
 
 static void bs_fault_require(struct kunit *test)
@@ -285,6 +286,10 @@ static void bs_fault_validate(struct kunit *test, const char *name,
 	KUNIT_EXPECT_EQ_MSG(test, bs_slab_validate(&t->slab), 0,
 			    "%s, fault point %u", name, nth);
 	KUNIT_EXPECT_EQ_MSG(test, bs_fit_validate(&t->fit), 0,
+			    "%s, fault point %u", name, nth);
+	KUNIT_EXPECT_EQ_MSG(test, bs_genpool_validate(&t->genpool), 0,
+			    "%s, fault point %u", name, nth);
+	KUNIT_EXPECT_EQ_MSG(test, bs_byte_buddy_validate(&t->byte_buddy), 0,
 			    "%s, fault point %u", name, nth);
 }
 
@@ -1238,7 +1243,6 @@ static void bs_fault_test_fit_alloc_in_arena(struct kunit *test)
 
 struct bs_fault_genpool {
 	struct bs_fault_op op;
-	struct bs_genpool gp;
 	u8 *mem;
 	u8 *expected;		/* where the allocation must land */
 	size_t granted;
@@ -1250,7 +1254,7 @@ static void bs_fault_genpool_before(struct kunit *test, struct bs_fault_op *op)
 {
 	struct bs_fault_genpool *c = container_of(op, typeof(*c), op);
 
-	bs_genpool_stats(&c->gp, &c->before);
+	bs_genpool_stats(&bs_test(test)->genpool, &c->before);
 	c->free_pages = bs_buddy_free_pages(&bs_test(test)->buddy);
 	c->granted = 0;
 }
@@ -1259,8 +1263,8 @@ static int bs_fault_genpool_run(struct kunit *test, struct bs_fault_op *op)
 {
 	struct bs_fault_genpool *c = container_of(op, typeof(*c), op);
 
-	c->mem = bs_genpool_alloc(&c->gp, BS_FAULT_GENPOOL_SIZE, BS_GENPOOL_FIRST,
-				  &c->granted);
+	c->mem = bs_genpool_alloc(&bs_test(test)->genpool, BS_FAULT_GENPOOL_SIZE,
+				  BS_GENPOOL_FIRST, &c->granted);
 	return c->mem ? 0 : -ENOMEM;
 }
 
@@ -1271,7 +1275,7 @@ static void bs_fault_genpool_failed(struct kunit *test, struct bs_fault_op *op)
 	unsigned long *fails_before = &c->before.policy_counters[BS_GENPOOL_FIRST][BS_GENPOOL_FAILS];
 	unsigned long *fails_after = &c->after.policy_counters[BS_GENPOOL_FIRST][BS_GENPOOL_FAILS];
 
-	bs_genpool_stats(&c->gp, &c->after);
+	bs_genpool_stats(&bs_test(test)->genpool, &c->after);
 	KUNIT_EXPECT_EQ(test, c->granted, 0);
 	KUNIT_EXPECT_EQ(test, *fails_after, *fails_before + 1);
 	/* An arena taken for the request went back. */
@@ -1286,7 +1290,6 @@ static void bs_fault_genpool_failed(struct kunit *test, struct bs_fault_op *op)
 	KUNIT_EXPECT_MEMEQ(test, &c->after, &c->before, sizeof(c->after));
 	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(&bs_test(test)->buddy),
 			c->free_pages);
-	KUNIT_EXPECT_EQ(test, bs_genpool_validate(&c->gp), 0);
 }
 
 static void bs_fault_genpool_succeeded(struct kunit *test,
@@ -1299,11 +1302,9 @@ static void bs_fault_genpool_succeeded(struct kunit *test,
 			bs_genpool_granted(BS_FAULT_GENPOOL_SIZE));
 	if (c->expected)
 		KUNIT_EXPECT_PTR_EQ(test, c->mem, c->expected);
-	KUNIT_EXPECT_EQ(test, bs_genpool_free(&c->gp, c->mem), 0);
-	KUNIT_EXPECT_EQ(test, bs_genpool_validate(&c->gp), 0);
+	KUNIT_EXPECT_EQ(test, bs_genpool_free(&bs_test(test)->genpool, c->mem), 0);
 }
 
-/* A genpool allocator over the case's buddy, torn down with the case. */
 static struct bs_fault_genpool *bs_fault_genpool_op(struct kunit *test,
 						    const char *name,
 						    unsigned int points)
@@ -1311,7 +1312,6 @@ static struct bs_fault_genpool *bs_fault_genpool_op(struct kunit *test,
 	struct bs_fault_genpool *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
-	bs_genpool_init(&c->gp, &bs_test(test)->buddy);
 	c->op = (struct bs_fault_op){
 		.name = name,
 		.points = points,
@@ -1334,7 +1334,6 @@ static void bs_fault_test_genpool_alloc_empty(struct kunit *test)
 	bs_fault_require(test);
 	c = bs_fault_genpool_op(test, "genpool alloc, new arena", 1 + 3 + 1);
 	bs_fault_sweep(test, &c->op);
-	bs_genpool_fini(&c->gp);
 }
 
 /* The arena is there: the record's slot only. */
@@ -1346,13 +1345,12 @@ static void bs_fault_test_genpool_alloc_in_arena(struct kunit *test)
 
 	bs_fault_require(test);
 	c = bs_fault_genpool_op(test, "genpool alloc, arena in use", 1);
-	first = bs_genpool_alloc(&c->gp, BS_FAULT_GENPOOL_SIZE, BS_GENPOOL_FIRST,
-				 &granted);
+	first = bs_genpool_alloc(&bs_test(test)->genpool, BS_FAULT_GENPOOL_SIZE,
+				 BS_GENPOOL_FIRST, &granted);
 	KUNIT_ASSERT_NOT_NULL(test, first);
 	c->expected = first + granted;
 	bs_fault_sweep(test, &c->op);
-	KUNIT_EXPECT_EQ(test, bs_genpool_free(&c->gp, first), 0);
-	bs_genpool_fini(&c->gp);
+	KUNIT_EXPECT_EQ(test, bs_genpool_free(&bs_test(test)->genpool, first), 0);
 }
 
 /* ---- Byte buddy ---------------------------------------------------------- */
@@ -1361,7 +1359,6 @@ static void bs_fault_test_genpool_alloc_in_arena(struct kunit *test)
 
 struct bs_fault_byte_buddy {
 	struct bs_fault_op op;
-	struct bs_byte_buddy bb;
 	u8 *mem;
 	u8 *expected;		/* where the allocation must land */
 	size_t granted;
@@ -1373,7 +1370,7 @@ static void bs_fault_byte_buddy_before(struct kunit *test, struct bs_fault_op *o
 {
 	struct bs_fault_byte_buddy *c = container_of(op, typeof(*c), op);
 
-	bs_byte_buddy_stats(&c->bb, &c->before);
+	bs_byte_buddy_stats(&bs_test(test)->byte_buddy, &c->before);
 	c->free_pages = bs_buddy_free_pages(&bs_test(test)->buddy);
 	c->granted = 0;
 }
@@ -1382,7 +1379,8 @@ static int bs_fault_byte_buddy_run(struct kunit *test, struct bs_fault_op *op)
 {
 	struct bs_fault_byte_buddy *c = container_of(op, typeof(*c), op);
 
-	c->mem = bs_byte_buddy_alloc(&c->bb, BS_FAULT_BYTE_BUDDY_SIZE, &c->granted);
+	c->mem = bs_byte_buddy_alloc(&bs_test(test)->byte_buddy,
+				     BS_FAULT_BYTE_BUDDY_SIZE, &c->granted);
 	return c->mem ? 0 : -ENOMEM;
 }
 
@@ -1391,7 +1389,7 @@ static void bs_fault_byte_buddy_failed(struct kunit *test, struct bs_fault_op *o
 	struct bs_fault_byte_buddy *c = container_of(op, typeof(*c), op);
 	unsigned long *before = c->before.counters, *after = c->after.counters;
 
-	bs_byte_buddy_stats(&c->bb, &c->after);
+	bs_byte_buddy_stats(&bs_test(test)->byte_buddy, &c->after);
 	KUNIT_EXPECT_EQ(test, c->granted, 0);
 	KUNIT_EXPECT_EQ(test, after[BS_BYTE_BUDDY_FAILS], before[BS_BYTE_BUDDY_FAILS] + 1);
 	/* An arena taken for the request went back. */
@@ -1406,7 +1404,6 @@ static void bs_fault_byte_buddy_failed(struct kunit *test, struct bs_fault_op *o
 	KUNIT_EXPECT_MEMEQ(test, &c->after, &c->before, sizeof(c->after));
 	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(&bs_test(test)->buddy),
 			c->free_pages);
-	KUNIT_EXPECT_EQ(test, bs_byte_buddy_validate(&c->bb), 0);
 }
 
 static void bs_fault_byte_buddy_succeeded(struct kunit *test,
@@ -1419,11 +1416,9 @@ static void bs_fault_byte_buddy_succeeded(struct kunit *test,
 			bs_byte_buddy_granted(BS_FAULT_BYTE_BUDDY_SIZE));
 	if (c->expected)
 		KUNIT_EXPECT_PTR_EQ(test, c->mem, c->expected);
-	KUNIT_EXPECT_EQ(test, bs_byte_buddy_free(&c->bb, c->mem), 0);
-	KUNIT_EXPECT_EQ(test, bs_byte_buddy_validate(&c->bb), 0);
+	KUNIT_EXPECT_EQ(test, bs_byte_buddy_free(&bs_test(test)->byte_buddy, c->mem), 0);
 }
 
-/* A byte buddy over the case's buddy, torn down with the case. */
 static struct bs_fault_byte_buddy *bs_fault_byte_buddy_op(struct kunit *test,
 							  const char *name,
 							  unsigned int points)
@@ -1431,7 +1426,6 @@ static struct bs_fault_byte_buddy *bs_fault_byte_buddy_op(struct kunit *test,
 	struct bs_fault_byte_buddy *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
-	bs_byte_buddy_init(&c->bb, &bs_test(test)->buddy);
 	c->op = (struct bs_fault_op){
 		.name = name,
 		.points = points,
@@ -1451,7 +1445,6 @@ static void bs_fault_test_byte_buddy_alloc_empty(struct kunit *test)
 	bs_fault_require(test);
 	c = bs_fault_byte_buddy_op(test, "byte buddy alloc, new arena", 3 + 1);
 	bs_fault_sweep(test, &c->op);
-	bs_byte_buddy_fini(&c->bb);
 }
 
 /* The arena is there: the block's index only. */
@@ -1463,12 +1456,12 @@ static void bs_fault_test_byte_buddy_alloc_in_arena(struct kunit *test)
 
 	bs_fault_require(test);
 	c = bs_fault_byte_buddy_op(test, "byte buddy alloc, arena in use", 1);
-	first = bs_byte_buddy_alloc(&c->bb, BS_FAULT_BYTE_BUDDY_SIZE, &granted);
+	first = bs_byte_buddy_alloc(&bs_test(test)->byte_buddy,
+				    BS_FAULT_BYTE_BUDDY_SIZE, &granted);
 	KUNIT_ASSERT_NOT_NULL(test, first);
 	c->expected = first + granted;
 	bs_fault_sweep(test, &c->op);
-	KUNIT_EXPECT_EQ(test, bs_byte_buddy_free(&c->bb, first), 0);
-	bs_byte_buddy_fini(&c->bb);
+	KUNIT_EXPECT_EQ(test, bs_byte_buddy_free(&bs_test(test)->byte_buddy, first), 0);
 }
 
 static struct kunit_case bs_fault_test_cases[] = {
