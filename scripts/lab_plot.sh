@@ -151,7 +151,12 @@ plot_series() {
 	done
 	[ -n "$first" ] || return 0
 	live_dat=data/$(basename "${dat}")
-	local params="$(header "$first" source), region $(($(header "$first" region_bytes) / 1048576)) MiB"
+	# What the trace is: its program, else its source and seed.
+	local what seed
+	what=$(header "$first" trace_program)
+	seed=$(header "$first" trace_seed)
+	[ -n "$what" ] || what="$(header "$first" source)${seed:+, seed $seed}"
+	local params="$what; region $(($(header "$first" region_bytes) / 1048576)) MiB"
 	(
 		IFS=,
 		cat > "$plots/$trace-frag.gp" <<GP
