@@ -15,7 +15,8 @@
  * arguments, its handler, its help line and where it may be given (the
  * command line, the shell). The command line, the shell, 'help' and --help
  * all read that table, so a command is added in one place. A command that
- * names a kind first (alloc buddy|slab|cache|fit, cache create|destroy)
+ * names a kind first (alloc buddy|slab|cache|fit|genpool|bytebuddy, cache
+ * create|destroy)
  * points to a table of subcommands of the same shape. Every handler takes
  * the session and the words of its line, its own name first, as main()
  * takes its arguments.
@@ -97,6 +98,15 @@ static const char *const fit_policies[] = {
 static_assert(ARRAY_SIZE(fit_policies) == BUDDYSLAB_FIT_POLICIES + 1,
 	       "a name for every fit policy");
 
+/* The genpool policies by BUDDYSLAB_GENPOOL_* - 1. */
+static const char *const genpool_policies[] = {
+	[BUDDYSLAB_GENPOOL_FIRST - 1] = "first",
+	[BUDDYSLAB_GENPOOL_BEST - 1] = "best",
+	NULL
+};
+static_assert(ARRAY_SIZE(genpool_policies) == BUDDYSLAB_GENPOOL_POLICIES + 1,
+	       "a name for every genpool policy");
+
 static void usage(FILE *out);
 
 static int fail(const char *what, int err)
@@ -111,14 +121,13 @@ static const char *list_separator(bool first, bool last)
 	return first ? "" : last ? " or " : ", ";
 }
 
-/* "first, next, best or worst" */
-static void print_fit_policies(FILE *out)
+/* The names of a NULL-terminated table: "first, next, best or worst". */
+static void print_names(FILE *out, const char *const *names)
 {
 	unsigned int i;
 
-	for (i = 0; fit_policies[i]; i++)
-		fprintf(out, "%s%s", list_separator(!i, !fit_policies[i + 1]),
-			fit_policies[i]);
+	for (i = 0; names[i]; i++)
+		fprintf(out, "%s%s", list_separator(!i, !names[i + 1]), names[i]);
 }
 
 /* Word @i of a line of @argc words, or NULL past its end. */
@@ -212,6 +221,36 @@ static void table_fit(const struct buddyslab_fit_stats *f)
 	for (i = 0; i < BUDDYSLAB_FIT_POLICIES; i++)
 		printf("     %-5s fit: %llu allocations, %llu failures\n", fit_policies[i],
 		       (unsigned long long)f->allocs[i], (unsigned long long)f->fails[i]);
+}
+
+static void table_genpool(const struct buddyslab_genpool_stats *g)
+{
+	unsigned int i;
+
+	printf("\ngenpool: %llu arenas, %llu free runs, %llu free bytes, largest %llu, external fragmentation",
+	       (unsigned long long)g->arenas, (unsigned long long)g->free_blocks,
+	       (unsigned long long)g->free_bytes, (unsigned long long)g->largest_free);
+	print_milli(g->extfrag);
+	printf("\n     %llu used bytes for %llu requested, %llu frees\n",
+	       (unsigned long long)g->used_bytes, (unsigned long long)g->requested_bytes,
+	       (unsigned long long)g->frees);
+	for (i = 0; i < BUDDYSLAB_GENPOOL_POLICIES; i++)
+		printf("     %-5s fit: %llu allocations, %llu failures\n",
+		       genpool_policies[i], (unsigned long long)g->allocs[i],
+		       (unsigned long long)g->fails[i]);
+}
+
+static void table_byte_buddy(const struct buddyslab_byte_buddy_stats *b)
+{
+	printf("\nbyte buddy: %llu arenas, %llu free blocks, %llu free bytes, largest %llu, external fragmentation",
+	       (unsigned long long)b->arenas, (unsigned long long)b->free_blocks,
+	       (unsigned long long)b->free_bytes, (unsigned long long)b->largest_free);
+	print_milli(b->extfrag);
+	printf("\n     %llu used bytes for %llu requested; %llu allocations, %llu failures, %llu frees, %llu splits, %llu merges\n",
+	       (unsigned long long)b->used_bytes, (unsigned long long)b->requested_bytes,
+	       (unsigned long long)b->allocs, (unsigned long long)b->fails,
+	       (unsigned long long)b->frees, (unsigned long long)b->splits,
+	       (unsigned long long)b->merges);
 }
 
 static void json_array(const char *name, const __u64 *v, unsigned int n,
@@ -310,6 +349,38 @@ static void json_fit(const struct buddyslab_fit_stats *f)
 	json_array("fails", f->fails, BUDDYSLAB_FIT_POLICIES, "");
 }
 
+static void json_genpool(const struct buddyslab_genpool_stats *g)
+{
+	JU("arenas", g->arenas);
+	JU("free_blocks", g->free_blocks);
+	JU("free_bytes", g->free_bytes);
+	JU("largest_free", g->largest_free);
+	JU("used_bytes", g->used_bytes);
+	JU("requested_bytes", g->requested_bytes);
+	JU("frees", g->frees);
+	JU("frees_refused", g->frees_refused);
+	JU("extfrag", g->extfrag);
+	json_array("allocs", g->allocs, BUDDYSLAB_GENPOOL_POLICIES, ", ");
+	json_array("fails", g->fails, BUDDYSLAB_GENPOOL_POLICIES, "");
+}
+
+static void json_byte_buddy(const struct buddyslab_byte_buddy_stats *b)
+{
+	JU("arenas", b->arenas);
+	JU("free_blocks", b->free_blocks);
+	JU("free_bytes", b->free_bytes);
+	JU("largest_free", b->largest_free);
+	JU("used_bytes", b->used_bytes);
+	JU("requested_bytes", b->requested_bytes);
+	JU("allocs", b->allocs);
+	JU("fails", b->fails);
+	JU("frees", b->frees);
+	JU("frees_refused", b->frees_refused);
+	JU("splits", b->splits);
+	JU("merges", b->merges);
+	printf("\"extfrag\": %u", b->extfrag);
+}
+
 /* stats [--json] */
 static int cmd_stats(struct session *s, int argc, char **argv)
 {
@@ -327,11 +398,17 @@ static int cmd_stats(struct session *s, int argc, char **argv)
 		json_slab(&stats.slab);
 		printf("}, \"fit\": {");
 		json_fit(&stats.fit);
+		printf("}, \"genpool\": {");
+		json_genpool(&stats.genpool);
+		printf("}, \"byte_buddy\": {");
+		json_byte_buddy(&stats.byte_buddy);
 		printf("}}\n");
 	} else {
 		table_buddy(&info, &stats.buddy);
 		table_slab(&stats.slab);
 		table_fit(&stats.fit);
+		table_genpool(&stats.genpool);
+		table_byte_buddy(&stats.byte_buddy);
 	}
 	return 0;
 }
@@ -463,23 +540,51 @@ static int alloc_cache(struct session *s, int argc, char **argv)
 	return alloc_sized(s, &req, word(argc, argv, 2));
 }
 
+/*
+ * The policy named by word 1 of "alloc KIND POLICY SIZE", from @names (by
+ * number - 1), into @req, then the allocation of word 2's size.
+ */
+static int alloc_with_policy(struct session *s, int argc, char **argv,
+			     struct buddyslab_alloc *req,
+			     const char *const *names)
+{
+	const char *policy = word(argc, argv, 1);
+	unsigned int i;
+
+	for (i = 0; policy && names[i]; i++)
+		if (!strcmp(policy, names[i]))
+			req->policy = i + 1;
+	if (!req->policy) {
+		fprintf(stderr, "%s: alloc %s: policy must be ", progname, argv[0]);
+		print_names(stderr, names);
+		fputc('\n', stderr);
+		return -1;
+	}
+	return alloc_sized(s, req, word(argc, argv, 2));
+}
+
 /* alloc fit POLICY SIZE */
 static int alloc_fit(struct session *s, int argc, char **argv)
 {
 	struct buddyslab_alloc req = { .allocator = BUDDYSLAB_ALLOC_FIT };
-	const char *policy = word(argc, argv, 1);
-	unsigned int i;
 
-	for (i = 0; policy && fit_policies[i]; i++)
-		if (!strcmp(policy, fit_policies[i]))
-			req.policy = BUDDYSLAB_FIT_FIRST + i;
-	if (!req.policy) {
-		fprintf(stderr, "%s: alloc fit: policy must be ", progname);
-		print_fit_policies(stderr);
-		fputc('\n', stderr);
-		return -1;
-	}
-	return alloc_sized(s, &req, word(argc, argv, 2));
+	return alloc_with_policy(s, argc, argv, &req, fit_policies);
+}
+
+/* alloc genpool POLICY SIZE */
+static int alloc_genpool(struct session *s, int argc, char **argv)
+{
+	struct buddyslab_alloc req = { .allocator = BUDDYSLAB_ALLOC_GENPOOL };
+
+	return alloc_with_policy(s, argc, argv, &req, genpool_policies);
+}
+
+/* alloc bytebuddy SIZE */
+static int alloc_byte_buddy(struct session *s, int argc, char **argv)
+{
+	struct buddyslab_alloc req = { .allocator = BUDDYSLAB_ALLOC_BYTE_BUDDY };
+
+	return alloc_sized(s, &req, word(argc, argv, 1));
 }
 
 /* free HANDLE */
@@ -650,7 +755,7 @@ static int cat_file(const char *path)
 	return n < 0 ? -1 : 0;
 }
 
-/* buddyinfo, slabinfo, fitinfo, map: the debugfs file of the same name */
+/* buddyinfo, slabinfo, fitinfo, ..., map: the debugfs file of that name */
 static int cmd_view(struct session *s __maybe_unused, int argc __maybe_unused,
 		    char **argv)
 {
@@ -869,6 +974,10 @@ static const struct command alloc_commands[] = {
 	  .help = "an object of a cache of this shell" },
 	{ .name = "fit", .args = "POLICY SIZE", .run = alloc_fit,
 	  .help = "with that sequential-fit POLICY" },
+	{ .name = "genpool", .args = "first|best SIZE", .run = alloc_genpool,
+	  .help = "from the kernel's genalloc bitmaps" },
+	{ .name = "bytebuddy", .args = "SIZE", .run = alloc_byte_buddy,
+	  .help = "a power of two from the byte buddy" },
 	{ }
 };
 
@@ -934,6 +1043,10 @@ static const struct command commands[] = {
 	  .help = "the slab caches, as /proc/slabinfo" },
 	{ .name = "fitinfo", .run = cmd_view, .flags = CMD_SHELL,
 	  .help = "the sequential fits' free space" },
+	{ .name = "genpoolinfo", .run = cmd_view, .flags = CMD_SHELL,
+	  .help = "genpool's free space" },
+	{ .name = "byte_buddyinfo", .run = cmd_view, .flags = CMD_SHELL,
+	  .help = "the byte buddy's free space and blocks per size" },
 	{ .name = "map", .run = cmd_view, .flags = CMD_SHELL,
 	  .help = "one character per page of the region" },
 	{ .name = "validate", .run = cmd_validate, .flags = CMD_SHELL,
@@ -1002,7 +1115,7 @@ static void usage(FILE *out)
 	fprintf(out, "\nshell commands:\n");
 	print_commands(out, CMD_SHELL);
 	fprintf(out, "\nPOLICY is ");
-	print_fit_policies(out);
+	print_names(out, fit_policies);
 	fprintf(out, "; NAME is ");
 	lab_print_strategies(out);
 	fprintf(out,

@@ -74,11 +74,15 @@ TEST(stats_table_and_json)
 	EXPECT_NE(NULL, strstr(out, "order  free blocks"));
 	EXPECT_NE(NULL, strstr(out, "slab size classes:"));
 	EXPECT_NE(NULL, strstr(out, "best  fit:"));
+	EXPECT_NE(NULL, strstr(out, "\ngenpool: "));
+	EXPECT_NE(NULL, strstr(out, "\nbyte buddy: "));
 
 	ASSERT_EQ(0, run(json, NULL, out, sizeof(out)));
 	EXPECT_EQ(0, strncmp(out, "{\"buddy\": {\"free_pages\": ", 25));
 	EXPECT_NE(NULL, strstr(out, "\"slab\": {"));
 	EXPECT_NE(NULL, strstr(out, "\"fit\": {"));
+	EXPECT_NE(NULL, strstr(out, "\"genpool\": {\"arenas\": "));
+	EXPECT_NE(NULL, strstr(out, "\"byte_buddy\": {\"arenas\": "));
 	EXPECT_EQ(0, strcmp(out + strlen(out) - 3, "}}\n"));
 }
 
@@ -94,6 +98,8 @@ TEST(shell_session)
 		"alloc cache 1 40\n"
 		"alloc slab 100\n"
 		"alloc fit best 3000\n"
+		"alloc genpool best 100\n"
+		"alloc bytebuddy 100\n"
 		"batch 3 slab 64\n"
 		"free 2\n"
 		"cache destroy 1\n"
@@ -108,6 +114,7 @@ TEST(shell_session)
 	EXPECT_NE(NULL, strstr(out, "40 bytes asked, 48 granted"));
 	EXPECT_NE(NULL, strstr(out, "100 bytes asked, 128 granted"));
 	EXPECT_NE(NULL, strstr(out, "3000 bytes asked, 3008 granted"));
+	EXPECT_NE(NULL, strstr(out, "100 bytes asked, 112 granted"));
 	EXPECT_NE(NULL, strstr(out, "batch: 3 of 3 done\n"));
 	EXPECT_NE(NULL, strstr(out, "destroyed cache 1\n"));
 	EXPECT_NE(NULL, strstr(out, BS_VALID));
@@ -120,11 +127,12 @@ TEST(errors_are_reported)
 	char *const no_device[] = { "buddyslabctl", "-d", "/dev/nonexistent",
 				    "info", NULL };
 
-	ASSERT_EQ(1, run(shell, "free 99\nalloc buddy 0\nalloc fit sideways 8\nfoo\n",
-			 out, sizeof(out)));
+	ASSERT_EQ(1, run(shell, "free 99\nalloc buddy 0\nalloc fit sideways 8\n"
+			 "alloc genpool worst 8\nfoo\n", out, sizeof(out)));
 	EXPECT_NE(NULL, strstr(out, "free: No such file or directory"));
 	EXPECT_NE(NULL, strstr(out, "alloc: Invalid argument"));
 	EXPECT_NE(NULL, strstr(out, "policy must be first, next, best or worst"));
+	EXPECT_NE(NULL, strstr(out, "alloc genpool: policy must be first or best"));
 	EXPECT_NE(NULL, strstr(out, "unknown command 'foo'"));
 
 	EXPECT_EQ(2, run(bad_usage, NULL, out, sizeof(out)));
