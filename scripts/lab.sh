@@ -221,8 +221,10 @@ write_index() {
 		echo
 		echo "\`buddyslabctl adversary --allocator all\`: a Robson-style program"
 		echo "that reads where the allocator placed each block and frees so as to"
-		echo "leave holes too small for the next, larger blocks; the blow-up is its"
-		echo "peak footprint over M, beside Robson's factor. The whole output, phase"
+		echo "leave holes too small for the next, larger blocks. Robson's measure"
+		echo "is the span, from the lowest to the highest live byte; the footprint"
+		echo "counts only the pages that hold live bytes, and held the pages the"
+		echo "strategy took from the region. The whole output, phase"
 		echo "by phase: [tables/adversary.txt](tables/adversary.txt); CSV:"
 		for s in $STRATEGIES; do
 			f=adversary/$(file_name "$s").csv
@@ -230,12 +232,25 @@ write_index() {
 		done
 		echo
 		echo
-		echo '```'
-		grep -E '^(adversary on|peak footprint|Robson)' "$out/tables/adversary.txt" 2>/dev/null ||
-			echo "(no result: see logs/)"
-		echo '```'
+		echo "| strategy | blocks (bytes) | peak footprint / M | peak span / M | held / M | Robson's factor |"
+		echo "|---|---|---:|---:|---:|---:|"
+		# "N.NN x M" figures, in the order the summary lines give them.
+		awk 'function xm(line, n,   i) {
+				for (i = 0; i < n; i++) {
+					if (!match(line, /[0-9.]+ x M/)) return "?"
+					v = substr(line, RSTART, RLENGTH - 4)
+					line = substr(line, RSTART + RLENGTH)
+				}
+				return v
+			}
+			/^adversary on / { s = $3; sub(/:$/, "", s)
+				match($0, /blocks of [0-9]+ to [0-9]+/)
+				b = substr($0, RSTART + 10, RLENGTH - 10) }
+			/^peak footprint / { f = xm($0, 1); sp = xm($0, 2); h = xm($0, 3) }
+			/^Robson/ { printf "| %s | %s | %s | %s | %s | %s |\n", s, b, f, sp, h, xm($0, 1) }' \
+			"$out/tables/adversary.txt" 2>/dev/null
 		echo
-		echo "![the adversary: footprint over M, step by step](plots/adversary.png)"
+		echo "![the adversary: its span over M, phase by phase](plots/adversary.png)"
 		echo
 		echo "## Runs"
 		echo

@@ -19,7 +19,8 @@
 #                         coloured by what holds it (S: the strategy, ':'
 #                         written '-')
 #   adversary.png         the Robson-style adversary (OUT/adversary/*.csv):
-#                         each strategy's peak footprint over M, phase by
+#                         each strategy's peak span (the addresses from its
+#                         lowest to its highest live byte) over M, phase by
 #                         phase, and Robson's factor
 #
 # beside each PNG the gnuplot script (.gp) and its data (data/), so that a
@@ -241,12 +242,13 @@ plot_adversary() {
 		unset "by_name[$name]"
 		dat=$plots/data/adversary-$(file_name "$name").dat
 		# x: the phase, its free step half a phase on; y: the peak
-		# footprint so far over M.
-		awk -F, -v ps="$(header "$csv" page_size)" -v m="$(header "$csv" max_live)" '
+		# span so far over M.
+		awk -F, -v m="$(header "$csv" max_live)" '
 			/^#/ { next }
 			!cols { for (i = 1; i <= NF; i++) col[$i] = i; cols = 1; next }
-			{ printf "%.1f %.4f\n", $col["phase"] + ($col["step"] == "free") / 2,
-				 $col["peak_footprint_pages"] * ps / m }' "$csv" > "$dat"
+			{ if ($col["span_bytes"] > peak) peak = $col["span_bytes"]
+			  printf "%.1f %.4f\n", $col["phase"] + ($col["step"] == "free") / 2,
+				 peak / m }' "$csv" > "$dat"
 		style="lw 2 lc rgb ${LINE[$name]:-\'black\' dt 3}"
 		lines+=("'data/${dat##*/}' using 1:2 with linespoints $style pt 7 ps 0.6 title '$name'")
 		robson=${robson:-$(header "$csv" robson_factor | cut -d' ' -f1)}
@@ -257,13 +259,14 @@ plot_adversary() {
 	(
 		IFS=,
 		cat > "$plots/adversary.gp" <<GP
-# The Robson-style adversary: peak footprint over M, phase by phase (lab_plot.sh)
+# The Robson-style adversary: peak span over M, phase by phase (lab_plot.sh)
 set terminal pngcairo noenhanced size 1000,600 font ",10"
 set output 'adversary.png'
-set title "The adversary: the most pages holding live bytes, over M = $m bytes\nphase k allocates blocks of min * 2^k bytes until M are live, then frees all but one block in each 2^(k+1) window"
+set title "The adversary: peak span of the live bytes (lowest to highest address) over M = $m bytes\nphase k: blocks of min * 2^k bytes until M are live, then one kept in each 2^(k+1)-byte window"
 set xlabel 'phase (its free step half a phase on)'
-set ylabel 'peak footprint / M'
+set ylabel 'peak span / M'
 set yrange [0:*]
+set offsets 0, 0, 0.5, 0
 set grid
 set key outside right
 plot ${lines[*]}, $robson with lines lw 2 dt 2 lc rgb 'black' title "Robson: 1 + log2(n)/2, n = $n"
