@@ -397,6 +397,15 @@ free 6
 free 8
 free 9
 free 10
+# the kernel's own bitmap allocator, lib/genalloc.c, in 16-byte grains in an
+# arena of its own: best fit
+alloc genpool best 400
+genpoolinfo
+free 11
+# the byte buddy: Knuth's buddy system on bytes, 100 bytes get 128
+alloc bytebuddy 100
+byte_buddyinfo
+free 12
 # validate checks every allocator and changes nothing: the CPU's cache keeps
 # its pages, which buddyinfo leaves out, as /proc/buddyinfo does
 validate
