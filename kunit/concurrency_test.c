@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests of buddyslab under concurrency: the buddy, slab and fit
- * allocators driven at once by kthreads bound to every online CPU.
+ * KUnit tests of buddyslab under concurrency: the buddy, slab, fit, genpool
+ * and byte buddy allocators driven at once by kthreads bound to every
+ * online CPU.
  *
  * What the suite proves, on an SMP kernel:
  *
@@ -24,6 +25,13 @@
  *    requester of the largest order gets at least (arenas - churners)
  *    blocks, and when it is refused, every arena is either its own or holds
  *    a block a churner held meanwhile.
+ *  - The genpool and the byte buddy, each behind its one mutex, take and
+ *    give back arenas while others allocate in theirs: a taker per CPU
+ *    allocates whole arenas and frees them, each of which must be a fresh
+ *    arena, and a mapper asks bs_genpool_owns() or bs_byte_buddy_owns()
+ *    about every arena meanwhile (an arena a taker holds must be owned, a
+ *    page inside an arena never), with snapshots that must add up and the
+ *    validator run in between.
  *
  * Every case ends with the validators returning 0 and every page back with
  * the buddy (the fixture checks that part).
@@ -54,7 +62,9 @@
 #include <linux/spinlock.h>
 
 #include "buddy_internal.h"
+#include "byte_buddy.h"
 #include "fit.h"
+#include "genpool.h"
 #include "harness.h"
 #include "slab_internal.h"
 
@@ -80,6 +90,8 @@ enum bs_conc_allocator {
 	BS_CONC_BUDDY,
 	BS_CONC_SLAB,
 	BS_CONC_FIT,
+	BS_CONC_GENPOOL,
+	BS_CONC_BYTE_BUDDY,
 };
 
 /* What a worker allocates from a slab: bits of bs_conc_config.kinds. */
@@ -93,6 +105,8 @@ enum bs_conc_kind {
 	BS_CONC_OBJ_CACHE,
 	BS_CONC_OBJ_KMALLOC,
 	BS_CONC_OBJ_FIT,
+	BS_CONC_OBJ_GENPOOL,
+	BS_CONC_OBJ_BYTE_BUDDY,
 };
 
 struct bs_conc_geometry {
@@ -115,6 +129,7 @@ struct bs_conc_config {
 	unsigned int class_flags;
 	struct bs_conc_geometry caches[BS_CONC_CACHES];
 	enum bs_fit_policy policy;
+	enum bs_genpool_policy genpool_policy;
 	bool nomem_ok;
 	unsigned long ops;
 };
@@ -306,6 +321,10 @@ static const char *bs_conc_kind_name(struct bs_conc *c,
 		return c->caches[o->cache]->name;
 	case BS_CONC_OBJ_KMALLOC:
 		return "kmalloc object";
+	case BS_CONC_OBJ_GENPOOL:
+		return bs_genpool_policy_names[c->cfg->genpool_policy];
+	case BS_CONC_OBJ_BYTE_BUDDY:
+		return "byte buddy block";
 	default:
 		return bs_fit_policy_names[c->cfg->policy];
 	}
@@ -411,14 +430,20 @@ static int bs_conc_alloc_slab(struct bs_conc_thread *t, struct bs_conc_obj *o,
 	return 0;
 }
 
+/* What the byte-grain allocators are asked for: 16 bytes to 16 KiB. */
+static size_t bs_conc_bytes(u32 r)
+{
+	size_t size = 16UL << (r % 10);
+
+	return size + (r >> 4) % size;
+}
+
 static int bs_conc_alloc_fit(struct bs_conc_thread *t, struct bs_conc_obj *o,
 			     u32 r)
 {
 	struct bs_conc *c = t->c;
-	size_t size, align, granted;
+	size_t size = bs_conc_bytes(r), align, granted;
 
-	size = 16UL << (r % 10);
-	size += (r >> 4) % size;
 	align = (r >> 24) % 8 ? 0 : 64UL << ((r >> 27) % 7);
 	o->kind = BS_CONC_OBJ_FIT;
 	o->ptr = bs_fit_alloc(&c->mem.fit, size, align, c->cfg->policy, &granted);
@@ -430,6 +455,44 @@ static int bs_conc_alloc_fit(struct bs_conc_thread *t, struct bs_conc_obj *o,
 			     size, align, granted, bs_conc_offset(c, o->ptr));
 		bs_fit_free(&c->mem.fit, o->ptr);
 		o->ptr = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int bs_conc_free(struct bs_conc_thread *t, struct bs_conc_obj *o);
+
+/*
+ * @size bytes from the genpool or the byte buddy into @o; not stamped.
+ * What they grant is known in advance, and a byte buddy block is aligned
+ * to its size in the region. Return: 0, -ENOMEM, or -EINVAL, reported.
+ */
+static int bs_conc_alloc_bytes(struct bs_conc_thread *t, struct bs_conc_obj *o,
+			       size_t size)
+{
+	struct bs_conc *c = t->c;
+	size_t granted = 0, expected, align;
+
+	if (c->cfg->allocator == BS_CONC_GENPOOL) {
+		o->kind = BS_CONC_OBJ_GENPOOL;
+		o->ptr = bs_genpool_alloc(&c->mem.genpool, size,
+					  c->cfg->genpool_policy, &granted);
+		expected = bs_genpool_granted(size);
+		align = BS_GENPOOL_GRAIN;
+	} else {
+		o->kind = BS_CONC_OBJ_BYTE_BUDDY;
+		o->ptr = bs_byte_buddy_alloc(&c->mem.byte_buddy, size, &granted);
+		expected = bs_byte_buddy_granted(size);
+		align = expected;
+	}
+	if (!o->ptr)
+		return -ENOMEM;
+	o->len = granted;
+	if (granted != expected || bs_conc_offset(c, o->ptr) % align) {
+		bs_conc_fail(t, "%s of %zu bytes: %zu bytes at region offset %#llx, expected %zu aligned to %zu",
+			     bs_conc_kind_name(c, o), size, granted,
+			     bs_conc_offset(c, o->ptr), expected, align);
+		bs_conc_free(t, o);
 		return -EINVAL;
 	}
 	return 0;
@@ -468,8 +531,11 @@ static int bs_conc_alloc(struct bs_conc_thread *t, struct bs_conc_obj *o)
 	case BS_CONC_SLAB:
 		ret = bs_conc_alloc_slab(t, o, r);
 		break;
-	default:
+	case BS_CONC_FIT:
 		ret = bs_conc_alloc_fit(t, o, r);
+		break;
+	default:
+		ret = bs_conc_alloc_bytes(t, o, bs_conc_bytes(r));
 		break;
 	}
 	if (ret)
@@ -499,6 +565,12 @@ static int bs_conc_free(struct bs_conc_thread *t, struct bs_conc_obj *o)
 		break;
 	case BS_CONC_OBJ_KMALLOC:
 		ret = bs_slab_kfree(&c->mem.slab, o->ptr);
+		break;
+	case BS_CONC_OBJ_GENPOOL:
+		ret = bs_genpool_free(&c->mem.genpool, o->ptr);
+		break;
+	case BS_CONC_OBJ_BYTE_BUDDY:
+		ret = bs_byte_buddy_free(&c->mem.byte_buddy, o->ptr);
 		break;
 	default:
 		ret = bs_fit_free(&c->mem.fit, o->ptr);
@@ -1245,6 +1317,160 @@ static void bs_conc_requester(struct bs_conc_thread *t)
 			     c->fewest, first_short);
 }
 
+/* ---- Arenas of the genpool and the byte buddy -------------------------- */
+
+/* Whether the case's genpool or byte buddy says the block at @pgoff is an arena. */
+static bool bs_conc_owns(struct bs_conc *c, unsigned long pgoff)
+{
+	if (c->cfg->allocator == BS_CONC_GENPOOL)
+		return bs_genpool_owns(&c->mem.genpool, pgoff);
+	return bs_byte_buddy_owns(&c->mem.byte_buddy, pgoff);
+}
+
+/*
+ * Allocate a whole arena, which must be a fresh one, hold it stamped a
+ * moment, check and free it, again. While it is held, t->turns is odd and
+ * t->live_arena says which arena it is, for the mapper.
+ */
+static void bs_conc_taker(struct bs_conc_thread *t)
+{
+	struct bs_conc *c = t->c;
+	struct bs_conc_obj *o = &t->slots[0];
+	unsigned long pgoff;
+	int ret;
+
+	do {
+		ret = bs_conc_alloc_bytes(t, o, BS_ARENA_BYTES);
+		if (ret == -ENOMEM) {
+			t->nomem++;
+			cond_resched();
+			continue;
+		}
+		if (ret)
+			break;
+		if (bs_buddy_pgoff_of(&c->mem.buddy, o->ptr, &pgoff) ||
+		    pgoff % BS_ARENA_PAGES) {
+			bs_conc_fail(t, "a whole arena at region offset %#llx",
+				     bs_conc_offset(c, o->ptr));
+			bs_conc_free(t, o);
+			break;
+		}
+		o->key = bs_conc_key(t);
+		t->allocs++;
+		atomic_set(&t->live_arena, pgoff / BS_ARENA_PAGES);
+		/* Pairs with the mapper's acquire: the arena is in the set. */
+		atomic_inc_return_release(&t->turns);
+		bs_conc_stamp_pages(c, pgoff, o->key);
+		if (!bs_conc_owns(c, pgoff))
+			bs_conc_fail(t, "the arena at page %lu it holds is not owned",
+				     pgoff);
+		cond_resched();
+		bs_conc_pages_intact(t, pgoff, o->key);
+		atomic_inc(&t->turns);
+		/* Pairs with the mapper's smp_rmb(): even before it goes. */
+		smp_mb__after_atomic();
+		bs_conc_free(t, o);
+		t->ops++;
+		cond_resched();
+	} while (!bs_conc_leaders_done(c));
+}
+
+/*
+ * If taker @u holds an arena, from before bs_conc_owns() to after it, it
+ * must have been owned. Returns whether it could tell.
+ */
+static bool bs_conc_held_owned(struct bs_conc_thread *t,
+			       struct bs_conc_thread *u)
+{
+	struct bs_conc *c = t->c;
+	int turn = atomic_read_acquire(&u->turns);
+	int arena = atomic_read(&u->live_arena);
+	bool owned;
+
+	if (!(turn & 1))
+		return false;
+	owned = bs_conc_owns(c, (unsigned long)arena * BS_ARENA_PAGES);
+	/* Pairs with the taker's: an arena gone means an even turn, seen. */
+	smp_rmb();
+	if (atomic_read(&u->turns) != turn)
+		return false;
+	if (!owned)
+		bs_conc_fail(t, "arena %d, held by %s/%u, not owned", arena,
+			     u->role->name, u->rank);
+	return true;
+}
+
+/*
+ * A snapshot of the case's genpool or byte buddy, taken under its lock:
+ * what is free and what is used add up to its arenas, and nobody asked for
+ * more than was granted.
+ */
+static void bs_conc_snapshot(struct bs_conc_thread *t)
+{
+	struct bs_conc *c = t->c;
+	struct bs_byte_buddy_stats bb;
+	struct bs_genpool_stats gp;
+	unsigned long arenas, free, used, requested;
+
+	if (c->cfg->allocator == BS_CONC_GENPOOL) {
+		bs_genpool_stats(&c->mem.genpool, &gp);
+		arenas = gp.nr_arenas;
+		free = gp.free_bytes;
+		used = gp.used_bytes;
+		requested = gp.requested_bytes;
+	} else {
+		bs_byte_buddy_stats(&c->mem.byte_buddy, &bb);
+		arenas = bb.nr_arenas;
+		free = bb.free_bytes;
+		used = bb.used_bytes;
+		requested = bb.requested_bytes;
+	}
+	if (free + used != arenas * BS_ARENA_BYTES || requested > used ||
+	    arenas > c->mem.buddy.nr_arenas)
+		bs_conc_fail(t, "snapshot of %lu arenas: %lu bytes free, %lu used, %lu requested",
+			     arenas, free, used, requested);
+}
+
+/*
+ * What the debugfs map does while others allocate: ask about every arena
+ * (a page inside one is never an arena), and about each taker's; take a
+ * snapshot and validate, again.
+ */
+static void bs_conc_mapper(struct bs_conc_thread *t)
+{
+	struct bs_conc *c = t->c;
+	const unsigned int nr_arenas = c->mem.buddy.nr_arenas;
+	unsigned long pgoff;
+	unsigned int i;
+	int ret;
+
+	do {
+		for (i = 0; i < nr_arenas; i++) {
+			pgoff = (unsigned long)i * BS_ARENA_PAGES;
+			/* Either answer may be right: the race is the test. */
+			bs_conc_owns(c, pgoff);
+			if (bs_conc_owns(c, pgoff + 1))
+				bs_conc_fail(t, "page %lu, inside an arena, owned",
+					     pgoff + 1);
+		}
+		for (i = 0; i < c->nr_threads; i++)
+			if (c->threads[i].role->fn == bs_conc_taker &&
+			    bs_conc_held_owned(t, &c->threads[i]))
+				t->taken++;
+		bs_conc_snapshot(t);
+		ret = c->cfg->allocator == BS_CONC_GENPOOL ?
+		      bs_genpool_validate(&c->mem.genpool) :
+		      bs_byte_buddy_validate(&c->mem.byte_buddy);
+		if (ret) {
+			bs_conc_fail(t, "validation returned %d on run %lu",
+				     ret, t->ops + 1);
+			return;
+		}
+		t->ops++;
+		cond_resched();
+	} while (!bs_conc_leaders_done(c));
+}
+
 /* ---- Configurations --------------------------------------------------- */
 
 #define BS_CONC_DEBUG		(BS_SLAB_POISON | BS_SLAB_REDZONE)
@@ -1342,6 +1568,30 @@ static const struct bs_conc_config bs_conc_destroy_config = {
 	.ops = 2000,
 };
 
+/* Workers of the genpool and the byte buddy, whose arenas come and go. */
+static const struct bs_conc_config bs_conc_arena_configs[] = {
+	{
+		.name = "genpool first fit",
+		.allocator = BS_CONC_GENPOOL,
+		.genpool_policy = BS_GENPOOL_FIRST,
+		.ops = 1000,
+	},
+	{
+		.name = "genpool best fit",
+		.allocator = BS_CONC_GENPOOL,
+		.genpool_policy = BS_GENPOOL_BEST,
+		.ops = 1000,
+	},
+	{
+		.name = "byte buddy",
+		.allocator = BS_CONC_BYTE_BUDDY,
+		.ops = 1000,
+	},
+};
+
+KUNIT_ARRAY_PARAM(bs_conc_arena_config, bs_conc_arena_configs,
+		  bs_conc_config_desc);
+
 static const struct bs_conc_config bs_conc_retry_config = {
 	.name = "buddy churn",
 	.allocator = BS_CONC_BUDDY,
@@ -1387,6 +1637,10 @@ static struct bs_conc *bs_conc_setup(struct kunit *test,
 
 	if (cfg->allocator == BS_CONC_FIT)
 		bs_test_memory_add_fit(&c->mem);
+	if (cfg->allocator == BS_CONC_GENPOOL)
+		bs_test_memory_add_genpool(&c->mem);
+	if (cfg->allocator == BS_CONC_BYTE_BUDDY)
+		bs_test_memory_add_byte_buddy(&c->mem);
 	if (cfg->allocator != BS_CONC_SLAB)
 		return c;
 	KUNIT_ASSERT_EQ(test, bs_test_memory_add_slab(&c->mem, cfg->class_flags), 0);
@@ -1432,6 +1686,8 @@ static void bs_conc_finish(struct bs_conc *c)
 {
 	struct bs_conc_walker walker = { .walker.visit = bs_conc_visit, .c = c };
 	struct kunit *test = c->test;
+	struct bs_byte_buddy_stats byte_buddy_stats;
+	struct bs_genpool_stats genpool_stats;
 	struct bs_buddy_stats buddy_stats;
 	struct bs_fit_stats fit_stats;
 	unsigned int i;
@@ -1442,6 +1698,16 @@ static void bs_conc_finish(struct bs_conc *c)
 		bs_fit_stats(&c->mem.fit, &fit_stats);
 		KUNIT_EXPECT_EQ(test, fit_stats.counters[BS_FIT_FREES_REFUSED], 0);
 		KUNIT_EXPECT_EQ(test, bs_fit_validate(&c->mem.fit), 0);
+	}
+	if (c->mem.genpool_up) {
+		bs_genpool_stats(&c->mem.genpool, &genpool_stats);
+		KUNIT_EXPECT_EQ(test, genpool_stats.counters[BS_GENPOOL_FREES_REFUSED], 0);
+		KUNIT_EXPECT_EQ(test, bs_genpool_validate(&c->mem.genpool), 0);
+	}
+	if (c->mem.byte_buddy_up) {
+		bs_byte_buddy_stats(&c->mem.byte_buddy, &byte_buddy_stats);
+		KUNIT_EXPECT_EQ(test, byte_buddy_stats.counters[BS_BYTE_BUDDY_FREES_REFUSED], 0);
+		KUNIT_EXPECT_EQ(test, bs_byte_buddy_validate(&c->mem.byte_buddy), 0);
 	}
 	if (!c->mem.slab_up)
 		return;
@@ -1550,12 +1816,66 @@ static void bs_conc_test_drain_retry(struct kunit *test)
 	bs_conc_finish(c);
 }
 
+/* The arenas taken and given back by the case's genpool or byte buddy. */
+static void bs_conc_arena_counters(struct bs_conc *c, unsigned long *taken,
+				   unsigned long *given)
+{
+	struct bs_byte_buddy_stats bb;
+	struct bs_genpool_stats gp;
+
+	if (c->cfg->allocator == BS_CONC_GENPOOL) {
+		bs_genpool_stats(&c->mem.genpool, &gp);
+		*taken = gp.counters[BS_GENPOOL_ARENAS_TAKEN];
+		*given = gp.counters[BS_GENPOOL_ARENAS_GIVEN];
+	} else {
+		bs_byte_buddy_stats(&c->mem.byte_buddy, &bb);
+		*taken = bb.counters[BS_BYTE_BUDDY_ARENAS_TAKEN];
+		*given = bb.counters[BS_BYTE_BUDDY_ARENAS_GIVEN];
+	}
+}
+
+/*
+ * Workers of the genpool or the byte buddy on every CPU, a taker of whole
+ * arenas on every CPU, and a mapper asking about every arena, taking
+ * snapshots and validating. Every whole arena a taker got was a fresh one,
+ * and every arena went back.
+ */
+static void bs_conc_test_arena_churn(struct kunit *test)
+{
+	static const struct bs_conc_role roles[] = {
+		BS_CONC_WORKERS,
+		{ "taker", bs_conc_taker, 1, 0, 0 },
+		{ "mapper", bs_conc_mapper, 0, 1, 0 },
+	};
+	struct bs_conc *c = bs_conc_setup(test, test->param_value);
+	unsigned long whole = 0, looks = 0, taken, given;
+	struct bs_conc_thread *t;
+	unsigned int i;
+
+	bs_conc_run(c, roles, ARRAY_SIZE(roles));
+	for (i = 0; i < c->nr_threads; i++) {
+		t = &c->threads[i];
+		if (t->role->fn == bs_conc_taker)
+			whole += t->allocs;
+		else if (t->role->fn == bs_conc_mapper)
+			looks += t->taken;
+	}
+	bs_conc_arena_counters(c, &taken, &given);
+	kunit_info(test, "%lu whole arenas taken, %lu seen held by the mapper; %lu arenas taken and %lu given back in all\n",
+		   whole, looks, taken, given);
+	KUNIT_EXPECT_GT(test, whole, 0);
+	KUNIT_EXPECT_GE(test, taken, whole);
+	KUNIT_EXPECT_EQ(test, given, taken);
+	bs_conc_finish(c);
+}
+
 static struct kunit_case bs_conc_test_cases[] = {
 	KUNIT_CASE_PARAM(bs_conc_test_stress, bs_conc_config_gen_params),
 	KUNIT_CASE_PARAM(bs_conc_test_drain_shrink, bs_conc_config_gen_params),
 	KUNIT_CASE_PARAM(bs_conc_test_validate, bs_conc_config_gen_params),
 	KUNIT_CASE(bs_conc_test_cache_create_destroy),
 	KUNIT_CASE(bs_conc_test_drain_retry),
+	KUNIT_CASE_PARAM(bs_conc_test_arena_churn, bs_conc_arena_config_gen_params),
 	{}
 };
 

@@ -67,6 +67,26 @@ void bs_test_memory_add_fit(struct bs_test_memory *mem)
 }
 
 /**
+ * bs_test_memory_add_genpool() - the genpool allocator over the buddy of @mem
+ * @mem:	set up by bs_test_memory_init()
+ */
+void bs_test_memory_add_genpool(struct bs_test_memory *mem)
+{
+	bs_genpool_init(&mem->genpool, &mem->buddy);
+	mem->genpool_up = true;
+}
+
+/**
+ * bs_test_memory_add_byte_buddy() - the byte buddy over the buddy of @mem
+ * @mem:	set up by bs_test_memory_init()
+ */
+void bs_test_memory_add_byte_buddy(struct bs_test_memory *mem)
+{
+	bs_byte_buddy_init(&mem->byte_buddy, &mem->buddy);
+	mem->byte_buddy_up = true;
+}
+
+/**
  * bs_test_memory_validate() - run the checker of every allocator of @mem
  * @mem:	the memory of a case
  *
@@ -164,14 +184,10 @@ int bs_test_init(struct kunit *test, unsigned int allocators)
 	}
 	if (allocators & BS_TEST_FIT)
 		bs_test_memory_add_fit(mem);
-	if (allocators & BS_TEST_GENPOOL) {
-		bs_genpool_init(&mem->genpool, &mem->buddy);
-		mem->genpool_up = true;
-	}
-	if (allocators & BS_TEST_BYTE_BUDDY) {
-		bs_byte_buddy_init(&mem->byte_buddy, &mem->buddy);
-		mem->byte_buddy_up = true;
-	}
+	if (allocators & BS_TEST_GENPOOL)
+		bs_test_memory_add_genpool(mem);
+	if (allocators & BS_TEST_BYTE_BUDDY)
+		bs_test_memory_add_byte_buddy(mem);
 	test->priv = mem;
 	return 0;
 }

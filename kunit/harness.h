@@ -69,6 +69,8 @@ struct bs_test_memory {
 int bs_test_memory_init(struct bs_test_memory *mem, unsigned int nr_arenas);
 int bs_test_memory_add_slab(struct bs_test_memory *mem, unsigned int class_flags);
 void bs_test_memory_add_fit(struct bs_test_memory *mem);
+void bs_test_memory_add_genpool(struct bs_test_memory *mem);
+void bs_test_memory_add_byte_buddy(struct bs_test_memory *mem);
 int bs_test_memory_validate(struct bs_test_memory *mem);
 void bs_test_memory_exit(struct kunit *test, struct bs_test_memory *mem);
 
