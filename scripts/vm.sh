@@ -264,19 +264,15 @@ echo 0 > $T/events/enable
 echo 1 > $T/buffer_size_kb
 head -n 100 /tmp/kernel.ftrace > $O/kernel/kernel-head.ftrace
 if [ "$WORKLOAD" = small ]; then
-	what="find walked the initramfs"
+	what="busybox find"
 else
-	what="find, sort, tar and gzip worked on the initramfs, $WORKLOAD_ROUNDS rounds"
+	what="busybox find, sort, tar, gzip x $WORKLOAD_ROUNDS"
 fi
 for family in objects pages; do
 	k=/lab/in/traces/kernel-$family.trace
 	run convert kernel-$family $k \
 		buddyslabctl trace convert /tmp/kernel.ftrace --from ftrace --events $family
-	case $family in
-	objects) events="kmalloc and kmem_cache_alloc objects" ;;
-	pages) events="page allocator's blocks" ;;
-	esac
-	sed -i "/^# source:/a # program: Linux $(uname -r): its $events while busybox $what" $k
+	sed -i "/^# source:/a # program: Linux $(uname -r), its $family under $what" $k
 	cp $k $O/traces/
 done
 rm -f /tmp/kernel.ftrace
