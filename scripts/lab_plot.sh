@@ -132,7 +132,7 @@ map_data() {
 
 # plot_series TRACE: the fragmentation and footprint pictures of a trace.
 plot_series() {
-	local trace=$1 csv name dat style frag=() foot=() first= live_dat
+	local trace=$1 csv name dat style frag=() foot=() first='' live_dat
 	local -A by_name=()
 	for csv in "$out/csv/$trace"/*.csv; do
 		[ -e "$csv" ] || continue
@@ -230,7 +230,7 @@ GP
 
 # plot_adversary: the adversary's blow-up, one line a strategy.
 plot_adversary() {
-	local csv name dat style lines=() robson= n= m=
+	local csv name dat style lines=() robson='' n='' m=''
 	local -A by_name=()
 	for csv in "$out"/adversary/*.csv; do
 		[ -e "$csv" ] || continue

@@ -19,6 +19,7 @@
  * Built as a shared object (scripts/lab.sh does it), not statically as the
  * other tools are: it only lives inside other programs.
  */
+#define _GNU_SOURCE	/* environ, from unistd.h */
 #include <limits.h>
 #include <mcheck.h>
 #include <stdio.h>
@@ -26,8 +27,6 @@
 #include <unistd.h>
 
 #define TRACE_VAR	"MALLOC_TRACE="
-
-extern char **environ;
 
 /*
  * The environment's MALLOC_TRACE entry is pointed at this process's name
