@@ -119,7 +119,7 @@ static int lab_adversary_fill(struct lab_adversary *adv, unsigned int order)
 		}
 		err = lab_batch(adv->dev, adv->ops, nr, &done, &ns);
 		lab_adversary_placed(adv, done);
-		if (lab_failed(adv->dev, err) && done < nr) {
+		if (done < nr && lab_failed(adv->dev, &adv->ops[done].alloc, err)) {
 			adv->failures++;
 			return 0;
 		}

@@ -15,7 +15,7 @@
  * of up to BUDDYSLAB_BATCH_MAX; a free of an id whose allocation is still in
  * the batch being built sends the batch first, since its handle is not
  * known before. A batch stops at its first failure: an allocation the
- * region cannot hold (lab_failed()) is counted, its id marked failed (its
+ * region cannot hold, or larger than an arena (lab_failed()), is counted, its id marked failed (its
  * free is then skipped) and the rest of the batch is sent again; any other
  * error ends the replay.
  *
@@ -415,8 +415,8 @@ static int lab_replay_flush(struct lab_replay *rp)
 			lab_err("batch: %s", strerror(-err));
 			return -1;
 		}
-		if (!lab_failed(rp->dev, err) ||
-		    rp->ops[i].op != BUDDYSLAB_BATCH_ALLOC) {
+		if (rp->ops[i].op != BUDDYSLAB_BATCH_ALLOC ||
+		    !lab_failed(rp->dev, &rp->ops[i].alloc, err)) {
 			lab_op_err(rp, i, -err);
 			return -1;
 		}

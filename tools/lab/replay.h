@@ -150,7 +150,8 @@ int lab_strategy_parse(const char *cmd, const char *name,
 void lab_print_strategies(FILE *out);
 uint64_t lab_now(void);
 int lab_device_init(struct lab_device *dev, int fd, const char *path);
-bool lab_failed(const struct lab_device *dev, int err);
+bool lab_failed(const struct lab_device *dev,
+		const struct buddyslab_alloc *req, int err);
 bool lab_strategy_usable(const struct lab_device *dev,
 			 const struct lab_strategy *s);
 int lab_device_whole(struct lab_device *dev);

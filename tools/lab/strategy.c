@@ -213,17 +213,23 @@ int lab_device_init(struct lab_device *dev, int fd, const char *path)
 /**
  * lab_failed() - whether an allocation's error is the strategy's failure
  * @dev: the device
+ * @req: the allocation
  * @err: the allocation's negative errno
  *
  * ENOMEM is; so is EDQUOT when the file's quota is the whole region (and
  * root's files have no other limit): the region could not hold what the
- * strategy would grant. Any other error is not the strategy's.
+ * strategy would grant; and so is EINVAL for more than an arena, which no
+ * strategy of the device serves (a program's 16 MiB malloc is a failure
+ * of the laboratory's allocators, not of the trace). Any other error is
+ * not the strategy's.
  *
  * Return: true if the allocation is to be counted as a failure.
  */
-bool lab_failed(const struct lab_device *dev, int err)
+bool lab_failed(const struct lab_device *dev,
+		const struct buddyslab_alloc *req, int err)
 {
-	return err == -ENOMEM || (err == -EDQUOT && dev->quota_is_region);
+	return err == -ENOMEM || (err == -EDQUOT && dev->quota_is_region) ||
+	       (err == -EINVAL && req->size > dev->info.arena_bytes);
 }
 
 /**

@@ -287,6 +287,26 @@ TEST_F(dev, unknown_frees_counted)
 }
 
 /*
+ * A program's malloc of more than an arena is a failure of every strategy,
+ * counted as ENOMEM is, and its free skipped: the replay goes on.
+ */
+TEST_F(dev, larger_than_an_arena_counted)
+{
+	char text[256], trace[PATH_MAX];
+	struct lab_run run;
+
+	snprintf(text, sizeof(text),
+		 "# buddyslab-trace 1\na 1 100\na 2 %llu\na 3 200\nf 2\nf 1\nf 3\n",
+		 (unsigned long long)self->info.arena_bytes + 1);
+	ASSERT_EQ(0, write_file("huge.trace", text, trace, sizeof(trace)));
+	ASSERT_EQ(0, replay(self->fd, trace, "fit:first", &run, NULL));
+	EXPECT_EQ(1, run.res[0].failures);
+	EXPECT_EQ(300, run.res[0].peak_live);
+	ASSERT_EQ(0, replay(self->fd, trace, "buddy", &run, NULL));
+	EXPECT_EQ(1, run.res[0].failures);
+}
+
+/*
  * ENOMEM is a failure of the strategy, counted, and the free of its id
  * skipped. As many 96-byte objects as the region has bytes for (which the
  * file's quota lets through) cannot all fit in the slab's 96-byte class,
