@@ -16,6 +16,9 @@
 #   make fuzz [SECONDS=n] [SEED=n]
 #                          the fuzzer alone in the debug VM, n seconds (300)
 #   make demo              a short buddyslabctl session in a 6.12 VM
+#   make shell [SERIES=6.12|6.1|debug] [ARGS="region_mb=64 slab_debug=1"]
+#                          a shell on this terminal in a VM with the module
+#                          loaded (with ARGS), buddyslabctl and the selftests
 #   make bench             buddyslab against the kernel's allocators (UML, no debugging)
 #   make lab [OUT=dir] [SEED=n]
 #                          the allocator laboratory (docs/laboratory.md): records
@@ -71,6 +74,12 @@ fuzz:
 demo:
 	@scripts/vm.sh demo 6.12
 
+SERIES ?= 6.12
+ARGS ?=
+
+shell:
+	@BUDDYSLAB_ARGS="$(ARGS)" scripts/vm.sh shell $(SERIES)
+
 bench:
 	scripts/bench.sh
 
@@ -84,5 +93,5 @@ clean:
 		*.mod.c *.mod.o modules.order Module.symvers .tmp_versions
 	$(MAKE) -C tools clean
 
-.PHONY: all module install tools check kunit kunit-smp kunit-kcsan vm-debug vm-test fuzz \
+.PHONY: all module install tools check kunit kunit-smp kunit-kcsan vm-debug vm-test fuzz shell \
 	demo bench lab clean
