@@ -144,6 +144,9 @@ static int cmd_info(struct session *s, int argc __maybe_unused,
 	if (ioctl(s->fd, BUDDYSLAB_IOC_INFO, &info))
 		return fail("info", errno);
 	printf("abi version   %u\n", info.abi_version);
+	if (info.module_version[0])
+		printf("version       %.*s\n", (int)sizeof(info.module_version),
+		       info.module_version);
 	printf("page size     %u bytes\n", info.page_size);
 	printf("max order     %u (%llu KiB blocks)\n", info.max_order,
 	       (unsigned long long)info.arena_bytes >> 10);
@@ -1124,6 +1127,7 @@ static void usage(FILE *out)
 		"options:\n"
 		"  -d, --device DEVICE         default " DEFAULT_DEVICE "\n"
 		"  -h, --help                  this text\n"
+		"  -V, --version               the version of buddyslabctl\n"
 		"\n"
 		"Exit status: 0 if every command succeeded, 1 if one failed,\n"
 		"2 on a usage error.\n");
@@ -1213,6 +1217,7 @@ static const struct option main_options[] = {
 	{ "device", required_argument, NULL, 'd' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "json", no_argument, NULL, 'j' },
+	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -1225,7 +1230,7 @@ static int parse_main_options(int argc, char **argv, const char **device,
 {
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "+d:hj", main_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+d:hjV", main_options, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			*device = optarg;
@@ -1236,6 +1241,9 @@ static int parse_main_options(int argc, char **argv, const char **device,
 		case 'j':
 			*json = true;
 			break;
+		case 'V':
+			printf("%s %s\n", progname, BUDDYSLAB_VERSION);
+			return 0;
 		default:
 			usage(stderr);
 			return 2;
