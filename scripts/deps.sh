@@ -31,7 +31,7 @@ as_root() {
 
 tools=(build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio
        python3 qemu-system-x86 busybox-static linux-source-6.12 xz-utils
-       gnuplot-nox tmux dkms mandoc man-db)
+       gnuplot-nox tmux dkms mandoc man-db rsync)
 
 # The concrete package a meta-package points at, e.g.
 # linux-headers-6.12-amd64 -> linux-headers-6.12.117+deb12-amd64.

@@ -100,6 +100,23 @@ bs_check_config() {
 	fi
 }
 
+# Build and install the selftests the kselftest way, as in a kernel tree:
+# tools/selftests copied to the linux-source-6.12 tree's
+# tools/testing/selftests/buddyslab, then the kernel's selftests Makefile
+# installs them with run_kselftest.sh into $1.
+bs_kselftest_install() {
+	local dest=$1 ksft
+	ksft=$(bs_ksrc)/tools/testing/selftests
+	rm -rf "$ksft/buddyslab" "$dest"
+	cp -r "$BS_ROOT/tools/selftests" "$ksft/buddyslab"
+	make -s -C "$ksft" TARGETS=buddyslab BUDDYSLAB="$BS_ROOT" install \
+		INSTALL_PATH="$dest" >"$dest.log" 2>&1 || {
+		cat "$dest.log"
+		bs_die "kselftest build of the selftests failed"
+	}
+	rm -rf "$ksft/buddyslab"
+}
+
 # Build the module with W=1 against the kernel build tree $1 (e.g.
 # /lib/modules/<version>/build), in a copy under $2 so that builds for
 # several kernels never share objects. Fails, showing them, on any compiler

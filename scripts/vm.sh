@@ -132,6 +132,13 @@ cp /bin/busybox "$root/bin/"
 cp "$work/module/buddyslab.ko" "$root/lib/"
 cp "$work/tools/buddyslabctl" "$root/bin/"
 cp "$work/tools/selftests/"*_test "$root/selftests/"
+# On Debian's 6.12, the selftests run a second time the kselftest way.
+kselftest=
+if [ "$mode" = test ] && [ "$series" = 6.12 ]; then
+	bs_kselftest_install "$work/kselftest"
+	cp -r "$work/kselftest" "$root/kselftest"
+	kselftest=1
+fi
 
 cat > "$root/init" <<'INIT'
 #!/bin/busybox sh
@@ -387,6 +394,12 @@ if [ -n "$loaded" ]; then
 	rmmod buddyslab || echo "@@@ failed: rmmod"
 	kmemleak unloaded
 fi
+if [ -d /kselftest ]; then
+	echo "@@@ kselftest"
+	BUDDYSLAB_KO=/lib/buddyslab.ko BUDDYSLAB_FUZZ_SECONDS=2 \
+		/kselftest/run_kselftest.sh -c buddyslab
+	echo "@@@ end of kselftest"
+fi
 INIT
 else
 	cat >> "$root/init" <<'INIT'
@@ -539,6 +552,18 @@ for test in $tests; do
 	failed=$((failed + $(num fail) + $(num xpass) + $(num error)))
 	skipped=$((skipped + $(num skip)))
 done
+# The kselftest run is one TAP test: buddyslab.sh.
+if [ -n "$kselftest" ]; then
+	tap=$(sed -n '/^@@@ kselftest$/,/^@@@ end of kselftest$/p' "$log" |
+		grep -E '^(not )?ok [0-9]+ selftests: buddyslab: buddyslab.sh' || true)
+	case $tap in
+	ok*) passed=$((passed + 1)) ;;
+	*)
+		echo "VM $series: the kselftest run of buddyslab.sh: ${tap:-no result}"
+		failed=$((failed + 1))
+		;;
+	esac
+fi
 if grep -q '^@@@ failed' "$log"; then
 	grep '^@@@ failed' "$log"
 	failed=$((failed + 1))

@@ -290,19 +290,28 @@ static inline int bs_validate(char *buf, size_t size)
 	return ret < 0 ? ret : 0;
 }
 
+#ifndef MODULE_INIT_COMPRESSED_FILE
+#define MODULE_INIT_COMPRESSED_FILE	4	/* linux/module.h, 5.17 */
+#endif
+
 /*
  * Loading and unloading the module, for the selftests that run while it is
- * not loaded. The module file is $BUDDYSLAB_KO (default /lib/buddyslab.ko).
+ * not loaded. The module file is $BUDDYSLAB_KO (default /lib/buddyslab.ko);
+ * an installed one may be compressed (buddyslab.ko.xz), which the kernel
+ * decompresses itself.
  */
 static inline int bs_load(const char *params)
 {
 	const char *path = getenv("BUDDYSLAB_KO") ?: "/lib/buddyslab.ko";
+	size_t len = strlen(path);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int ret;
+	int flags, ret;
 
 	if (fd < 0)
 		return -errno;
-	ret = syscall(__NR_finit_module, fd, params, 0) ? -errno : 0;
+	flags = len > 3 && strcmp(path + len - 3, ".ko") ?
+		MODULE_INIT_COMPRESSED_FILE : 0;
+	ret = syscall(__NR_finit_module, fd, params, flags) ? -errno : 0;
 	close(fd);
 	return ret;
 }

@@ -131,13 +131,16 @@ TEST(limits_of_the_whole_region_accepted)
 TEST(load_takes_and_unload_returns_memory)
 {
 	/*
-	 * Less than one arena (4 MiB): a lost arena still fails. A freshly
-	 * booted Debian 6.1 VM has been seen 2.7 to 3.7 MiB lower after its
-	 * first loads and unloads of this size, settled, and no lower after
-	 * 100 more cycles: a one-time cost of the kernel's, not a leak (cycles
-	 * checks that). One load and unload first pays it.
+	 * What unloading gives back is measured to within half an arena (4
+	 * MiB), so a lost arena fails. MemFree as a whole moves more: freshly
+	 * booted Debian VMs have been seen 2.7 to 4.9 MiB lower after a load
+	 * and unload of this size, settled, and no lower after 100 more cycles:
+	 * the kernel's own memory (percpu chunks, slabs, vmap areas), not a
+	 * leak: cycles finds leaks, over 100 loads (42 KiB a load fails it).
+	 * One load and unload first pays the kernel's one-time costs.
 	 */
-	const uint64_t region = 64ULL << 20, slack = 7ULL << 19;
+	const uint64_t region = 64ULL << 20, returned_slack = 2ULL << 20;
+	const uint64_t slack = 8ULL << 20;
 	uint64_t before, during, after;
 	unsigned int tries;
 	struct stat st;
@@ -170,7 +173,7 @@ TEST(load_takes_and_unload_returns_memory)
 	       (unsigned long long)during >> 10,
 	       (unsigned long long)after >> 10);
 	/* What unloading gave back is the region, and nothing is missing. */
-	EXPECT_LE(region - slack, after - during);
+	EXPECT_LE(region - returned_slack, after - during);
 	EXPECT_LE(before - slack, after);
 	EXPECT_FALSE(bs_loaded());
 }
