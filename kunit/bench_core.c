@@ -623,7 +623,7 @@ static int bs_bench_header(void)
 {
 	unsigned int cpus[BS_BENCH_MAX_CPUS];
 
-	pr_info("kernel %s, %u CPUs online, init_on_alloc %s\n",
+	pr_info("kernel %s, CPUs online: %u, init_on_alloc %s\n",
 		utsname()->release, num_online_cpus(),
 		want_init_on_alloc(GFP_KERNEL) ? "on" : "off");
 	pr_info("best of %u rounds; ratio = buddyslab / kernel, below 1 buddyslab is faster\n",

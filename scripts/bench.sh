@@ -71,8 +71,8 @@ for append in init_on_alloc=0 ''; do
 		cat "$log"
 		bs_die "VM benchmark failed: see $log"
 	}
+	boot=${append:-"Debian's default init_on_alloc (on)"}
 	heading "VM: Debian's stock kernel $(bs_kver 6.12), 2 vCPUs in QEMU (TCG)," \
-		"${append:-Debian's default init_on_alloc (on)}: emulation distorts" \
-		"absolute times, only the ratios carry"
+		"$boot: emulation distorts absolute times, only the ratios carry"
 	grep -v '^VM ' "$log"
 done
