@@ -16,6 +16,9 @@
 #   make fuzz [SECONDS=n] [SEED=n]
 #                          the fuzzer alone in the debug VM, n seconds (300)
 #   make demo              a short buddyslabctl session in a 6.12 VM
+#   make shell [SERIES=6.12|6.1|debug] [ARGS="region_mb=64 slab_debug=1"]
+#                          a shell on this terminal in a VM with the module
+#                          loaded (with ARGS), buddyslabctl and the selftests
 #   make bench             buddyslab against the kernel's allocators (UML, no debugging)
 #   make lab [OUT=dir] [SEED=n]
 #                          the allocator laboratory (docs/laboratory.md): records
@@ -23,7 +26,12 @@
 #                          kernel's with ftrace in a 6.12 VM, replays them and
 #                          generated traces on every strategy; tables, CSVs and
 #                          PNGs with an index in OUT (lab-out/), ~15 min
-#   make install           install the module for KDIR's kernel
+#   make install [INSTALL_MOD_PATH=root]
+#                          install the module for KDIR's kernel (into root if
+#                          given) and run depmod for that kernel and root
+#   make dkms-install      the module's sources into /usr/src/buddyslab-VERSION,
+#                          then dkms add, build and install it for every kernel
+#                          with headers (scripts/dkms.sh)
 #   make clean
 #
 # scripts/deps.sh installs what all of this needs (Debian 12, apt).
@@ -37,8 +45,21 @@ module:
 		"install the headers of the running kernel or set KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+# The release of the kernel KDIR builds for, e.g. 6.12.117+deb12-amd64, as
+# its uname -r says it (Debian's 6.1 headers have another kernel.release).
+KRELEASE = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+	     $(KDIR)/include/generated/utsrelease.h)
+INSTALL_MOD_PATH ?=
+
+# Unsigned: kbuild's signing wants the kernel's own key, which only the
+# kernel's builder has (DKMS signs with the machine's key).
 install: module
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) \
+		CONFIG_MODULE_SIG_ALL= modules_install
+	PATH=/usr/sbin:/sbin:$$PATH depmod -b "$(or $(INSTALL_MOD_PATH),/)" $(KRELEASE)
+
+dkms-install:
+	scripts/dkms.sh install
 
 tools:
 	$(MAKE) -C tools
@@ -71,6 +92,12 @@ fuzz:
 demo:
 	@scripts/vm.sh demo 6.12
 
+SERIES ?= 6.12
+ARGS ?=
+
+shell:
+	@BUDDYSLAB_ARGS="$(ARGS)" scripts/vm.sh shell $(SERIES)
+
 bench:
 	scripts/bench.sh
 
@@ -84,5 +111,6 @@ clean:
 		*.mod.c *.mod.o modules.order Module.symvers .tmp_versions
 	$(MAKE) -C tools clean
 
-.PHONY: all module install tools check kunit kunit-smp kunit-kcsan vm-debug vm-test fuzz \
+.PHONY: all module install tools check kunit kunit-smp kunit-kcsan vm-debug vm-test fuzz shell \
+	dkms-install \
 	demo bench lab clean

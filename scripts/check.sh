@@ -12,6 +12,11 @@
 #                                                  (make -C tools test)
 #   the laboratory on one short trace, every strategy, in a 6.12 VM
 #                                                  (scripts/lab.sh --smoke)
+#   make shell typed into through a pseudo terminal (scripts/shell_test.sh)
+#   make install into a temporary root, modinfo, DKMS builds for 6.12 and
+#   6.1                                            (scripts/package_test.sh)
+#   the manual page, the bash completion, the documents' links
+#                                                  (scripts/docs_test.sh)
 #
 # Every step runs even if an earlier one failed. The last line adds up every
 # KUnit case, every selftest, every trace test and every check of the
@@ -67,6 +72,9 @@ run vm-6.12 "$BS_ROOT/scripts/vm.sh" test 6.12
 run vm-6.1 "$BS_ROOT/scripts/vm.sh" test 6.1
 run trace make -s -C "$BS_ROOT/tools" test
 run lab "$BS_ROOT/scripts/lab.sh" --smoke
+run shell "$BS_ROOT/scripts/shell_test.sh"
+run package "$BS_ROOT/scripts/package_test.sh"
+run docs "$BS_ROOT/scripts/docs_test.sh"
 
 echo "=== done in $(($(date +%s) - start)) s"
 if [ -n "$broken" ]; then

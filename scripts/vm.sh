@@ -20,6 +20,12 @@
 #                              $BUDDYSLAB_FUZZ_SEED if set; judged as test is
 #   vm.sh demo [6.12]          a short buddyslabctl session, buddyinfo
 #                              before and after
+#   vm.sh shell [6.12|6.1|debug]
+#                              an interactive shell in the VM on this
+#                              terminal, the module loaded with the
+#                              parameters in $BUDDYSLAB_ARGS (region_mb=16 if
+#                              empty), buddyslabctl and the selftests at hand;
+#                              `exit` powers the VM off
 #   vm.sh lab [6.12]           the laboratory's VM half, run by scripts/lab.sh:
 #                              boots with no_hash_pointers, records the kernel's
 #                              own allocations with ftrace (kmem events) while
@@ -52,9 +58,9 @@ set -euo pipefail
 mode=${1:-}
 series=${2:-6.12}
 case $mode in
-test | demo | trinity | lab | bench) ;;
+test | demo | trinity | lab | shell | bench) ;;
 fuzz) series=${2:-debug} ;;
-*) bs_die "usage: $0 test|fuzz|demo|trinity|lab|bench [6.12|6.1|debug]" ;;
+*) bs_die "usage: $0 test|fuzz|demo|trinity|lab|shell|bench [6.12|6.1|debug]" ;;
 esac
 
 # The selftests that load the module themselves, in the order they run.
@@ -88,8 +94,11 @@ if [ "$mode" = lab ]; then
 	memory_mb=2048
 	append="$append no_hash_pointers"
 	vm_seconds=${BUDDYSLAB_LAB_SECONDS:-1800}
-fi
-if [ "$mode" = bench ]; then
+elif [ "$mode" = shell ]; then
+	[ -t 0 ] && [ -t 1 ] || bs_die "shell: run it on a terminal"
+	# A person types there: no limit but a day.
+	vm_seconds=86400
+elif [ "$mode" = bench ]; then
 	# The largest region measured is half of RAM; the page allocator's
 	# side takes 1 GiB at once.
 	memory_mb=8192
@@ -331,6 +340,34 @@ echo "@@@ lab-out"
 tar -C /lab -cf - out | gzip -6 | base64
 echo "@@@ end of lab-out"
 INIT
+elif [ "$mode" = shell ]; then
+	echo "ARGS='${BUDDYSLAB_ARGS:-region_mb=16}'" >> "$root/init"
+	cat >> "$root/init" <<'INIT'
+export D=/sys/kernel/debug/buddyslab PS1='buddyslab-vm # '
+# Installed as a module of this kernel, so that modinfo and modprobe find it.
+mkdir -p /lib/modules/$(uname -r)/extra
+cp /lib/buddyslab.ko /lib/modules/$(uname -r)/extra/
+depmod
+modprobe buddyslab $ARGS || echo "modprobe buddyslab $ARGS failed: see dmesg"
+cat <<BANNER
+
+buddyslab VM: Linux $(uname -r), $(nproc) CPUs; modprobe buddyslab $ARGS
+Try:
+  buddyslabctl info                 the region: arenas, free memory
+  buddyslabctl shell                allocate and free by hand (help lists commands)
+  buddyslabctl stats                every allocator's statistics
+  cat \$D/buddyinfo                  free blocks per order, per arena (\$D is $D)
+  ls \$D                             every debugfs view (docs/debugfs.md)
+  /selftests/device_test            a selftest (all are in /selftests)
+  modinfo buddyslab                 the module's parameters
+  rmmod buddyslab; modprobe buddyslab region_mb=64
+                                    reload with other parameters
+Leave with exit (or Ctrl-D): the VM powers off. Ctrl-A X kills QEMU.
+
+BANNER
+setsid cttyhack sh
+reboot -f
+INIT
 elif [ "$mode" != demo ]; then
 	{
 		echo "PRE_INSMOD='$pre_insmod'"
@@ -451,6 +488,16 @@ chmod +x "$root/init"
 
 echo "VM $series: booting $kver"
 status=0
+if [ "$mode" = shell ]; then
+	# The serial console is this terminal; QEMU's monitor shares it
+	# (Ctrl-A C), so Ctrl-C reaches the VM's shell.
+	timeout --foreground "$vm_seconds" qemu-system-x86_64 -accel tcg \
+		-m "$memory_mb" -smp 2 -display none -serial mon:stdio -no-reboot \
+		-kernel "$vmlinuz" -initrd "$work/initramfs.gz" -append "$append" ||
+		status=$?
+	[ "$status" = 0 ] || bs_die "shell: qemu exited with $status"
+	exit 0
+fi
 timeout "$vm_seconds" qemu-system-x86_64 -accel tcg -m "$memory_mb" -smp 2 \
 	-display none -monitor none -serial "file:$log" -no-reboot \
 	-kernel "$vmlinuz" -initrd "$work/initramfs.gz" -append "$append" </dev/null ||

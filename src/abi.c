@@ -83,6 +83,8 @@ void bs_abi_info(struct buddyslab *bs, struct buddyslab_info *info)
 	info->arena_bytes = BS_ARENA_BYTES;
 	info->region_bytes = bs_region_bytes(&bs->region);
 	info->free_bytes = (u64)bs_buddy_free_pages(&bs->buddy) << PAGE_SHIFT;
+	strscpy(info->module_version, BUDDYSLAB_VERSION,
+		sizeof(info->module_version));
 }
 
 /* The buddy's snapshot is too large for the stack. */

@@ -155,4 +155,5 @@ module_exit(buddyslab_exit);
 
 MODULE_DESCRIPTION("Buddy, slab, sequential-fit, genpool and byte buddy allocators on a reserved physical region");
 MODULE_AUTHOR("The buddyslab developers");
+MODULE_VERSION(BUDDYSLAB_VERSION);
 MODULE_LICENSE("GPL");

@@ -37,9 +37,9 @@
 
 #include "lab/replay.h"
 #include "lab/trace.h"
+#include "view.h"
 
 #define DEFAULT_DEVICE	"/dev/buddyslab"
-#define DEBUGFS_DIR	"/sys/kernel/debug/buddyslab"
 #define MAX_WORDS	8	/* of a shell line */
 #define HELP_COLUMN	30	/* where the help texts start */
 
@@ -144,6 +144,9 @@ static int cmd_info(struct session *s, int argc __maybe_unused,
 	if (ioctl(s->fd, BUDDYSLAB_IOC_INFO, &info))
 		return fail("info", errno);
 	printf("abi version   %u\n", info.abi_version);
+	if (info.module_version[0])
+		printf("version       %.*s\n", (int)sizeof(info.module_version),
+		       info.module_version);
 	printf("page size     %u bytes\n", info.page_size);
 	printf("max order     %u (%llu KiB blocks)\n", info.max_order,
 	       (unsigned long long)info.arena_bytes >> 10);
@@ -740,35 +743,21 @@ static int cmd_batch(struct session *s, int argc, char **argv)
 	return err ? fail("batch", err) : ret;
 }
 
-static int cat_file(const char *path)
+/* buddyinfo, slabinfo, ..., map [--json]: the debugfs view of that name */
+static int cmd_view(struct session *s __maybe_unused, int argc, char **argv)
 {
-	char buf[4096];
-	ssize_t n;
-	int fd;
+	bool json = argc > 1 && !strcmp(argv[1], "--json");
 
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return fail(path, errno);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		fwrite(buf, 1, n, stdout);
-	close(fd);
-	return n < 0 ? -1 : 0;
+	if (argc > 1 + json || (json && !view_has_json(argv[0])))
+		return -EINVAL;
+	return view_print(argv[0], json);
 }
 
-/* buddyinfo, slabinfo, fitinfo, ..., map: the debugfs file of that name */
-static int cmd_view(struct session *s __maybe_unused, int argc __maybe_unused,
-		    char **argv)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), DEBUGFS_DIR "/%s", argv[0]);
-	return cat_file(path);
-}
-
+/* validate: write the view to run the checks, then read what they found. */
 static int cmd_validate(struct session *s __maybe_unused,
 			int argc __maybe_unused, char **argv __maybe_unused)
 {
-	const char *path = DEBUGFS_DIR "/validate";
+	const char *path = VIEW_DIR "/validate";
 	int fd = open(path, O_WRONLY);
 
 	if (fd < 0 || write(fd, "1", 1) != 1) {
@@ -776,10 +765,11 @@ static int cmd_validate(struct session *s __maybe_unused,
 
 		if (fd >= 0)
 			close(fd);
-		return fail(path, err);
+		view_fail(path, err);
+		return -1;
 	}
 	close(fd);
-	return cat_file(path);
+	return view_print("validate", false);
 }
 
 static int cmd_help(struct session *s __maybe_unused, int argc __maybe_unused,
@@ -1037,19 +1027,32 @@ static const struct command commands[] = {
 	  .flags = CMD_SHELL },
 	{ .name = "batch", .args = "COUNT buddy|slab SIZE", .run = cmd_batch,
 	  .flags = CMD_SHELL, .help = "COUNT allocations in one call" },
-	{ .name = "buddyinfo", .run = cmd_view, .flags = CMD_SHELL,
-	  .help = "the buddy allocator's free blocks per order" },
-	{ .name = "slabinfo", .run = cmd_view, .flags = CMD_SHELL,
+	{ .name = "buddyinfo", .args = "[--json]", .run = cmd_view,
+	  .flags = CMD_LINE | CMD_SHELL | CMD_JSON | CMD_NO_DEVICE,
+	  .help = "the buddy allocator's free blocks per order, per arena" },
+	{ .name = "unusable_index", .args = "[--json]", .run = cmd_view,
+	  .flags = CMD_LINE | CMD_SHELL | CMD_JSON | CMD_NO_DEVICE,
+	  .help = "free space unusable by each order, per arena and region" },
+	{ .name = "extfrag_index", .args = "[--json]", .run = cmd_view,
+	  .flags = CMD_LINE | CMD_SHELL | CMD_JSON | CMD_NO_DEVICE,
+	  .help = "the fragmentation index of each order, per arena and region" },
+	{ .name = "slabinfo", .args = "[--json]", .run = cmd_view,
+	  .flags = CMD_LINE | CMD_SHELL | CMD_JSON | CMD_NO_DEVICE,
 	  .help = "the slab caches, as /proc/slabinfo" },
-	{ .name = "fitinfo", .run = cmd_view, .flags = CMD_SHELL,
+	{ .name = "fitinfo", .args = "[--json]", .run = cmd_view,
+	  .flags = CMD_LINE | CMD_SHELL | CMD_JSON | CMD_NO_DEVICE,
 	  .help = "the sequential fits' free space" },
-	{ .name = "genpoolinfo", .run = cmd_view, .flags = CMD_SHELL,
+	{ .name = "genpoolinfo", .args = "[--json]", .run = cmd_view,
+	  .flags = CMD_LINE | CMD_SHELL | CMD_JSON | CMD_NO_DEVICE,
 	  .help = "genpool's free space" },
-	{ .name = "byte_buddyinfo", .run = cmd_view, .flags = CMD_SHELL,
+	{ .name = "byte_buddyinfo", .args = "[--json]", .run = cmd_view,
+	  .flags = CMD_LINE | CMD_SHELL | CMD_JSON | CMD_NO_DEVICE,
 	  .help = "the byte buddy's free space and blocks per size" },
-	{ .name = "map", .run = cmd_view, .flags = CMD_SHELL,
+	{ .name = "map", .run = cmd_view,
+	  .flags = CMD_LINE | CMD_SHELL | CMD_NO_DEVICE,
 	  .help = "one character per page of the region" },
-	{ .name = "validate", .run = cmd_validate, .flags = CMD_SHELL,
+	{ .name = "validate", .run = cmd_validate,
+	  .flags = CMD_LINE | CMD_SHELL | CMD_NO_DEVICE,
 	  .help = "run every allocator's consistency check" },
 	{ .name = "help", .run = cmd_help, .flags = CMD_SHELL,
 	  .help = "this text" },
@@ -1124,6 +1127,7 @@ static void usage(FILE *out)
 		"options:\n"
 		"  -d, --device DEVICE         default " DEFAULT_DEVICE "\n"
 		"  -h, --help                  this text\n"
+		"  -V, --version               the version of buddyslabctl\n"
 		"\n"
 		"Exit status: 0 if every command succeeded, 1 if one failed,\n"
 		"2 on a usage error.\n");
@@ -1213,6 +1217,7 @@ static const struct option main_options[] = {
 	{ "device", required_argument, NULL, 'd' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "json", no_argument, NULL, 'j' },
+	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -1225,7 +1230,7 @@ static int parse_main_options(int argc, char **argv, const char **device,
 {
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "+d:hj", main_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+d:hjV", main_options, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			*device = optarg;
@@ -1236,6 +1241,9 @@ static int parse_main_options(int argc, char **argv, const char **device,
 		case 'j':
 			*json = true;
 			break;
+		case 'V':
+			printf("%s %s\n", progname, BUDDYSLAB_VERSION);
+			return 0;
 		default:
 			usage(stderr);
 			return 2;

@@ -16,7 +16,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define BUDDYSLAB_ABI_VERSION	2
+#define BUDDYSLAB_ABI_VERSION	3
 
 /* Allocators, for buddyslab_alloc.allocator. */
 #define BUDDYSLAB_ALLOC_BUDDY	1
@@ -65,6 +65,8 @@
  * @arena_bytes:	bytes per arena
  * @region_bytes:	bytes in the whole region
  * @free_bytes:		bytes free in the buddy allocator right now
+ * @module_version:	the module's version, as modinfo shows it, NUL
+ *			terminated (ABI 3)
  */
 struct buddyslab_info {
 	__u32 abi_version;
@@ -74,6 +76,7 @@ struct buddyslab_info {
 	__u64 arena_bytes;
 	__u64 region_bytes;
 	__u64 free_bytes;
+	char module_version[16];
 };
 
 /**

@@ -36,9 +36,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../view.h"
 #include "replay.h"
 
-#define LAB_MAP_PATH	"/sys/kernel/debug/buddyslab/map"
+#define LAB_MAP_PATH	VIEW_DIR "/map"
 #define LAB_SAMPLES	500	/* CSV rows of a replay, by default */
 #define LAB_BAR		40	/* characters of the progress bar */
 #define LAB_BAR_NS	200000000	/* the least time between two draws */

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -63,6 +64,94 @@ TEST(info)
 	ASSERT_EQ(0, run(args, NULL, out, sizeof(out)));
 	EXPECT_NE(NULL, strstr(out, "abi version   " BS_STR(BUDDYSLAB_ABI_VERSION) "\n"));
 	EXPECT_NE(NULL, strstr(out, "arenas        4 of 4096 KiB\n"));
+	EXPECT_NE(NULL, strstr(out, "version       " BUDDYSLAB_VERSION "\n"));
+}
+
+TEST(version)
+{
+	char *const args[] = { "buddyslabctl", "--version", NULL };
+
+	ASSERT_EQ(0, run(args, NULL, out, sizeof(out)));
+	EXPECT_STREQ("buddyslabctl " BUDDYSLAB_VERSION "\n", out);
+}
+
+/* Braces and brackets balance and the text is one object, one line. */
+static bool json_object(const char *s)
+{
+	int depth = 0;
+	bool quoted = false;
+
+	if (*s != '{')
+		return false;
+	for (; *s && *s != '\n'; s++) {
+		if (quoted) {
+			if (*s == '\\')
+				s++;
+			else if (*s == '"')
+				quoted = false;
+			continue;
+		}
+		if (*s == '"')
+			quoted = true;
+		else if (*s == '{' || *s == '[')
+			depth++;
+		else if ((*s == '}' || *s == ']') && --depth < 0)
+			return false;
+	}
+	return !depth && !quoted && s[0] == '\n' && !s[1];
+}
+
+/* Every table view as JSON, from the command line and in the shell. */
+TEST(views_as_json)
+{
+	static const struct {
+		const char *view, *start, *inside;
+	} views[] = {
+		{ "buddyinfo", "{\"arenas\": [{\"arena\": 0, \"free_blocks\": [",
+		  "{\"arena\": 3, \"free_blocks\": [" },
+		{ "unusable_index", "{\"arenas\": [{\"arena\": 0, \"index\": [",
+		  "], \"region\": [" },
+		{ "extfrag_index", "{\"arenas\": [{\"arena\": 0, \"index\": [",
+		  "], \"region\": [" },
+		{ "slabinfo", "{\"caches\": [{\"name\": \"size-8\", \"active_objs\": ",
+		  "{\"name\": \"size-8192\"" },
+		{ "fitinfo", "{\"arenas\": ", "\"external_fragmentation\": " },
+		{ "genpoolinfo", "{\"arenas\": ", "\"largest_free\": " },
+		{ "byte_buddyinfo", "{\"arenas\": ",
+		  "\"free_blocks_by_size\": {\"16\": " },
+	};
+	char *args[] = { "buddyslabctl", NULL, "--json", NULL };
+	char *const shell[] = { "buddyslabctl", "shell", NULL };
+	char *const map_json[] = { "buddyslabctl", "map", "--json", NULL };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(views); i++) {
+		args[1] = (char *)views[i].view;
+		ASSERT_EQ(0, run(args, NULL, out, sizeof(out)));
+		EXPECT_EQ(0, strncmp(out, views[i].start, strlen(views[i].start)))
+			TH_LOG("%s: %.80s", views[i].view, out);
+		EXPECT_NE(NULL, strstr(out, views[i].inside))
+			TH_LOG("%s: no %s", views[i].view, views[i].inside);
+		EXPECT_TRUE(json_object(out)) TH_LOG("%s: %s", views[i].view, out);
+	}
+	ASSERT_EQ(0, run(shell, "buddyinfo --json\n", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "{\"arenas\": [{\"arena\": 0, \"free_blocks\": ["));
+	/* The map is no table. */
+	EXPECT_EQ(2, run(map_json, NULL, out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "usage:"));
+}
+
+/* Without debugfs the message says how to mount it. */
+TEST(debugfs_missing)
+{
+	char *const args[] = { "buddyslabctl", "buddyinfo", NULL };
+
+	ASSERT_EQ(0, umount("/sys/kernel/debug"));
+	EXPECT_EQ(1, run(args, NULL, out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "debugfs is not mounted: mount -t debugfs none /sys/kernel/debug"))
+		TH_LOG("%s", out);
+	ASSERT_EQ(0, mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL));
+	EXPECT_EQ(0, run(args, NULL, out, sizeof(out)));
 }
 
 TEST(stats_table_and_json)

@@ -19,6 +19,7 @@ TEST_F(dev, info)
 	struct buddyslab_info *info = &self->info;
 
 	EXPECT_EQ(BUDDYSLAB_ABI_VERSION, info->abi_version);
+	EXPECT_STREQ(BUDDYSLAB_VERSION, info->module_version);
 	EXPECT_EQ((uint32_t)getpagesize(), info->page_size);
 	EXPECT_LT(0, info->max_order);
 	EXPECT_LT(0, info->nr_arenas);
@@ -1291,6 +1292,20 @@ TEST_F(dev, stats_of_abi_1)
 	EXPECT_EQ(whole.buddy.free_pages + whole.buddy.cached_pages,
 		  v1.buddy.free_pages + v1.buddy.cached_pages);
 	EXPECT_EQ(whole.fit.arenas, v1.fit.arenas);
+}
+
+/* A client built for ABI 2 passes the structure without module_version. */
+TEST_F(dev, info_of_abi_2)
+{
+	struct {
+		__u32 abi_version, page_size, max_order, nr_arenas;
+		__u64 arena_bytes, region_bytes, free_bytes;
+	} v2;
+
+	ASSERT_EQ(0, bs_ioctl(self->fd, _IOR(BUDDYSLAB_IOC_MAGIC, 0x0, v2), &v2));
+	EXPECT_EQ(BUDDYSLAB_ABI_VERSION, v2.abi_version);
+	EXPECT_EQ(self->info.nr_arenas, v2.nr_arenas);
+	EXPECT_EQ(self->info.region_bytes, v2.region_bytes);
 }
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make shell as a person uses it: in a pseudo terminal (tmux), boot the VM
+# with parameters, wait for the banner and the prompt, type commands, read
+# the screen, leave with exit. Prints "shell: N passed, N failed" last.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+command -v tmux >/dev/null || bs_die "no tmux: run scripts/deps.sh"
+session=buddyslab-shell-test-$$
+screen=$BS_CACHE/shell-test.screen
+passed=0 failed=0
+mkdir -p "$BS_CACHE"
+
+check() {
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok: $what"
+		passed=$((passed + 1))
+	else
+		echo "not ok: $what"
+		failed=$((failed + 1))
+	fi
+}
+
+capture() {
+	tmux capture-pane -p -J -S -200 -t "$session" > "$screen" 2>/dev/null || true
+}
+
+# wait_for TEXT SECONDS: until the screen shows TEXT.
+wait_for() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		capture
+		grep -qF -- "$1" "$screen" && return 0
+		sleep 1
+	done
+	return 1
+}
+
+type_line() {
+	tmux send-keys -t "$session" -l -- "$1"
+	tmux send-keys -t "$session" Enter
+}
+
+on_screen() {
+	capture
+	grep -qE -- "$1" "$screen"
+}
+
+trap 'tmux kill-session -t "$session" 2>/dev/null || true' EXIT
+tmux new-session -d -s "$session" -x 150 -y 50 \
+	"make -s -C '$BS_ROOT' shell ARGS='region_mb=24'; echo \"make exited \$?\"; sleep 600"
+
+check "the banner names the parameters" wait_for "modprobe buddyslab region_mb=24" 300
+check "a prompt" wait_for "buddyslab-vm #" 60
+type_line "buddyslabctl info"
+check "buddyslabctl info shows the 24 MiB region" wait_for "region        24576 KiB" 30
+type_line "buddyslabctl shell"
+check "the client's shell prompts" wait_for "buddyslab> " 30
+type_line "alloc buddy 5000"
+check "the client's shell allocates" wait_for "handle 1: offset 0x0, 5000 bytes asked, 8192 granted" 30
+type_line "quit"
+sleep 1
+type_line 'head -n 1 $D/buddyinfo'
+check "debugfs is at \$D" wait_for "Arena    0 " 30
+type_line "modinfo -F description buddyslab"
+check "modinfo finds the module" wait_for "Buddy, slab, sequential-fit" 30
+type_line "exit"
+check "exit powers the VM off and make returns 0" wait_for "make exited 0" 60
+capture
+echo "--- the screen"
+grep -v '^$' "$screen" | tail -n 40
+echo "shell: $passed passed, $failed failed"
+[ "$failed" = 0 ]
