@@ -125,7 +125,8 @@ bs_build_module() {
 	local kdir=$1 out=$2
 	rm -rf "$out"
 	mkdir -p "$out"
-	cp -r "$BS_ROOT/Kbuild" "$BS_ROOT/VERSION" "$BS_ROOT/src" "$BS_ROOT/include" "$out/"
+	cp -r "$BS_ROOT/Kbuild" "$BS_ROOT/VERSION" "$BS_ROOT/src" "$BS_ROOT/include" \
+		"$BS_ROOT/kunit" "$out/"
 	if ! make -C "$kdir" M="$out" W=1 modules >"$out/build.log" 2>&1; then
 		cat "$out/build.log" >&2
 		bs_die "module build against $kdir failed"

@@ -35,6 +35,11 @@
 #                              the adversary); what it made comes out through
 #                              the serial log into $BUDDYSLAB_LAB_OUT; the VM
 #                              may run $BUDDYSLAB_LAB_SECONDS (1800)
+#   vm.sh bench [6.12]         the benchmark module (buddyslab_bench.ko, built
+#                              with BUDDYSLAB_BENCH_MODULE=1), loaded once in a
+#                              VM of 8 GiB booted with $BUDDYSLAB_BENCH_APPEND
+#                              added to the kernel's command line (e.g.
+#                              init_on_alloc=0); prints its tables
 #   vm.sh trinity [6.12]       Debian's trinity (apt-get install trinity)
 #                              for $BUDDYSLAB_TRINITY_SECONDS (90) with
 #                              /dev/buddyslab its only victim file; prints
@@ -53,9 +58,9 @@ set -euo pipefail
 mode=${1:-}
 series=${2:-6.12}
 case $mode in
-test | demo | trinity | lab | shell) ;;
+test | demo | trinity | lab | shell | bench) ;;
 fuzz) series=${2:-debug} ;;
-*) bs_die "usage: $0 test|fuzz|demo|trinity|lab|shell [6.12|6.1|debug]" ;;
+*) bs_die "usage: $0 test|fuzz|demo|trinity|lab|shell|bench [6.12|6.1|debug]" ;;
 esac
 
 # The selftests that load the module themselves, in the order they run.
@@ -93,6 +98,12 @@ elif [ "$mode" = shell ]; then
 	[ -t 0 ] && [ -t 1 ] || bs_die "shell: run it on a terminal"
 	# A person types there: no limit but a day.
 	vm_seconds=86400
+elif [ "$mode" = bench ]; then
+	# The largest region measured is half of RAM; the page allocator's
+	# side takes 1 GiB at once.
+	memory_mb=8192
+	append="$append ${BUDDYSLAB_BENCH_APPEND:-}"
+	vm_seconds=900
 fi
 
 if [ "$series" = debug ]; then
@@ -203,6 +214,18 @@ echo "# validate"
 cat $D/validate
 rmmod buddyslab || echo "@@@ failed: rmmod"
 echo "@@@ end of trinity"
+INIT
+elif [ "$mode" = bench ]; then
+	BUDDYSLAB_BENCH_MODULE=1 bs_build_module "$kdir" "$work/bench-module"
+	cp "$work/bench-module/buddyslab_bench.ko" "$root/lib/"
+	cat >> "$root/init" <<'INIT'
+echo "@@@ bench"
+if insmod /lib/buddyslab_bench.ko; then
+	rmmod buddyslab_bench || echo "@@@ failed: rmmod"
+else
+	echo "@@@ failed: insmod"
+fi
+echo "@@@ end of bench"
 INIT
 elif [ "$mode" = lab ]; then
 	mkdir -p "$root/lab"
@@ -524,6 +547,15 @@ if [ "$mode" = lab ]; then
 	fi
 	echo "VM $series: lab finished, $(wc -l < "$lab_out/status") runs," \
 		"$(awk '$3 != 0' "$lab_out/status" | wc -l) failed"
+	exit 0
+fi
+if [ "$mode" = bench ]; then
+	sed -n '/^@@@ dmesg$/,/^@@@ end$/p' "$log" | sed -n 's/^.*buddyslab bench: //p'
+	if [ -n "$reports" ] || ! grep -q '^@@@ end$' "$log" || grep -q '^@@@ failed' "$log"; then
+		echo "$reports"
+		grep '^@@@ failed' "$log" || true
+		bs_die "bench did not finish cleanly: see $log"
+	fi
 	exit 0
 fi
 if [ "$mode" = trinity ]; then
