@@ -439,6 +439,50 @@ static void bs_buddy_test_pcp_never_hides_memory(struct kunit *test)
 }
 
 /*
+ * The summary of free orders names every arena for every order it has, and
+ * may name it for orders it ran out of: such a stale bit costs a request
+ * one look at the arena, which clears it, and never a failure.
+ */
+static void bs_buddy_test_summary(struct kunit *test)
+{
+	const unsigned int order = BS_BUDDY_PCP_MAX_ORDER + 1;
+	struct bs_buddy *buddy = bs_test_buddy(test);
+	unsigned long whole, pgoff;
+	unsigned int a, o;
+
+	for (a = 0; a < BS_TEST_ARENAS; a++)
+		for (o = 0; o < BS_BUDDY_NR_ORDERS; o++)
+			KUNIT_EXPECT_EQ_MSG(test,
+					    test_bit(a, bs_buddy_order_map(buddy, o)),
+					    o == BS_BUDDY_MAX_ORDER,
+					    "arena %u order %u", a, o);
+
+	/* First fit: the lowest arena, whole; its bit stays, stale. */
+	whole = bs_test_alloc(test, BS_BUDDY_MAX_ORDER);
+	KUNIT_EXPECT_EQ(test, whole, 0);
+	KUNIT_EXPECT_TRUE(test, test_bit(0, bs_buddy_order_map(buddy, BS_BUDDY_MAX_ORDER)));
+
+	/* Stale bits in arena 0 lead the next request there first. */
+	for (o = order; o < BS_BUDDY_NR_ORDERS; o++)
+		set_bit(0, bs_buddy_order_map(buddy, o));
+	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), 0);
+	pgoff = bs_test_alloc(test, order);
+	KUNIT_EXPECT_EQ(test, pgoff, BS_ARENA_PAGES);
+	for (o = order; o < BS_BUDDY_NR_ORDERS; o++)
+		KUNIT_EXPECT_FALSE_MSG(test, test_bit(0, bs_buddy_order_map(buddy, o)),
+				       "order %u", o);
+	/* The split left arena 1 a block of each order from @order up. */
+	for (o = order; o < BS_BUDDY_MAX_ORDER; o++)
+		KUNIT_EXPECT_TRUE_MSG(test, test_bit(1, bs_buddy_order_map(buddy, o)),
+				      "order %u", o);
+	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), 0);
+
+	bs_test_free(test, pgoff);
+	bs_test_free(test, whole);
+	bs_test_expect_whole(test);
+}
+
+/*
  * What bs_cpu_each() saw on each CPU: the CPU it ran on and, per order, a
  * block allocated there (and freed there, if @free), or the error.
  */
@@ -768,13 +812,10 @@ static void bs_buddy_test_validate_detects_corruption(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), -EUCLEAN);
 	buddy->state[first + BS_ARENA_PAGES / 2] = saved;
 
-	/* A summary that names an order the arena lacks, or misses one. */
-	change_bit(1, bs_buddy_order_map(buddy, 0));
+	/* A summary that hides the arena's one block. */
+	clear_bit(1, bs_buddy_order_map(buddy, BS_BUDDY_MAX_ORDER));
 	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), -EUCLEAN);
-	change_bit(1, bs_buddy_order_map(buddy, 0));
-	change_bit(1, bs_buddy_order_map(buddy, BS_BUDDY_MAX_ORDER));
-	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), -EUCLEAN);
-	change_bit(1, bs_buddy_order_map(buddy, BS_BUDDY_MAX_ORDER));
+	set_bit(1, bs_buddy_order_map(buddy, BS_BUDDY_MAX_ORDER));
 
 	/* A cache whose count disagrees with its list. */
 	block = bs_test_alloc(test, 0);
@@ -900,6 +941,7 @@ static struct kunit_case bs_buddy_test_cases[] = {
 	KUNIT_CASE(bs_buddy_test_pcp_cache_and_drain),
 	KUNIT_CASE(bs_buddy_test_pcp_high_mark),
 	KUNIT_CASE(bs_buddy_test_pcp_never_hides_memory),
+	KUNIT_CASE(bs_buddy_test_summary),
 	KUNIT_CASE(bs_buddy_test_pcp_start_arenas),
 	KUNIT_CASE(bs_buddy_test_drain_every_cpu),
 	KUNIT_CASE(bs_buddy_test_fragmentation_indices),

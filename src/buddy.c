@@ -38,12 +38,18 @@
  * blocks of the largest order, whatever they do.
  *
  * Choosing an arena. A summary of free orders, per order a bitmap of the
- * arenas with a free block of that order, changes with each arena's own
- * mask of non-empty orders, under the arena's lock. Read without locks, it
- * names an arena that can serve a request; the arena's lock then confirms
- * it, or the search starts again and sees the change that refuted it. A
- * search reads a few bitmap words per order and touches no arena that
- * cannot help, however large the region. Which arena:
+ * arenas that may have a free block of that order, is read without locks
+ * to find an arena that can serve a request; the arena's lock then
+ * confirms it. An arena's bit is set, under its lock, whenever it gets a
+ * block of an order it had none of, so the summary never misses an arena
+ * that can serve; the bit stays when the arena runs out of the order, and
+ * is cleared only by a search that finds so under the arena's lock, after
+ * which the search goes on. A split and a merge, which empty and refill
+ * orders all the time, thus change no shared word in the steady state:
+ * the summary costs an atomic bit operation only when an arena gets an
+ * order back after a search found it without. A search reads a few bitmap
+ * words per order and locks no arena that cannot help but for stale bits,
+ * each cleared once, however large the region. Which arena:
  *
  *   - A request of an order the caches do not hold takes the lowest arena
  *     with a block large enough (address-ordered first fit of arenas), so
@@ -59,8 +65,7 @@
  *
  * Each arena has cache lines of its own, so CPUs in different arenas share
  * none of them; only the summary, whose words hold the bits of 64 arenas,
- * is written by all, and only when an arena runs out of an order or gets
- * its first block of one.
+ * is written by all, and seldom.
  *
  * All metadata is out of band, in arrays beside the managed memory:
  *
@@ -173,8 +178,13 @@ static void bs_buddy_add_free(struct bs_buddy *buddy,
 	arena->nr_free[order]++;
 	arena->free_pages += 1UL << order;
 	if (!(arena->free_orders & BIT(order))) {
+		unsigned long *map = bs_buddy_order_map(buddy, order);
+		const unsigned int a = arena - buddy->arenas;
+
 		arena->free_orders |= BIT(order);
-		set_bit(arena - buddy->arenas, bs_buddy_order_map(buddy, order));
+		/* Mostly still set: bits stay when the arena runs out. */
+		if (!test_bit(a, map))
+			set_bit(a, map);
 	}
 }
 
@@ -185,10 +195,8 @@ static void bs_buddy_del_free(struct bs_buddy *buddy,
 	lockdep_assert_held(&arena->lock);
 
 	list_del(&buddy->links[pgoff]);
-	if (!--arena->nr_free[order]) {
+	if (!--arena->nr_free[order])
 		arena->free_orders &= ~BIT(order);
-		clear_bit(arena - buddy->arenas, bs_buddy_order_map(buddy, order));
-	}
 	arena->free_pages -= 1UL << order;
 }
 
@@ -242,9 +250,8 @@ static void bs_buddy_arena_put(struct bs_buddy *buddy,
 
 /*
  * The arena nearest @start, going up and wrapping round, that the summary
- * says has a free block of an order from @lo to @hi - 1; nr_arenas if it
- * says none has. A hint, read without locks while arenas change it: the
- * caller checks under the arena's lock and, if refuted, searches again.
+ * says may have a free block of an order from @lo to @hi - 1; nr_arenas if
+ * it says none has.
  */
 static unsigned int bs_buddy_find_arena(const struct bs_buddy *buddy,
 					unsigned int lo, unsigned int hi,
@@ -268,29 +275,49 @@ static unsigned int bs_buddy_find_arena(const struct bs_buddy *buddy,
 	return best;
 }
 
+/*
+ * Find and lock the arena nearest @start with a free block of an order
+ * from @lo to @hi - 1, NULL if there is none. An arena the summary names
+ * but which has no such block after all has its stale bits cleared, under
+ * its lock, and the search goes on without it.
+ */
+static struct bs_buddy_arena *bs_buddy_lock_arena(struct bs_buddy *buddy,
+						  unsigned int lo,
+						  unsigned int hi,
+						  unsigned int start)
+{
+	struct bs_buddy_arena *arena;
+	unsigned int a, order;
+
+	while ((a = bs_buddy_find_arena(buddy, lo, hi, start)) < buddy->nr_arenas) {
+		arena = &buddy->arenas[a];
+		spin_lock(&arena->lock);
+		if (arena->free_orders & GENMASK(hi - 1, lo))
+			return arena;
+		for (order = lo; order < hi; order++)
+			if (test_bit(a, bs_buddy_order_map(buddy, order)))
+				clear_bit(a, bs_buddy_order_map(buddy, order));
+		spin_unlock(&arena->lock);
+	}
+	return NULL;
+}
+
 static int bs_buddy_alloc_from_arenas(struct bs_buddy *buddy,
 				      unsigned int order, unsigned int tag,
 				      unsigned long *pgoff)
 {
-	unsigned int a;
-
 	/* The lowest arena with a block large enough. */
-	while ((a = bs_buddy_find_arena(buddy, order, BS_BUDDY_NR_ORDERS, 0)) <
-	       buddy->nr_arenas) {
-		struct bs_buddy_arena *arena = &buddy->arenas[a];
-		bool taken;
+	struct bs_buddy_arena *arena = bs_buddy_lock_arena(buddy, order,
+							   BS_BUDDY_NR_ORDERS, 0);
 
-		spin_lock(&arena->lock);
-		taken = bs_buddy_arena_take(buddy, arena, order, pgoff);
-		if (taken) {
-			WRITE_ONCE(buddy->state[*pgoff], bs_buddy_used_head(order, tag));
-			arena->counters.order[BS_BUDDY_ALLOCS][order]++;
-		}
-		spin_unlock(&arena->lock);
-		if (taken)
-			return 0;
-	}
-	return -ENOMEM;
+	if (!arena)
+		return -ENOMEM;
+	/* It cannot fail: the arena has a block of @order or above. */
+	bs_buddy_arena_take(buddy, arena, order, pgoff);
+	WRITE_ONCE(buddy->state[*pgoff], bs_buddy_used_head(order, tag));
+	arena->counters.order[BS_BUDDY_ALLOCS][order]++;
+	spin_unlock(&arena->lock);
+	return 0;
 }
 
 /* ---- Per-CPU caches ------------------------------------------------------ */
@@ -338,8 +365,8 @@ static unsigned int bs_buddy_pcp_refill(struct bs_buddy *buddy,
 					unsigned int order)
 {
 	const unsigned int batch = bs_buddy_pcp_batch(order);
-	unsigned int a, n = 0;
 	unsigned long pgoff;
+	unsigned int n = 0;
 
 	BUILD_BUG_ON(!is_power_of_2(BS_BUDDY_PCP_BATCH));
 	BUILD_BUG_ON(BS_BUDDY_PCP_MAX_ORDER >= BS_BUDDY_PCP_RUN_ORDER);
@@ -350,15 +377,12 @@ static unsigned int bs_buddy_pcp_refill(struct bs_buddy *buddy,
 	while (n < batch) {
 		struct bs_buddy_arena *arena;
 
-		a = bs_buddy_find_arena(buddy, order, BS_BUDDY_PCP_RUN_ORDER,
-					pcp->start);
-		if (a >= buddy->nr_arenas)
-			a = bs_buddy_find_arena(buddy, BS_BUDDY_PCP_RUN_ORDER,
-						BS_BUDDY_NR_ORDERS, pcp->start);
-		if (a >= buddy->nr_arenas)
+		arena = bs_buddy_lock_arena(buddy, order, BS_BUDDY_PCP_RUN_ORDER,
+					    pcp->start) ?:
+			bs_buddy_lock_arena(buddy, BS_BUDDY_PCP_RUN_ORDER,
+					    BS_BUDDY_NR_ORDERS, pcp->start);
+		if (!arena)
 			break;
-		arena = &buddy->arenas[a];
-		spin_lock(&arena->lock);
 		if (!n && find_next_bit(&arena->free_orders, BS_BUDDY_PCP_RUN_ORDER,
 					order) >= BS_BUDDY_PCP_RUN_ORDER &&
 		    bs_buddy_arena_take(buddy, arena, BS_BUDDY_PCP_RUN_ORDER, &pgoff))

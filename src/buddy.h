@@ -93,9 +93,10 @@ struct bs_buddy_shrinker {
  * @links:	one list link per page, used while the page heads a free block;
  *		under the same lock as its @state
  * @order_arenas: the summary of free orders: per order, a bitmap of the
- *		arenas with a free block of that order. An arena's bits change
- *		under its lock, with atomic bit operations (arenas share
- *		words); read without locks as a hint
+ *		arenas that may have a free block of that order; set for every
+ *		arena that has one (see buddy.c). An arena's bits change under
+ *		its lock, with atomic bit operations (arenas share words); read
+ *		without locks
  * @pcp:	the per-CPU caches, each under its CPU's local lock
  * @walk_lock:	held by whoever walks every CPU's cache (drain, validation):
  *		protects the caches of offline CPUs, which no local lock does

@@ -220,10 +220,11 @@ static int bs_buddy_arena_lists_validate(struct bs_buddy *buddy,
 	}
 	if (arena->free_orders != free_orders)
 		return bs_buddy_corrupt("arena", a, first, "free order mask differs from the lists");
+	/* Bits of orders the arena lacks may be stale; none may be missing. */
 	for (order = 0; order < BS_BUDDY_NR_ORDERS; order++)
-		if (test_bit(a, bs_buddy_order_map(buddy, order)) !=
-		    !!(free_orders & BIT(order)))
-			return bs_buddy_corrupt("arena", a, first, "summary of free orders differs from the lists");
+		if (free_orders & BIT(order) &&
+		    !test_bit(a, bs_buddy_order_map(buddy, order)))
+			return bs_buddy_corrupt("arena", a, first, "summary of free orders misses an order the arena has");
 	if (arena->free_pages != free_pages)
 		return bs_buddy_corrupt("arena", a, first, "free page count differs from the blocks");
 	return 0;
@@ -255,8 +256,8 @@ static int bs_buddy_arena_validate(struct bs_buddy *buddy,
  * arena by arena under its lock, that every page is in exactly one block,
  * that blocks are aligned to their order, that no two free buddies of the
  * same order are left unmerged, and that the free lists, their counts, the
- * free page count and the arena's bits in the summary of free orders agree
- * with the per-page state. If no cache changed meanwhile, it also checks
+ * free page count agree with the per-page state, and that the summary of
+ * free orders names the arena for every order it has. If no cache changed meanwhile, it also checks
  * that the blocks the pages say are cached are exactly those on the
  * caches' lists, so that a block lost from a cache is seen. The first
  * violation in each cache and arena is reported with pr_err().

@@ -150,12 +150,13 @@ static inline void bs_buddy_pcp_assert_held(struct bs_buddy *buddy,
 }
 
 /**
- * bs_buddy_order_map() - the arenas with a free block of an order
+ * bs_buddy_order_map() - the arenas that may have a free block of an order
  * @buddy:	the allocator
  * @order:	0 to BS_BUDDY_MAX_ORDER
  *
  * Return: the bitmap of @buddy->nr_arenas bits in the summary of free
- * orders, bit a set iff arena a has a free block of @order on its lists.
+ * orders: bit a is set if arena a has a free block of @order on its lists,
+ * and may be set a while after it has none.
  */
 static inline unsigned long *bs_buddy_order_map(const struct bs_buddy *buddy,
 						unsigned int order)
