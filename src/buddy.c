@@ -55,13 +55,12 @@
  *     with a block large enough (address-ordered first fit of arenas), so
  *     that large blocks come from the bottom of the region and what is
  *     above stays whole as long as it can.
- *   - A refill looks first for fragments, free blocks smaller than a batch,
- *     so that it does not break up a large block while they are left, and
- *     only then for a block to cut a whole batch from; each time in the
- *     arena nearest its CPU's starting arena, going up and wrapping round.
- *     The starting arenas are spread evenly over the region, so CPUs refill
- *     from different arenas and do not meet at one arena lock, and the
- *     small blocks of one CPU stay together.
+ *   - A refill takes from the arena nearest its CPU's starting arena,
+ *     going up and wrapping round, with a block of its order or above
+ *     (within it, fragments first: see bs_buddy_pcp_refill()). The starting
+ *     arenas are spread evenly over the region, so CPUs refill from
+ *     different arenas and do not meet at one arena lock, and the small
+ *     blocks of one CPU stay together.
  *
  * Each arena has cache lines of its own, so CPUs in different arenas share
  * none of them; only the summary, whose words hold the bits of 64 arenas,
@@ -251,28 +250,32 @@ static void bs_buddy_arena_put(struct bs_buddy *buddy,
 /*
  * The arena nearest @start, going up and wrapping round, that the summary
  * says may have a free block of an order from @lo to @hi - 1; nr_arenas if
- * it says none has.
+ * it says none has. Word by word, the orders' bitmaps ORed together.
  */
 static unsigned int bs_buddy_find_arena(const struct bs_buddy *buddy,
 					unsigned int lo, unsigned int hi,
 					unsigned int start)
 {
-	const unsigned int nr = buddy->nr_arenas;
-	unsigned int order, a, distance, best = nr, best_distance = nr;
+	const unsigned int words = BITS_TO_LONGS(buddy->nr_arenas);
+	const unsigned int first = BIT_WORD(start);
+	unsigned int i, w, order;
+	unsigned long bits;
 
-	for (order = lo; order < hi && best_distance; order++) {
-		/* Racing with arenas' set_bit() and clear_bit(): a hint. */
-		a = data_race(find_next_bit_wrap(bs_buddy_order_map(buddy, order),
-						 nr, start));
-		if (a >= nr)
-			continue;
-		distance = a >= start ? a - start : a + nr - start;
-		if (distance < best_distance) {
-			best = a;
-			best_distance = distance;
-		}
+	/* @start's word twice: from @start first, below it at the end. */
+	for (i = 0; i <= words; i++) {
+		w = (first + i) % words;
+		bits = 0;
+		for (order = lo; order < hi; order++)
+			bits |= READ_ONCE(bs_buddy_order_map(buddy, order)[w]);
+		if (!i)
+			bits &= BITMAP_FIRST_WORD_MASK(start);
+		else if (i == words)
+			bits &= ~BITMAP_FIRST_WORD_MASK(start);
+		/* No bit is ever set past the last arena. */
+		if (bits)
+			return w * BITS_PER_LONG + __ffs(bits);
 	}
-	return best;
+	return buddy->nr_arenas;
 }
 
 /*
@@ -354,11 +357,11 @@ static unsigned int bs_buddy_pcp_carve(struct bs_buddy *buddy,
 
 /*
  * Fill the empty @order list of @pcp with up to a batch of blocks, from the
- * arena nearest the CPU's start that has fragments (free blocks smaller
- * than a batch), else from the nearest with a larger block, and so on until
- * the batch is full or no arena has a block of @order or above. An arena
- * with no fragments gives a whole batch cut from one block in a single
- * step; otherwise blocks are taken one by one, fragments first.
+ * arena nearest the CPU's start with a block of @order or above, then the
+ * next, until the batch is full or no arena has one. In an arena, free
+ * blocks smaller than a batch are used first, so that a refill does not
+ * break up a large block while fragments are left; without them a whole
+ * batch is cut from one block in a single step.
  */
 static unsigned int bs_buddy_pcp_refill(struct bs_buddy *buddy,
 					struct bs_buddy_pcp *pcp,
@@ -377,10 +380,8 @@ static unsigned int bs_buddy_pcp_refill(struct bs_buddy *buddy,
 	while (n < batch) {
 		struct bs_buddy_arena *arena;
 
-		arena = bs_buddy_lock_arena(buddy, order, BS_BUDDY_PCP_RUN_ORDER,
-					    pcp->start) ?:
-			bs_buddy_lock_arena(buddy, BS_BUDDY_PCP_RUN_ORDER,
-					    BS_BUDDY_NR_ORDERS, pcp->start);
+		arena = bs_buddy_lock_arena(buddy, order, BS_BUDDY_NR_ORDERS,
+					    pcp->start);
 		if (!arena)
 			break;
 		if (!n && find_next_bit(&arena->free_orders, BS_BUDDY_PCP_RUN_ORDER,
