@@ -262,8 +262,7 @@ static unsigned int bs_buddy_find_arena(const struct bs_buddy *buddy,
 	unsigned long bits;
 
 	/* @start's word twice: from @start first, below it at the end. */
-	for (i = 0; i <= words; i++) {
-		w = (first + i) % words;
+	for (i = 0, w = first; i <= words; i++, w = w + 1 < words ? w + 1 : 0) {
 		bits = 0;
 		for (order = lo; order < hi; order++)
 			bits |= READ_ONCE(bs_buddy_order_map(buddy, order)[w]);
