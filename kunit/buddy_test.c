@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 
 #include "buddy_internal.h"
+#include "cpu.h"
 #include "harness.h"
 
 static struct bs_buddy *bs_test_buddy(struct kunit *test)
@@ -70,6 +71,34 @@ static void bs_test_free(struct kunit *test, unsigned long pgoff)
 static void bs_test_stats(struct kunit *test, struct bs_buddy_stats *stats)
 {
 	bs_buddy_stats(bs_test_buddy(test), stats);
+}
+
+/*
+ * The arena of a fresh region's first block of @order, which must start
+ * it: the lowest arena for an order the caches do not hold (first fit of
+ * arenas), else the starting arena of a CPU, whose cache the block came
+ * through.
+ */
+static unsigned int bs_test_first_arena(struct kunit *test, unsigned long pgoff,
+					unsigned int order)
+{
+	struct bs_buddy *buddy = bs_test_buddy(test);
+	const unsigned int a = pgoff / BS_ARENA_PAGES;
+	bool started = false;
+	int cpu;
+
+	KUNIT_EXPECT_EQ_MSG(test, pgoff % BS_ARENA_PAGES, 0,
+			    "first block of order %u at page %lu", order, pgoff);
+	if (order > BS_BUDDY_PCP_MAX_ORDER) {
+		KUNIT_EXPECT_EQ_MSG(test, a, 0, "order %u", order);
+		return a;
+	}
+	for_each_online_cpu(cpu)
+		started |= per_cpu_ptr(buddy->pcp, cpu)->start == a;
+	KUNIT_EXPECT_TRUE_MSG(test, started,
+			      "order %u from arena %u, no CPU's starting arena",
+			      order, a);
+	return a;
 }
 
 /*
@@ -192,17 +221,17 @@ static void bs_buddy_test_split(struct kunit *test)
 	unsigned long split[BS_BUDDY_NR_ORDERS] = {};
 	unsigned long whole[BS_BUDDY_NR_ORDERS] = {};
 	unsigned long pgoff;
-	unsigned int o;
+	unsigned int a, o;
 
 	for (o = order; o < BS_BUDDY_MAX_ORDER; o++)
 		split[o] = 1;
 	whole[BS_BUDDY_MAX_ORDER] = 1;
 
 	pgoff = bs_test_alloc(test, order);
-	KUNIT_EXPECT_EQ(test, pgoff, 0);
+	a = bs_test_first_arena(test, pgoff, order);
 	bs_buddy_drain(bs_test_buddy(test));
-	bs_test_expect_nr_free(test, 0, split);
-	bs_test_expect_nr_free(test, 1, whole);
+	bs_test_expect_nr_free(test, a, split);
+	bs_test_expect_nr_free(test, a ^ 1, whole);
 	KUNIT_EXPECT_EQ(test, bs_buddy_validate(bs_test_buddy(test)), 0);
 
 	bs_test_free(test, pgoff);
@@ -221,33 +250,34 @@ static void bs_buddy_test_merge(struct kunit *test)
 	struct bs_buddy *buddy = bs_test_buddy(test);
 	unsigned long nr_free[BS_BUDDY_NR_ORDERS] = {};
 	unsigned long block[4];
-	unsigned int i, o;
+	unsigned int a, i, o;
 
 	for (i = 0; i < ARRAY_SIZE(block); i++) {
 		block[i] = bs_test_alloc(test, order);
 		/* Splits keep the lower half, and caches fill in address order. */
-		KUNIT_EXPECT_EQ(test, block[i], (unsigned long)i << order);
+		KUNIT_EXPECT_EQ(test, block[i], block[0] + ((unsigned long)i << order));
 	}
+	a = bs_test_first_arena(test, block[0], order);
 	for (o = order + 2; o < BS_BUDDY_MAX_ORDER; o++)
 		nr_free[o] = 1;
 	bs_buddy_drain(buddy);
-	bs_test_expect_nr_free(test, 0, nr_free);
+	bs_test_expect_nr_free(test, a, nr_free);
 
 	bs_test_free(test, block[1]);		/* buddy 0 allocated: alone */
 	bs_buddy_drain(buddy);
 	nr_free[order] = 1;
-	bs_test_expect_nr_free(test, 0, nr_free);
+	bs_test_expect_nr_free(test, a, nr_free);
 
 	bs_test_free(test, block[3]);		/* buddy 2 allocated: alone */
 	bs_buddy_drain(buddy);
 	nr_free[order] = 2;
-	bs_test_expect_nr_free(test, 0, nr_free);
+	bs_test_expect_nr_free(test, a, nr_free);
 
 	bs_test_free(test, block[0]);		/* merges with upper buddy 1 */
 	bs_buddy_drain(buddy);
 	nr_free[order] = 1;
 	nr_free[order + 1] = 1;
-	bs_test_expect_nr_free(test, 0, nr_free);
+	bs_test_expect_nr_free(test, a, nr_free);
 	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), 0);
 
 	bs_test_free(test, block[2]);		/* 2+3, then 0-1 + 2-3, ... */
@@ -408,6 +438,181 @@ static void bs_buddy_test_pcp_never_hides_memory(struct kunit *test)
 	bs_test_expect_whole(test);
 }
 
+/*
+ * The summary of free orders names every arena for every order it has, and
+ * may name it for orders it ran out of: such a stale bit costs a request
+ * one look at the arena, which clears it, and never a failure.
+ */
+static void bs_buddy_test_summary(struct kunit *test)
+{
+	const unsigned int order = BS_BUDDY_PCP_MAX_ORDER + 1;
+	struct bs_buddy *buddy = bs_test_buddy(test);
+	unsigned long whole, pgoff;
+	unsigned int a, o;
+
+	for (a = 0; a < BS_TEST_ARENAS; a++)
+		for (o = 0; o < BS_BUDDY_NR_ORDERS; o++)
+			KUNIT_EXPECT_EQ_MSG(test,
+					    test_bit(a, bs_buddy_order_map(buddy, o)),
+					    o == BS_BUDDY_MAX_ORDER,
+					    "arena %u order %u", a, o);
+
+	/* First fit: the lowest arena, whole; its bit stays, stale. */
+	whole = bs_test_alloc(test, BS_BUDDY_MAX_ORDER);
+	KUNIT_EXPECT_EQ(test, whole, 0);
+	KUNIT_EXPECT_TRUE(test, test_bit(0, bs_buddy_order_map(buddy, BS_BUDDY_MAX_ORDER)));
+
+	/* Stale bits in arena 0 lead the next request there first. */
+	for (o = order; o < BS_BUDDY_NR_ORDERS; o++)
+		set_bit(0, bs_buddy_order_map(buddy, o));
+	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), 0);
+	pgoff = bs_test_alloc(test, order);
+	KUNIT_EXPECT_EQ(test, pgoff, BS_ARENA_PAGES);
+	for (o = order; o < BS_BUDDY_NR_ORDERS; o++)
+		KUNIT_EXPECT_FALSE_MSG(test, test_bit(0, bs_buddy_order_map(buddy, o)),
+				       "order %u", o);
+	/* The split left arena 1 a block of each order from @order up. */
+	for (o = order; o < BS_BUDDY_MAX_ORDER; o++)
+		KUNIT_EXPECT_TRUE_MSG(test, test_bit(1, bs_buddy_order_map(buddy, o)),
+				      "order %u", o);
+	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), 0);
+
+	bs_test_free(test, pgoff);
+	bs_test_free(test, whole);
+	bs_test_expect_whole(test);
+}
+
+/*
+ * What bs_cpu_each() saw on each CPU: the CPU it ran on and, per order, a
+ * block allocated there (and freed there, if @free), or the error.
+ */
+struct bs_test_on_cpu {
+	struct bs_buddy *buddy;
+	unsigned int orders;
+	bool free;
+	int *ran_on;
+	int (*ret)[BS_BUDDY_PCP_ORDERS];
+	unsigned long (*pgoff)[BS_BUDDY_PCP_ORDERS];
+};
+
+static void bs_test_alloc_on_cpu(void *arg, unsigned int cpu)
+{
+	struct bs_test_on_cpu *on = arg;
+	unsigned int order;
+
+	if (!cpu_online(cpu))
+		return;
+	on->ran_on[cpu] = raw_smp_processor_id();
+	for (order = 0; order < on->orders; order++) {
+		on->ret[cpu][order] = bs_buddy_alloc(on->buddy, order,
+						     BS_BUDDY_TAG_DIRECT,
+						     &on->pgoff[cpu][order]);
+		if (!on->ret[cpu][order] && on->free)
+			on->ret[cpu][order] = bs_buddy_free(on->buddy,
+							    on->pgoff[cpu][order]);
+	}
+}
+
+/* Allocate @orders blocks, one of each order from 0, on every online CPU. */
+static struct bs_test_on_cpu *bs_test_alloc_on_every_cpu(struct kunit *test,
+							 unsigned int orders,
+							 bool free)
+{
+	struct bs_test_on_cpu *on;
+	int cpu;
+
+	on = kunit_kzalloc(test, sizeof(*on), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, on);
+	on->buddy = bs_test_buddy(test);
+	on->orders = orders;
+	on->free = free;
+	on->ran_on = kunit_kcalloc(test, nr_cpu_ids, sizeof(*on->ran_on), GFP_KERNEL);
+	on->ret = kunit_kcalloc(test, nr_cpu_ids, sizeof(*on->ret), GFP_KERNEL);
+	on->pgoff = kunit_kcalloc(test, nr_cpu_ids, sizeof(*on->pgoff), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, on->ran_on);
+	KUNIT_ASSERT_NOT_NULL(test, on->ret);
+	KUNIT_ASSERT_NOT_NULL(test, on->pgoff);
+	for_each_possible_cpu(cpu)
+		on->ran_on[cpu] = -1;
+
+	bs_cpu_each(bs_test_alloc_on_cpu, on);
+	for_each_online_cpu(cpu) {
+		unsigned int order;
+
+		KUNIT_EXPECT_EQ_MSG(test, on->ran_on[cpu], cpu,
+				    "bs_cpu_each() ran CPU %d's call elsewhere", cpu);
+		for (order = 0; order < orders; order++)
+			KUNIT_ASSERT_EQ_MSG(test, on->ret[cpu][order], 0,
+					    "CPU %d order %u", cpu, order);
+	}
+	return on;
+}
+
+/*
+ * Each CPU refills its cache from its own starting arena, spread over the
+ * region: two CPUs do not meet at one arena's lock, and in a fresh region
+ * each CPU's first block starts its arena.
+ */
+static void bs_buddy_test_pcp_start_arenas(struct kunit *test)
+{
+	struct bs_buddy *buddy = bs_test_buddy(test);
+	struct bs_test_on_cpu *on;
+	unsigned long used = 0;
+	unsigned int a;
+	int cpu;
+
+	on = bs_test_alloc_on_every_cpu(test, 1, false);
+	for_each_online_cpu(cpu) {
+		a = on->pgoff[cpu][0] / BS_ARENA_PAGES;
+		KUNIT_EXPECT_EQ_MSG(test, a, per_cpu_ptr(buddy->pcp, cpu)->start,
+				    "CPU %d", cpu);
+		KUNIT_EXPECT_EQ_MSG(test, on->pgoff[cpu][0] % BS_ARENA_PAGES, 0,
+				    "CPU %d", cpu);
+		used |= BIT(a);
+	}
+	/* As many arenas as CPUs, up to the region's. */
+	KUNIT_EXPECT_EQ(test, hweight_long(used),
+			min_t(unsigned int, num_online_cpus(), BS_TEST_ARENAS));
+	for_each_online_cpu(cpu)
+		bs_test_free(test, on->pgoff[cpu][0]);
+	bs_test_expect_whole(test);
+}
+
+/*
+ * A drain reaches every CPU's cache, each emptied by its own CPU: blocks
+ * freed on every CPU sit in that CPU's cache until bs_buddy_drain().
+ */
+static void bs_buddy_test_drain_every_cpu(struct kunit *test)
+{
+	struct bs_buddy *buddy = bs_test_buddy(test);
+	struct bs_buddy_stats stats;
+	unsigned int order;
+	int cpu;
+
+	bs_test_alloc_on_every_cpu(test, BS_BUDDY_PCP_ORDERS, true);
+	for_each_online_cpu(cpu)
+		for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++)
+			KUNIT_EXPECT_EQ_MSG(test,
+					    per_cpu_ptr(buddy->pcp, cpu)->count[order],
+					    bs_buddy_pcp_batch(order),
+					    "CPU %d order %u", cpu, order);
+	bs_test_stats(test, &stats);
+	KUNIT_EXPECT_EQ(test, stats.cached_pages,
+			num_online_cpus() * BS_BUDDY_PCP_ORDERS * BS_BUDDY_PCP_BATCH);
+
+	KUNIT_EXPECT_TRUE(test, bs_buddy_drain(buddy));
+	for_each_possible_cpu(cpu)
+		for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++)
+			KUNIT_EXPECT_TRUE_MSG(test,
+					      list_empty(&per_cpu_ptr(buddy->pcp, cpu)->list[order]),
+					      "CPU %d order %u", cpu, order);
+	bs_test_stats(test, &stats);
+	KUNIT_EXPECT_EQ(test, stats.cached_pages, 0);
+	KUNIT_EXPECT_EQ(test, stats.counters.event[BS_BUDDY_PCP_DRAINS],
+			num_online_cpus() * BS_BUDDY_PCP_ORDERS);
+	bs_test_expect_whole(test);
+}
+
 struct bs_test_index_case {
 	const char *name;
 	unsigned long nr_free[BS_BUDDY_NR_ORDERS];
@@ -504,15 +709,16 @@ static void bs_buddy_test_map(struct kunit *test)
 {
 	struct bs_buddy *buddy = bs_test_buddy(test);
 	const unsigned long batch_pages = BS_BUDDY_PCP_BATCH;
-	u8 *kind;
 	unsigned long block, i;
+	unsigned int a;
+	u8 *kind;
 
 	kind = kunit_kmalloc(test, BS_ARENA_PAGES, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, kind);
 
 	block = bs_test_alloc(test, 2);
-	KUNIT_EXPECT_EQ(test, block, 0);
-	bs_buddy_arena_map(buddy, 0, kind);
+	a = bs_test_first_arena(test, block, 2);
+	bs_buddy_arena_map(buddy, a, kind);
 	for (i = 0; i < BS_ARENA_PAGES; i++)
 		KUNIT_EXPECT_EQ_MSG(test, kind[i],
 				    i < 4 ? BS_BUDDY_PAGE_USED :
@@ -520,17 +726,64 @@ static void bs_buddy_test_map(struct kunit *test)
 				    BS_BUDDY_PAGE_FREE, "page %lu", i);
 
 	bs_buddy_drain(buddy);
-	bs_buddy_arena_map(buddy, 0, kind);
+	bs_buddy_arena_map(buddy, a, kind);
 	for (i = 0; i < BS_ARENA_PAGES; i++)
 		KUNIT_EXPECT_EQ_MSG(test, kind[i], i < 4 ? BS_BUDDY_PAGE_USED :
 				    BS_BUDDY_PAGE_FREE, "page %lu", i);
 
 	bs_test_free(test, block);
 	bs_buddy_drain(buddy);
-	bs_buddy_arena_map(buddy, 1, kind);
+	bs_buddy_arena_map(buddy, a, kind);
 	KUNIT_EXPECT_NULL(test, memchr_inv(kind, BS_BUDDY_PAGE_FREE,
 					   BS_ARENA_PAGES));
 	bs_test_expect_whole(test);
+}
+
+/*
+ * Damage to a CPU's cache, done and undone by bs_buddy_pcp_each() as the
+ * cache's owner: a count off by @delta, or a block @lost from a list.
+ */
+struct bs_test_pcp_damage {
+	unsigned int cpu;
+	int delta;
+	struct list_head *lost;
+};
+
+/* Add @delta to @cpu's count of order-0 blocks; its list stays as it is. */
+static void bs_test_pcp_miscount(struct bs_buddy *buddy,
+				 struct bs_buddy_pcp *pcp, unsigned int cpu,
+				 void *arg)
+{
+	struct bs_test_pcp_damage *damage = arg;
+
+	if (cpu == damage->cpu)
+		pcp->count[0] += damage->delta;
+}
+
+/* Take a block off the first cache holding one of order 0, counts and all. */
+static void bs_test_pcp_lose(struct bs_buddy *buddy, struct bs_buddy_pcp *pcp,
+			     unsigned int cpu, void *arg)
+{
+	struct bs_test_pcp_damage *damage = arg;
+
+	if (damage->lost || !pcp->count[0])
+		return;
+	damage->lost = pcp->list[0].next;
+	damage->cpu = cpu;
+	list_del(damage->lost);
+	pcp->count[0]--;
+}
+
+/* Put the block bs_test_pcp_lose() took back where it was. */
+static void bs_test_pcp_restore(struct bs_buddy *buddy, struct bs_buddy_pcp *pcp,
+				unsigned int cpu, void *arg)
+{
+	struct bs_test_pcp_damage *damage = arg;
+
+	if (cpu != damage->cpu)
+		return;
+	list_add(damage->lost, &pcp->list[0]);
+	pcp->count[0]++;
 }
 
 /* The checker itself must see damage, or passing it would prove nothing. */
@@ -539,7 +792,9 @@ static void bs_buddy_test_validate_detects_corruption(struct kunit *test)
 	struct bs_buddy *buddy = bs_test_buddy(test);
 	struct bs_buddy_arena *arena = &buddy->arenas[1];
 	const unsigned long first = BS_ARENA_PAGES;
-	struct bs_buddy_pcp *pcp;
+	struct bs_test_pcp_damage damage = {
+		.cpu = cpumask_first(cpu_online_mask),
+	};
 	unsigned long block;
 	u8 saved;
 
@@ -557,17 +812,19 @@ static void bs_buddy_test_validate_detects_corruption(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), -EUCLEAN);
 	buddy->state[first + BS_ARENA_PAGES / 2] = saved;
 
+	/* A summary that hides the arena's one block. */
+	clear_bit(1, bs_buddy_order_map(buddy, BS_BUDDY_MAX_ORDER));
+	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), -EUCLEAN);
+	set_bit(1, bs_buddy_order_map(buddy, BS_BUDDY_MAX_ORDER));
+
 	/* A cache whose count disagrees with its list. */
 	block = bs_test_alloc(test, 0);
 	bs_test_free(test, block);
-	pcp = raw_cpu_ptr(buddy->pcp);
-	spin_lock(&pcp->lock);
-	pcp->count[0]++;
-	spin_unlock(&pcp->lock);
+	damage.delta = 1;
+	bs_buddy_pcp_each(buddy, bs_test_pcp_miscount, &damage);
 	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), -EUCLEAN);
-	spin_lock(&pcp->lock);
-	pcp->count[0]--;
-	spin_unlock(&pcp->lock);
+	damage.delta = -1;
+	bs_buddy_pcp_each(buddy, bs_test_pcp_miscount, &damage);
 
 	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), 0);
 	bs_test_expect_whole(test);
@@ -615,32 +872,16 @@ static void bs_buddy_test_validate_changes_nothing(struct kunit *test)
 static void bs_buddy_test_validate_sees_lost_cached_block(struct kunit *test)
 {
 	struct bs_buddy *buddy = bs_test_buddy(test);
-	struct bs_buddy_pcp *pcp = NULL;
-	struct list_head *lost = NULL;
-	int cpu;
+	struct bs_test_pcp_damage damage = {};
 
 	bs_test_free(test, bs_test_alloc(test, 0));
 	/* The cache of whichever CPU the test ran on holds the batch. */
-	for_each_possible_cpu(cpu) {
-		pcp = per_cpu_ptr(buddy->pcp, cpu);
-		spin_lock(&pcp->lock);
-		if (pcp->count[0]) {
-			lost = pcp->list[0].next;
-			list_del(lost);
-			pcp->count[0]--;
-		}
-		spin_unlock(&pcp->lock);
-		if (lost)
-			break;
-	}
-	KUNIT_ASSERT_NOT_NULL(test, lost);
+	bs_buddy_pcp_each(buddy, bs_test_pcp_lose, &damage);
+	KUNIT_ASSERT_NOT_NULL(test, damage.lost);
 
 	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), -EUCLEAN);
 
-	spin_lock(&pcp->lock);
-	list_add(lost, &pcp->list[0]);
-	pcp->count[0]++;
-	spin_unlock(&pcp->lock);
+	bs_buddy_pcp_each(buddy, bs_test_pcp_restore, &damage);
 	KUNIT_EXPECT_EQ(test, bs_buddy_validate(buddy), 0);
 	bs_test_expect_whole(test);
 }
@@ -700,6 +941,9 @@ static struct kunit_case bs_buddy_test_cases[] = {
 	KUNIT_CASE(bs_buddy_test_pcp_cache_and_drain),
 	KUNIT_CASE(bs_buddy_test_pcp_high_mark),
 	KUNIT_CASE(bs_buddy_test_pcp_never_hides_memory),
+	KUNIT_CASE(bs_buddy_test_summary),
+	KUNIT_CASE(bs_buddy_test_pcp_start_arenas),
+	KUNIT_CASE(bs_buddy_test_drain_every_cpu),
 	KUNIT_CASE(bs_buddy_test_fragmentation_indices),
 	KUNIT_CASE(bs_buddy_test_fragmentation_of_region),
 	KUNIT_CASE(bs_buddy_test_map),

@@ -1869,6 +1869,149 @@ static void bs_conc_test_arena_churn(struct kunit *test)
 	bs_conc_finish(c);
 }
 
+/* ---- Racing frees of one block ---------------------------------------- */
+
+#define BS_CONC_RACING_FREE_ROUNDS	10000
+
+/*
+ * Two threads, on two CPUs when there are two, free one block at the same
+ * moment, round after round: the leader allocates it and lets the follower
+ * go, then both free it. Orders cycle through those the per-CPU caches
+ * hold, where the frees race into two CPUs' caches, and one above, where
+ * they race for the arena's lock.
+ */
+struct bs_conc_racing_free {
+	struct bs_buddy *buddy;
+	unsigned long pgoff;		/* the round's block */
+	atomic_t go;			/* the round the leader has started */
+	atomic_t done;			/* the round the follower has freed in */
+	int follower_ret;
+	unsigned long leader_wins;
+	unsigned long follower_wins;
+	unsigned long wrong;		/* rounds not won by exactly one */
+	unsigned int first_wrong;
+	int wrong_ret[2];
+	int alloc_ret;
+	struct completion finished[2];
+};
+
+/* Wait a little for the other thread: spin with SMP, sleep without. */
+static void bs_conc_racing_relax(void)
+{
+	if (num_online_cpus() > 1) {
+		cpu_relax();
+		cond_resched();
+	} else {
+		usleep_range(20, 40);
+	}
+}
+
+static int bs_conc_racing_leader(void *data)
+{
+	struct bs_conc_racing_free *r = data;
+	unsigned int round;
+	int ret, follower;
+
+	for (round = 1; round <= BS_CONC_RACING_FREE_ROUNDS; round++) {
+		r->alloc_ret = bs_buddy_alloc(r->buddy,
+					      round % (BS_BUDDY_PCP_MAX_ORDER + 2),
+					      BS_BUDDY_TAG_DIRECT, &r->pgoff);
+		if (r->alloc_ret)
+			break;
+		/* The block goes out with the round. */
+		atomic_set_release(&r->go, round);
+		ret = bs_buddy_free(r->buddy, r->pgoff);
+		while (atomic_read_acquire(&r->done) != round)
+			bs_conc_racing_relax();
+		follower = r->follower_ret;
+		if (!ret && follower == -EINVAL) {
+			r->leader_wins++;
+		} else if (ret == -EINVAL && !follower) {
+			r->follower_wins++;
+		} else if (!r->wrong++) {
+			r->first_wrong = round;
+			r->wrong_ret[0] = ret;
+			r->wrong_ret[1] = follower;
+		}
+	}
+	/* Past the last round: the follower stops. */
+	atomic_set_release(&r->go, BS_CONC_RACING_FREE_ROUNDS + 1);
+	complete(&r->finished[0]);
+	return 0;
+}
+
+static int bs_conc_racing_follower(void *data)
+{
+	struct bs_conc_racing_free *r = data;
+	unsigned int round;
+
+	for (round = 1; round <= BS_CONC_RACING_FREE_ROUNDS; round++) {
+		while (atomic_read_acquire(&r->go) < round)
+			bs_conc_racing_relax();
+		if (atomic_read(&r->go) > BS_CONC_RACING_FREE_ROUNDS)
+			break;
+		r->follower_ret = bs_buddy_free(r->buddy, r->pgoff);
+		atomic_set_release(&r->done, round);
+	}
+	complete(&r->finished[1]);
+	return 0;
+}
+
+/*
+ * Of two frees of one block racing on two CPUs, exactly one wins and the
+ * other is refused, whatever path each takes; a block's link never joins
+ * two lists, which the validator and the fixture's count of free pages at
+ * the end would see.
+ */
+static void bs_conc_test_racing_frees(struct kunit *test)
+{
+	int (*const fns[2])(void *data) = {
+		bs_conc_racing_leader, bs_conc_racing_follower,
+	};
+	struct bs_conc *c = test->priv;
+	struct task_struct *tasks[2];
+	struct bs_conc_racing_free *r;
+	struct bs_buddy_stats stats;
+	unsigned int i, cpu;
+
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->buddy = &c->mem.buddy;
+	cpu = cpumask_first(cpu_online_mask);
+	for (i = 0; i < 2; i++) {
+		init_completion(&r->finished[i]);
+		tasks[i] = kthread_create(fns[i], r, "bs_conc_free/%u", i);
+		if (IS_ERR(tasks[i])) {
+			if (i)
+				kthread_stop(tasks[0]);
+			KUNIT_FAIL(test, "kthread_create: %ld", PTR_ERR(tasks[i]));
+			return;
+		}
+		kthread_bind(tasks[i], cpu);
+		cpu = cpumask_next(cpu, cpu_online_mask);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first(cpu_online_mask);
+	}
+	/* Both are bound before either runs; each ends by itself. */
+	for (i = 0; i < 2; i++)
+		wake_up_process(tasks[i]);
+	for (i = 0; i < 2; i++)
+		wait_for_completion(&r->finished[i]);
+
+	kunit_info(test, "%u rounds: the leader won %lu, the follower %lu\n",
+		   BS_CONC_RACING_FREE_ROUNDS, r->leader_wins, r->follower_wins);
+	KUNIT_EXPECT_EQ(test, r->alloc_ret, 0);
+	KUNIT_EXPECT_EQ_MSG(test, r->wrong, 0,
+			    "first in round %u: the frees returned %d and %d",
+			    r->first_wrong, r->wrong_ret[0], r->wrong_ret[1]);
+	KUNIT_EXPECT_EQ(test, r->leader_wins + r->follower_wins,
+			BS_CONC_RACING_FREE_ROUNDS);
+	bs_buddy_stats(r->buddy, &stats);
+	KUNIT_EXPECT_EQ(test, stats.counters.event[BS_BUDDY_FREES_REFUSED],
+			BS_CONC_RACING_FREE_ROUNDS);
+	KUNIT_EXPECT_EQ(test, bs_buddy_validate(r->buddy), 0);
+}
+
 static struct kunit_case bs_conc_test_cases[] = {
 	KUNIT_CASE_PARAM(bs_conc_test_stress, bs_conc_config_gen_params),
 	KUNIT_CASE_PARAM(bs_conc_test_drain_shrink, bs_conc_config_gen_params),
@@ -1876,6 +2019,7 @@ static struct kunit_case bs_conc_test_cases[] = {
 	KUNIT_CASE(bs_conc_test_cache_create_destroy),
 	KUNIT_CASE(bs_conc_test_drain_retry),
 	KUNIT_CASE_PARAM(bs_conc_test_arena_churn, bs_conc_arena_config_gen_params),
+	KUNIT_CASE(bs_conc_test_racing_frees),
 	{}
 };
 

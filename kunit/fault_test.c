@@ -49,8 +49,9 @@
  * Error path: its fault points, in order      Points       Case
  * ------------------------------------------  -----------  -------------------
  * bs_region_init(): chunks array, each chunk  1 + arenas   region_init
- * bs_buddy_init(): arenas, base, state,       5            buddy_init
- *   links, per-CPU caches
+ * bs_buddy_init(): arenas, base, state,       6            buddy_init
+ *   links, summary of free orders, per-CPU
+ *   caches
  * bs_buddy_alloc(): at its entry, failing     1            buddy_alloc; and
  *   without reclaim                                        within slab_grow,
  *                                                          kmalloc_large,
@@ -494,7 +495,7 @@ static void bs_fault_test_buddy_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	c->op = (struct bs_fault_op){
 		.name = "buddy init",
-		.points = 5,
+		.points = 6,
 		.run = bs_fault_buddy_init_run,
 		.failed = bs_fault_buddy_init_failed,
 		.succeeded = bs_fault_buddy_init_succeeded,

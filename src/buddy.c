@@ -21,14 +21,50 @@
  * drains every cache into the free lists, runs the shrinkers and tries once
  * more. While @reclaimers is raised the caches take nothing in: a free goes
  * straight to its arena and an empty cache serves one block from the arenas
- * instead of a batch. Each cache checks under its lock, after the drain has
- * emptied it under the same lock, so once the drain is done every cache is
- * empty and stays so until the retry is over. A request therefore fails
- * only if, at the retry, no arena had a block large enough while no cache
- * held any: because of live allocations, never because of the caches. A
- * region whose allocations were all freed can always be allocated again
- * whole, and one where other tasks hold at most n blocks at any time gives
- * at least (arenas - n) blocks of the largest order, whatever they do.
+ * instead of a batch. A CPU checks @reclaimers under its cache's local
+ * lock, and the drain runs on each CPU in turn (bs_cpu_each()) under the
+ * same local lock, after @reclaimers was raised: what a CPU cached before
+ * the drain, the drain takes; what the CPU does after it follows it on the
+ * same CPU, and sees @reclaimers raised (queueing the drain's work on that
+ * CPU ordered the raise before the drain). An offline CPU's cache, which
+ * no task can use, is drained from the reclaimer under @walk_lock. So once
+ * the drain is done every cache is empty and stays so until the retry is
+ * over, and the drained blocks are in the free lists and the summary for
+ * the retry to see. A request therefore fails only if, at the retry, no
+ * arena had a block large enough while no cache held any: because of live
+ * allocations, never because of the caches. A region whose allocations
+ * were all freed can always be allocated again whole, and one where other
+ * tasks hold at most n blocks at any time gives at least (arenas - n)
+ * blocks of the largest order, whatever they do.
+ *
+ * Choosing an arena. A summary of free orders, per order a bitmap of the
+ * arenas that may have a free block of that order, is read without locks
+ * to find an arena that can serve a request; the arena's lock then
+ * confirms it. An arena's bit is set, under its lock, whenever it gets a
+ * block of an order it had none of, so the summary never misses an arena
+ * that can serve; the bit stays when the arena runs out of the order, and
+ * is cleared only by a search that finds so under the arena's lock, after
+ * which the search goes on. A split and a merge, which empty and refill
+ * orders all the time, thus change no shared word in the steady state:
+ * the summary costs an atomic bit operation only when an arena gets an
+ * order back after a search found it without. A search reads a few bitmap
+ * words per order and locks no arena that cannot help but for stale bits,
+ * each cleared once, however large the region. Which arena:
+ *
+ *   - A request of an order the caches do not hold takes the lowest arena
+ *     with a block large enough (address-ordered first fit of arenas), so
+ *     that large blocks come from the bottom of the region and what is
+ *     above stays whole as long as it can.
+ *   - A refill takes from the arena nearest its CPU's starting arena,
+ *     going up and wrapping round, with a block of its order or above
+ *     (within it, fragments first: see bs_buddy_pcp_refill()). The starting
+ *     arenas are spread evenly over the region, so CPUs refill from
+ *     different arenas and do not meet at one arena lock, and the small
+ *     blocks of one CPU stay together.
+ *
+ * Each arena has cache lines of its own, so CPUs in different arenas share
+ * none of them; only the summary, whose words hold the bits of 64 arenas,
+ * is written by all, and seldom.
  *
  * All metadata is out of band, in arrays beside the managed memory:
  *
@@ -43,19 +79,34 @@
  * A free therefore needs nothing from the memory being freed, and is refused
  * unless state[] says an allocated block starts exactly there: a double free,
  * a free of a page inside a block or of a page never allocated cannot corrupt
- * anything. That costs 17 bytes per 4096-byte page (0.42%).
+ * anything. That costs 17 bytes per 4096-byte page (0.42%), and the arenas
+ * (each on its own cache lines) and the summary about half a byte more.
  *
- * Locking. A block's state and link belong to the lock of whoever holds the
- * block (its state byte is also read without it, so it is written with
- * WRITE_ONCE() and read there with READ_ONCE()): the arena lock for free
- * blocks on its free lists, the cache lock for blocks in a per-CPU cache. An allocated block's state changes only
- * when it is freed, with a cmpxchg (under the lock of the cache or arena it
- * goes to), so that of two racing frees only one wins, whichever path each
- * takes. Only free-list blocks merge, and only under the arena lock, so
- * reading a neighbour's state there is safe whatever a cache does with it.
- * Lock order: cache lock, then one arena lock; arena locks never nest.
- * Counters live beside what they count, under the same lock; only failures,
- * counted where no lock is held, are atomic.
+ * Locking. A block's state and link belong to whoever holds the block: the
+ * arena's lock for free blocks on its free lists, the CPU's local lock for
+ * blocks in a per-CPU cache. The state byte is also read without them, so
+ * it is written with WRITE_ONCE() and read there with READ_ONCE().
+ * A per-CPU cache is used by its own CPU only, under local_lock() (which
+ * turns preemption off; on PREEMPT_RT it is a per-CPU lock): no other CPU
+ * ever takes it, so the fast path, an allocation or a free the cache can
+ * serve, contends for nothing. Whatever must reach every cache (a drain,
+ * validation, teardown) runs on each CPU in turn through bs_cpu_each(),
+ * under @walk_lock, which also guards the caches of offline CPUs that the
+ * caller then reaches itself. Statistics read the caches' counts and
+ * counters without any lock: exact once the caches are idle.
+ * An allocation through the cache takes no atomic or locked instruction.
+ * An allocated block's state changes only when it is freed, with a cmpxchg
+ * (under the cache's local lock or the arena's lock, whichever the block
+ * goes to), so that of two racing frees of a block, on two CPUs, exactly
+ * one wins and the block's link joins one list only. That cmpxchg is the
+ * one locked instruction of a free through the cache, and it cannot go:
+ * which of two CPUs' frees wins is consensus between them, which reads and
+ * writes alone cannot reach; it takes an atomic read-modify-write.
+ * Only free-list blocks merge, and only under the arena lock, so reading a
+ * neighbour's state there is safe whatever a cache does with it.
+ * Lock order: @walk_lock, then a local lock, then one arena lock; arena
+ * locks never nest. Counters live beside what they count, under the same
+ * lock; only failures, counted where no lock is held, are atomic.
  *
  * Reclaim. Users that keep free memory of their own (a slab allocator's
  * empty slabs) register a shrinker. When a request fails, the per-CPU caches
@@ -67,9 +118,10 @@
  * buddy_check.c checks its invariants. buddy_internal.h holds what the
  * three share.
  *
- * Context: process context only (might_sleep() says so). The allocator does
- * not sleep itself, but its locks are not IRQ-safe; shrinkers are run under
- * a mutex.
+ * Context: process context only (might_sleep() says so). Allocation and
+ * free do not sleep themselves, but the caches' local locks are not
+ * IRQ-safe; a failed request sleeps to drain the caches on every CPU and
+ * runs the shrinkers under a mutex.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -80,6 +132,7 @@
 #include <linux/slab.h>
 
 #include "buddy_internal.h"
+#include "cpu.h"
 #include "fault.h"
 
 const char *const bs_buddy_order_counter_names[] = {
@@ -123,7 +176,15 @@ static void bs_buddy_add_free(struct bs_buddy *buddy,
 	list_add(&buddy->links[pgoff], &arena->free_list[order]);
 	arena->nr_free[order]++;
 	arena->free_pages += 1UL << order;
-	WRITE_ONCE(arena->free_orders, arena->free_orders | BIT(order));
+	if (!(arena->free_orders & BIT(order))) {
+		unsigned long *map = bs_buddy_order_map(buddy, order);
+		const unsigned int a = arena - buddy->arenas;
+
+		arena->free_orders |= BIT(order);
+		/* Mostly still set: bits stay when the arena runs out. */
+		if (!test_bit(a, map))
+			set_bit(a, map);
+	}
 }
 
 static void bs_buddy_del_free(struct bs_buddy *buddy,
@@ -134,7 +195,7 @@ static void bs_buddy_del_free(struct bs_buddy *buddy,
 
 	list_del(&buddy->links[pgoff]);
 	if (!--arena->nr_free[order])
-		WRITE_ONCE(arena->free_orders, arena->free_orders & ~BIT(order));
+		arena->free_orders &= ~BIT(order);
 	arena->free_pages -= 1UL << order;
 }
 
@@ -186,30 +247,79 @@ static void bs_buddy_arena_put(struct bs_buddy *buddy,
 	bs_buddy_add_free(buddy, arena, pgoff, order);
 }
 
+/*
+ * The arena nearest @start, going up and wrapping round, that the summary
+ * says may have a free block of an order from @lo to @hi - 1; nr_arenas if
+ * it says none has. Word by word, the orders' bitmaps ORed together.
+ */
+static unsigned int bs_buddy_find_arena(const struct bs_buddy *buddy,
+					unsigned int lo, unsigned int hi,
+					unsigned int start)
+{
+	const unsigned int words = BITS_TO_LONGS(buddy->nr_arenas);
+	const unsigned int first = BIT_WORD(start);
+	unsigned int i, w, order;
+	unsigned long bits;
+
+	/* @start's word twice: from @start first, below it at the end. */
+	for (i = 0, w = first; i <= words; i++, w = w + 1 < words ? w + 1 : 0) {
+		bits = 0;
+		for (order = lo; order < hi; order++)
+			bits |= READ_ONCE(bs_buddy_order_map(buddy, order)[w]);
+		if (!i)
+			bits &= BITMAP_FIRST_WORD_MASK(start);
+		else if (i == words)
+			bits &= ~BITMAP_FIRST_WORD_MASK(start);
+		/* No bit is ever set past the last arena. */
+		if (bits)
+			return w * BITS_PER_LONG + __ffs(bits);
+	}
+	return buddy->nr_arenas;
+}
+
+/*
+ * Find and lock the arena nearest @start with a free block of an order
+ * from @lo to @hi - 1, NULL if there is none. An arena the summary names
+ * but which has no such block after all has its stale bits cleared, under
+ * its lock, and the search goes on without it.
+ */
+static struct bs_buddy_arena *bs_buddy_lock_arena(struct bs_buddy *buddy,
+						  unsigned int lo,
+						  unsigned int hi,
+						  unsigned int start)
+{
+	struct bs_buddy_arena *arena;
+	unsigned int a, order;
+
+	while ((a = bs_buddy_find_arena(buddy, lo, hi, start)) < buddy->nr_arenas) {
+		arena = &buddy->arenas[a];
+		spin_lock(&arena->lock);
+		if (arena->free_orders & GENMASK(hi - 1, lo))
+			return arena;
+		for (order = lo; order < hi; order++)
+			if (test_bit(a, bs_buddy_order_map(buddy, order)))
+				clear_bit(a, bs_buddy_order_map(buddy, order));
+		spin_unlock(&arena->lock);
+	}
+	return NULL;
+}
+
 static int bs_buddy_alloc_from_arenas(struct bs_buddy *buddy,
 				      unsigned int order, unsigned int tag,
 				      unsigned long *pgoff)
 {
-	unsigned int a;
+	/* The lowest arena with a block large enough. */
+	struct bs_buddy_arena *arena = bs_buddy_lock_arena(buddy, order,
+							   BS_BUDDY_NR_ORDERS, 0);
 
-	for (a = 0; a < buddy->nr_arenas; a++) {
-		struct bs_buddy_arena *arena = &buddy->arenas[a];
-		bool taken;
-
-		/* Lockless hint: skip arenas with nothing of @order or above. */
-		if (!(READ_ONCE(arena->free_orders) >> order))
-			continue;
-		spin_lock(&arena->lock);
-		taken = bs_buddy_arena_take(buddy, arena, order, pgoff);
-		if (taken) {
-			WRITE_ONCE(buddy->state[*pgoff], bs_buddy_used_head(order, tag));
-			arena->counters.order[BS_BUDDY_ALLOCS][order]++;
-		}
-		spin_unlock(&arena->lock);
-		if (taken)
-			return 0;
-	}
-	return -ENOMEM;
+	if (!arena)
+		return -ENOMEM;
+	/* It cannot fail: the arena has a block of @order or above. */
+	bs_buddy_arena_take(buddy, arena, order, pgoff);
+	WRITE_ONCE(buddy->state[*pgoff], bs_buddy_used_head(order, tag));
+	arena->counters.order[BS_BUDDY_ALLOCS][order]++;
+	spin_unlock(&arena->lock);
+	return 0;
 }
 
 /* ---- Per-CPU caches ------------------------------------------------------ */
@@ -218,7 +328,7 @@ static int bs_buddy_alloc_from_arenas(struct bs_buddy *buddy,
 static void bs_buddy_pcp_add(struct bs_buddy *buddy, struct bs_buddy_pcp *pcp,
 			     unsigned long pgoff, unsigned int order)
 {
-	lockdep_assert_held(&pcp->lock);
+	bs_buddy_pcp_assert_held(buddy, pcp);
 
 	WRITE_ONCE(buddy->state[pgoff], bs_buddy_head(order, BS_BUDDY_CACHED));
 	/* In address order: the lowest goes out first. */
@@ -245,31 +355,34 @@ static unsigned int bs_buddy_pcp_carve(struct bs_buddy *buddy,
 }
 
 /*
- * Fill the empty @order list of @pcp with up to a batch of blocks. Free
+ * Fill the empty @order list of @pcp with up to a batch of blocks, from the
+ * arena nearest the CPU's start with a block of @order or above, then the
+ * next, until the batch is full or no arena has one. In an arena, free
  * blocks smaller than a batch are used first, so that a refill does not
- * break up a large block while fragments are left; otherwise a whole batch
- * is cut from one block in a single step.
+ * break up a large block while fragments are left; without them a whole
+ * batch is cut from one block in a single step.
  */
 static unsigned int bs_buddy_pcp_refill(struct bs_buddy *buddy,
 					struct bs_buddy_pcp *pcp,
 					unsigned int order)
 {
 	const unsigned int batch = bs_buddy_pcp_batch(order);
-	unsigned int a, n = 0;
 	unsigned long pgoff;
+	unsigned int n = 0;
 
 	BUILD_BUG_ON(!is_power_of_2(BS_BUDDY_PCP_BATCH));
 	BUILD_BUG_ON(BS_BUDDY_PCP_MAX_ORDER >= BS_BUDDY_PCP_RUN_ORDER);
 	BUILD_BUG_ON(BS_BUDDY_MAX_ORDER < BS_BUDDY_PCP_RUN_ORDER);
 	BUILD_BUG_ON(BS_BUDDY_PCP_HIGH < 2 * BS_BUDDY_PCP_BATCH);
-	lockdep_assert_held(&pcp->lock);
+	bs_buddy_pcp_assert_held(buddy, pcp);
 
-	for (a = 0; a < buddy->nr_arenas && n < batch; a++) {
-		struct bs_buddy_arena *arena = &buddy->arenas[a];
+	while (n < batch) {
+		struct bs_buddy_arena *arena;
 
-		if (!(READ_ONCE(arena->free_orders) >> order))
-			continue;
-		spin_lock(&arena->lock);
+		arena = bs_buddy_lock_arena(buddy, order, BS_BUDDY_NR_ORDERS,
+					    pcp->start);
+		if (!arena)
+			break;
 		if (!n && find_next_bit(&arena->free_orders, BS_BUDDY_PCP_RUN_ORDER,
 					order) >= BS_BUDDY_PCP_RUN_ORDER &&
 		    bs_buddy_arena_take(buddy, arena, BS_BUDDY_PCP_RUN_ORDER, &pgoff))
@@ -281,7 +394,7 @@ static unsigned int bs_buddy_pcp_refill(struct bs_buddy *buddy,
 		}
 		spin_unlock(&arena->lock);
 	}
-	pcp->count[order] += n;
+	WRITE_ONCE(pcp->count[order], pcp->count[order] + n);
 	return n;
 }
 
@@ -291,7 +404,7 @@ static void bs_buddy_pcp_drain(struct bs_buddy *buddy, struct bs_buddy_pcp *pcp,
 {
 	struct bs_buddy_arena *locked = NULL;
 
-	lockdep_assert_held(&pcp->lock);
+	bs_buddy_pcp_assert_held(buddy, pcp);
 
 	while (nr-- && !list_empty(&pcp->list[order])) {
 		struct list_head *link = pcp->list[order].prev;
@@ -306,7 +419,7 @@ static void bs_buddy_pcp_drain(struct bs_buddy *buddy, struct bs_buddy_pcp *pcp,
 			locked = arena;
 		}
 		list_del(link);
-		pcp->count[order]--;
+		WRITE_ONCE(pcp->count[order], pcp->count[order] - 1);
 		bs_buddy_arena_put(buddy, arena, pgoff, order);
 	}
 	if (locked)
@@ -317,20 +430,17 @@ static void bs_buddy_pcp_drain(struct bs_buddy *buddy, struct bs_buddy_pcp *pcp,
 static int bs_buddy_alloc_from_pcp(struct bs_buddy *buddy, unsigned int order,
 				   unsigned int tag, unsigned long *pgoff)
 {
-	/*
-	 * The cache's lock, not the CPU, guards it: should the task move to
-	 * another CPU before taking the lock, it merely uses a remote cache.
-	 */
-	struct bs_buddy_pcp *pcp = raw_cpu_ptr(buddy->pcp);
+	struct bs_buddy_pcp *pcp;
 	struct list_head *link;
 
-	spin_lock(&pcp->lock);
+	local_lock(&buddy->pcp->lock);
+	pcp = this_cpu_ptr(buddy->pcp);
 	if (list_empty(&pcp->list[order])) {
 		pcp->counters.event[BS_BUDDY_PCP_MISSES]++;
 		/* While a request reclaims, the caches stay empty. */
 		if (atomic_read(&buddy->reclaimers) ||
 		    !bs_buddy_pcp_refill(buddy, pcp, order)) {
-			spin_unlock(&pcp->lock);
+			local_unlock(&buddy->pcp->lock);
 			return bs_buddy_alloc_from_arenas(buddy, order, tag, pgoff);
 		}
 	} else {
@@ -338,44 +448,97 @@ static int bs_buddy_alloc_from_pcp(struct bs_buddy *buddy, unsigned int order,
 	}
 	link = pcp->list[order].next;
 	list_del(link);
-	pcp->count[order]--;
+	WRITE_ONCE(pcp->count[order], pcp->count[order] - 1);
 	*pgoff = link - buddy->links;
 	WRITE_ONCE(buddy->state[*pgoff], bs_buddy_used_head(order, tag));
 	pcp->counters.order[BS_BUDDY_ALLOCS][order]++;
-	spin_unlock(&pcp->lock);
+	local_unlock(&buddy->pcp->lock);
 	return 0;
+}
+
+struct bs_buddy_pcp_call {
+	struct bs_buddy *buddy;
+	void (*fn)(struct bs_buddy *buddy, struct bs_buddy_pcp *pcp,
+		   unsigned int cpu, void *arg);
+	void *arg;
+};
+
+/* bs_cpu_each() runs this on @cpu if it is online, else on the walker's. */
+static void bs_buddy_pcp_call_fn(void *data, unsigned int cpu)
+{
+	struct bs_buddy_pcp_call *call = data;
+	struct bs_buddy *buddy = call->buddy;
+
+	if (!cpu_online(cpu)) {
+		/* No task runs there: the walk lock keeps other walks away. */
+		lockdep_assert_held(&buddy->walk_lock);
+		call->fn(buddy, per_cpu_ptr(buddy->pcp, cpu), cpu, call->arg);
+		return;
+	}
+	local_lock(&buddy->pcp->lock);
+	call->fn(buddy, this_cpu_ptr(buddy->pcp), cpu, call->arg);
+	local_unlock(&buddy->pcp->lock);
+}
+
+/**
+ * bs_buddy_pcp_each() - run a function on every CPU's cache, as its owner
+ * @buddy:	the allocator
+ * @fn:		called once per possible CPU with its cache, which it may
+ *		read and change: on that CPU under its local lock if the CPU
+ *		is online, on the caller's CPU if not; may take an arena lock
+ * @arg:	passed to @fn
+ *
+ * The one way to reach another CPU's cache: drains and validation use it.
+ * Walks are serialised by @buddy->walk_lock.
+ *
+ * Context: process context; sleeps. The caller holds no lock of @buddy.
+ */
+void bs_buddy_pcp_each(struct bs_buddy *buddy,
+		       void (*fn)(struct bs_buddy *buddy,
+				  struct bs_buddy_pcp *pcp, unsigned int cpu,
+				  void *arg),
+		       void *arg)
+{
+	struct bs_buddy_pcp_call call = { .buddy = buddy, .fn = fn, .arg = arg };
+
+	mutex_lock(&buddy->walk_lock);
+	bs_cpu_each(bs_buddy_pcp_call_fn, &call);
+	mutex_unlock(&buddy->walk_lock);
+}
+
+/* Empty a cache into the arenas; *@arg becomes true if it held a block. */
+static void bs_buddy_pcp_empty(struct bs_buddy *buddy, struct bs_buddy_pcp *pcp,
+			       unsigned int cpu, void *arg)
+{
+	bool *drained = arg;
+	unsigned int order;
+
+	for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++) {
+		if (!pcp->count[order])
+			continue;
+		bs_buddy_pcp_drain(buddy, pcp, order, UINT_MAX);
+		*drained = true;
+	}
 }
 
 /**
  * bs_buddy_drain() - give every block in the per-CPU caches back
  * @buddy:	the allocator
  *
+ * Each CPU empties its own cache in turn (bs_buddy_pcp_each()).
  * Afterwards the free lists hold every free block, merged, unless
  * allocations and frees ran at the same time.
  *
- * Context: process context.
+ * Context: process context; sleeps.
  * Return: true if any cache held a block.
  */
 bool bs_buddy_drain(struct bs_buddy *buddy)
 {
 	bool drained = false;
-	unsigned int order;
-	int cpu;
 
 	might_sleep();
 
-	for_each_possible_cpu(cpu) {
-		struct bs_buddy_pcp *pcp = per_cpu_ptr(buddy->pcp, cpu);
-
-		spin_lock(&pcp->lock);
-		for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++) {
-			if (!pcp->count[order])
-				continue;
-			bs_buddy_pcp_drain(buddy, pcp, order, UINT_MAX);
-			drained = true;
-		}
-		spin_unlock(&pcp->lock);
-	}
+	bs_buddy_pcp_each(buddy, bs_buddy_pcp_empty, &drained);
 	return drained;
 }
 
@@ -491,15 +654,20 @@ int bs_buddy_alloc(struct bs_buddy *buddy, unsigned int order,
 static int bs_buddy_free_to_pcp(struct bs_buddy *buddy, unsigned long pgoff,
 				unsigned int order, u8 state)
 {
-	struct bs_buddy_pcp *pcp = raw_cpu_ptr(buddy->pcp);
+	struct bs_buddy_pcp *pcp;
+	unsigned int count;
 	int ret = 0;
 
-	spin_lock(&pcp->lock);
+	local_lock(&buddy->pcp->lock);
+	pcp = this_cpu_ptr(buddy->pcp);
 	if (atomic_read(&buddy->reclaimers)) {
 		ret = -EAGAIN;
 		goto unlock;
 	}
-	/* Of two racing frees of one block, one wins; one is refused. */
+	/*
+	 * Of two racing frees of one block, on two CPUs, one wins; one is
+	 * refused. The free's one locked instruction.
+	 */
 	if (cmpxchg(&buddy->state[pgoff], state,
 		    bs_buddy_head(order, BS_BUDDY_CACHED)) != state) {
 		ret = -EINVAL;
@@ -507,10 +675,12 @@ static int bs_buddy_free_to_pcp(struct bs_buddy *buddy, unsigned long pgoff,
 	}
 	list_add(&buddy->links[pgoff], &pcp->list[order]);
 	pcp->counters.order[BS_BUDDY_FREES][order]++;
-	if (++pcp->count[order] > bs_buddy_pcp_high(order))
+	count = pcp->count[order] + 1;
+	WRITE_ONCE(pcp->count[order], count);
+	if (count > bs_buddy_pcp_high(order))
 		bs_buddy_pcp_drain(buddy, pcp, order, bs_buddy_pcp_batch(order));
 unlock:
-	spin_unlock(&pcp->lock);
+	local_unlock(&buddy->pcp->lock);
 	return ret;
 }
 
@@ -526,7 +696,7 @@ static int bs_buddy_free_to_arena(struct bs_buddy *buddy, unsigned long pgoff,
 	int ret = -EINVAL;
 
 	spin_lock(&arena->lock);
-	/* A racing free through a cache holds another lock: cmpxchg here too. */
+	/* A racing free through a cache holds no arena lock: cmpxchg here too. */
 	if (cmpxchg(&buddy->state[pgoff], state, bs_buddy_head(order, 0)) == state) {
 		bs_buddy_arena_put(buddy, arena, pgoff, order);
 		arena->counters.order[BS_BUDDY_FREES][order]++;
@@ -632,7 +802,8 @@ void *bs_buddy_addr(const struct bs_buddy *buddy, unsigned long pgoff)
  * bs_buddy_cached_pages() - free pages held by the per-CPU caches
  * @buddy:	the allocator
  *
- * Each cache is counted under its own lock: exact when nothing else runs.
+ * The caches' counts are read without their CPUs' locks, which only those
+ * CPUs may take: exact when nothing else runs.
  *
  * Return: the number of pages in the caches' blocks.
  */
@@ -645,10 +816,8 @@ unsigned long bs_buddy_cached_pages(struct bs_buddy *buddy)
 	for_each_possible_cpu(cpu) {
 		struct bs_buddy_pcp *pcp = per_cpu_ptr(buddy->pcp, cpu);
 
-		spin_lock(&pcp->lock);
 		for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++)
-			pages += (unsigned long)pcp->count[order] << order;
-		spin_unlock(&pcp->lock);
+			pages += (unsigned long)READ_ONCE(pcp->count[order]) << order;
 	}
 	return pages;
 }
@@ -684,11 +853,25 @@ unsigned long bs_buddy_free_pages(struct bs_buddy *buddy)
 static void bs_buddy_free_metadata(struct bs_buddy *buddy)
 {
 	free_percpu(buddy->pcp);
+	kfree(buddy->order_arenas);
 	kvfree(buddy->links);
 	kvfree(buddy->state);
 	kfree(buddy->base);
-	kfree(buddy->arenas);
+	kvfree(buddy->arenas);
 	memset(buddy, 0, sizeof(*buddy));
+}
+
+/*
+ * The arena a CPU's refills start from: CPUs spread evenly over the region,
+ * each at the start of its share, or, with fewer arenas than CPUs, taking
+ * the arenas in turn.
+ */
+static unsigned int bs_buddy_start_arena(unsigned int nr_arenas,
+					 unsigned int cpu)
+{
+	if (nr_arenas < nr_cpu_ids)
+		return cpu % nr_arenas;
+	return (u64)cpu * nr_arenas / nr_cpu_ids;
 }
 
 /**
@@ -708,11 +891,13 @@ int bs_buddy_init(struct bs_buddy *buddy, const struct bs_region *region)
 
 	memset(buddy, 0, sizeof(*buddy));
 	buddy->region = region;
+	mutex_init(&buddy->walk_lock);
 	mutex_init(&buddy->shrinker_lock);
 	INIT_LIST_HEAD(&buddy->shrinkers);
+	/* Past kmalloc's sizes, whole pages; below, aligned to a power of two. */
 	buddy->arenas = bs_fault() ? NULL :
-			kcalloc(region->nr_chunks, sizeof(*buddy->arenas),
-				GFP_KERNEL);
+			kvcalloc(region->nr_chunks, sizeof(*buddy->arenas),
+				 GFP_KERNEL);
 	buddy->base = bs_fault() ? NULL :
 		      kcalloc(region->nr_chunks, sizeof(*buddy->base),
 			      GFP_KERNEL);
@@ -720,9 +905,13 @@ int bs_buddy_init(struct bs_buddy *buddy, const struct bs_region *region)
 		       kvcalloc(pages, sizeof(*buddy->state), GFP_KERNEL);
 	buddy->links = bs_fault() ? NULL :
 		       kvcalloc(pages, sizeof(*buddy->links), GFP_KERNEL);
+	buddy->order_arenas = bs_fault() ? NULL :
+			      kcalloc(BS_BUDDY_NR_ORDERS *
+				      BITS_TO_LONGS(region->nr_chunks),
+				      sizeof(*buddy->order_arenas), GFP_KERNEL);
 	buddy->pcp = bs_fault() ? NULL : alloc_percpu(struct bs_buddy_pcp);
 	if (!buddy->arenas || !buddy->base || !buddy->state || !buddy->links ||
-	    !buddy->pcp) {
+	    !buddy->order_arenas || !buddy->pcp) {
 		bs_buddy_free_metadata(buddy);
 		return -ENOMEM;
 	}
@@ -731,9 +920,10 @@ int bs_buddy_init(struct bs_buddy *buddy, const struct bs_region *region)
 	for_each_possible_cpu(cpu) {
 		struct bs_buddy_pcp *pcp = per_cpu_ptr(buddy->pcp, cpu);
 
-		spin_lock_init(&pcp->lock);
+		local_lock_init(&pcp->lock);
 		for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++)
 			INIT_LIST_HEAD(&pcp->list[order]);
+		pcp->start = bs_buddy_start_arena(buddy->nr_arenas, cpu);
 	}
 	for (a = 0; a < buddy->nr_arenas; a++) {
 		struct bs_buddy_arena *arena = &buddy->arenas[a];
@@ -756,6 +946,8 @@ int bs_buddy_init(struct bs_buddy *buddy, const struct bs_region *region)
  *
  * The per-CPU caches are drained first so the accounting is exact; a block
  * still allocated then is a leak in the caller, reported with a warning.
+ *
+ * Context: process context; sleeps.
  */
 void bs_buddy_fini(struct bs_buddy *buddy)
 {

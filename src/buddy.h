@@ -63,8 +63,9 @@ extern const char *const bs_buddy_counter_names[BS_BUDDY_NR_COUNTERS];
  * @order:	per enum bs_buddy_order_counter, per order
  * @event:	per enum bs_buddy_counter
  *
- * Each arena and each per-CPU cache counts what happens under its lock, so
- * counting costs no atomic operation; bs_buddy_stats() adds them up.
+ * Each arena counts what happens under its lock and each per-CPU cache
+ * what happens under its CPU's local lock, so counting costs no atomic
+ * operation; bs_buddy_stats() adds them up.
  */
 struct bs_buddy_counters {
 	unsigned long order[BS_BUDDY_NR_ORDER_COUNTERS][BS_BUDDY_NR_ORDERS];
@@ -91,12 +92,20 @@ struct bs_buddy_shrinker {
  *		of the arena or per-CPU cache that holds the page's block
  * @links:	one list link per page, used while the page heads a free block;
  *		under the same lock as its @state
- * @pcp:	the per-CPU caches, each under its own lock
+ * @order_arenas: the summary of free orders: per order, a bitmap of the
+ *		arenas that may have a free block of that order; set for every
+ *		arena that has one (see buddy.c). An arena's bits change under
+ *		its lock, with atomic bit operations (arenas share words); read
+ *		without locks
+ * @pcp:	the per-CPU caches, each under its CPU's local lock
+ * @walk_lock:	held by whoever walks every CPU's cache (drain, validation):
+ *		protects the caches of offline CPUs, which no local lock does
  * @failures:	per enum bs_buddy_counter, the failures, counted where no
  *		lock is held; atomic
  * @reclaimers:	requests between their drain of the caches and their retry;
  *		while non-zero the caches take in nothing (see buddy.c).
- *		Changed by those requests, read under a cache lock; atomic
+ *		Changed by those requests, read under a cache's local lock;
+ *		atomic
  * @shrinker_lock: protects @shrinkers, and is held while they run
  * @shrinkers:	struct bs_buddy_shrinker, asked in turn when memory runs out
  */
@@ -107,7 +116,9 @@ struct bs_buddy {
 	void **base;
 	u8 *state;
 	struct list_head *links;
+	unsigned long *order_arenas;
 	struct bs_buddy_pcp __percpu *pcp;
+	struct mutex walk_lock;
 	atomic_long_t failures[BS_BUDDY_NR_COUNTERS];
 	atomic_t reclaimers;
 	struct mutex shrinker_lock;

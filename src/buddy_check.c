@@ -4,8 +4,9 @@
  * allocator, for KUnit after each scenario and for debugfs validate.
  *
  * Validation changes nothing: it drains no cache and counts nothing. It
- * checks each per-CPU cache under its lock and each arena under its lock,
- * so it may run at any time, under any load. That every cached block is on
+ * checks each per-CPU cache on its CPU under its local lock
+ * (bs_buddy_pcp_each()) and each arena under its lock, so it may run at
+ * any time, under any load. That every cached block is on
  * a cache list (and no block is lost from one) is a property of all caches
  * and arenas at once: it is checked when no cache changed while the arenas
  * were walked, which the caches' counters tell; under load that cross-check
@@ -13,8 +14,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/cpumask.h>
-#include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/string.h>
 
@@ -28,13 +27,13 @@ static int bs_buddy_corrupt(const char *where, unsigned int n,
 }
 
 static int bs_buddy_pcp_validate(struct bs_buddy *buddy,
-				 struct bs_buddy_pcp *pcp, int cpu)
+				 struct bs_buddy_pcp *pcp, unsigned int cpu)
 {
 	unsigned long pgoff, len;
 	struct list_head *pos;
 	unsigned int order;
 
-	lockdep_assert_held(&pcp->lock);
+	bs_buddy_pcp_assert_held(buddy, pcp);
 
 	for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++) {
 		len = 0;
@@ -58,14 +57,15 @@ static int bs_buddy_pcp_validate(struct bs_buddy *buddy,
  * How often a cache's lists have changed: every change is an allocation
  * or free through the cache, a refill or a drain, and each is counted.
  */
-static unsigned long bs_buddy_pcp_changes(const struct bs_buddy_pcp *pcp)
+static unsigned long bs_buddy_pcp_changes(struct bs_buddy *buddy,
+					  struct bs_buddy_pcp *pcp)
 {
 	const struct bs_buddy_counters *c = &pcp->counters;
 	unsigned long changes = c->event[BS_BUDDY_PCP_MISSES] +
 				c->event[BS_BUDDY_PCP_DRAINS];
 	unsigned int order;
 
-	lockdep_assert_held(&pcp->lock);
+	bs_buddy_pcp_assert_held(buddy, pcp);
 
 	for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++)
 		changes += c->order[BS_BUDDY_ALLOCS][order] +
@@ -74,32 +74,42 @@ static unsigned long bs_buddy_pcp_changes(const struct bs_buddy_pcp *pcp)
 }
 
 /*
- * Check every cache, one at a time under its lock; add up the blocks they
- * hold per order in @cached and their changes in @changes. Two censuses
- * with the same @changes bracket a time in which no cache changed.
+ * What a census of the caches finds: the blocks they hold per order, their
+ * changes, and the first violation seen.
+ */
+struct bs_buddy_census {
+	unsigned long cached[BS_BUDDY_PCP_ORDERS];
+	unsigned long changes;
+	int ret;
+};
+
+/* Check one cache, as its owner, and add it to the census @arg. */
+static void bs_buddy_pcp_count(struct bs_buddy *buddy, struct bs_buddy_pcp *pcp,
+			       unsigned int cpu, void *arg)
+{
+	struct bs_buddy_census *census = arg;
+	unsigned int order;
+	int err;
+
+	err = bs_buddy_pcp_validate(buddy, pcp, cpu);
+	if (err)
+		census->ret = err;
+	for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++)
+		census->cached[order] += pcp->count[order];
+	census->changes += bs_buddy_pcp_changes(buddy, pcp);
+}
+
+/*
+ * Check every cache, each on its CPU under its local lock; count the blocks
+ * they hold per order and their changes in @census. Two censuses with the
+ * same changes bracket a time in which no cache changed.
  */
 static int bs_buddy_pcp_census(struct bs_buddy *buddy,
-			       unsigned long cached[BS_BUDDY_PCP_ORDERS],
-			       unsigned long *changes)
+			       struct bs_buddy_census *census)
 {
-	unsigned int order;
-	int cpu, err, ret = 0;
-
-	memset(cached, 0, BS_BUDDY_PCP_ORDERS * sizeof(*cached));
-	*changes = 0;
-	for_each_possible_cpu(cpu) {
-		struct bs_buddy_pcp *pcp = per_cpu_ptr(buddy->pcp, cpu);
-
-		spin_lock(&pcp->lock);
-		err = bs_buddy_pcp_validate(buddy, pcp, cpu);
-		if (err)
-			ret = err;
-		for (order = 0; order < BS_BUDDY_PCP_ORDERS; order++)
-			cached[order] += pcp->count[order];
-		*changes += bs_buddy_pcp_changes(pcp);
-		spin_unlock(&pcp->lock);
-	}
-	return ret;
+	memset(census, 0, sizeof(*census));
+	bs_buddy_pcp_each(buddy, bs_buddy_pcp_count, census);
+	return census->ret;
 }
 
 /*
@@ -210,6 +220,11 @@ static int bs_buddy_arena_lists_validate(struct bs_buddy *buddy,
 	}
 	if (arena->free_orders != free_orders)
 		return bs_buddy_corrupt("arena", a, first, "free order mask differs from the lists");
+	/* Bits of orders the arena lacks may be stale; none may be missing. */
+	for (order = 0; order < BS_BUDDY_NR_ORDERS; order++)
+		if (free_orders & BIT(order) &&
+		    !test_bit(a, bs_buddy_order_map(buddy, order)))
+			return bs_buddy_corrupt("arena", a, first, "summary of free orders misses an order the arena has");
 	if (arena->free_pages != free_pages)
 		return bs_buddy_corrupt("arena", a, first, "free page count differs from the blocks");
 	return 0;
@@ -236,31 +251,32 @@ static int bs_buddy_arena_validate(struct bs_buddy *buddy,
  * bs_buddy_validate() - check every invariant of the allocator
  * @buddy:	the allocator
  *
- * Checks each per-CPU cache (every block in it is a cached block of its
- * order, the counts agree, none is over its high mark); then, arena by arena
- * under its lock, that every page is in exactly one block, that blocks are
- * aligned to their order, that no two free buddies of the same order are
- * left unmerged, and that the free lists, their counts and the free page
- * count agree with the per-page state. If no cache changed meanwhile, it
- * also checks that the blocks the pages say are cached are exactly those
- * on the caches' lists, so that a block lost from a cache is seen. The
- * first violation in each cache and arena is reported with pr_err().
+ * Checks each per-CPU cache, on its CPU (every block in it is a cached
+ * block of its order, the counts agree, none is over its high mark); then,
+ * arena by arena under its lock, that every page is in exactly one block,
+ * that blocks are aligned to their order, that no two free buddies of the
+ * same order are left unmerged, and that the free lists, their counts, the
+ * free page count agree with the per-page state, and that the summary of
+ * free orders names the arena for every order it has. If no cache changed meanwhile, it also checks
+ * that the blocks the pages say are cached are exactly those on the
+ * caches' lists, so that a block lost from a cache is seen. The first
+ * violation in each cache and arena is reported with pr_err().
  *
  * Safe at any time, under any load: it changes no block, list or counter.
  *
- * Context: process context.
+ * Context: process context; sleeps.
  * Return: 0 if all holds, -EUCLEAN otherwise.
  */
 int bs_buddy_validate(struct bs_buddy *buddy)
 {
-	unsigned long listed[BS_BUDDY_PCP_ORDERS], seen[BS_BUDDY_PCP_ORDERS] = {};
-	unsigned long before, after;
+	unsigned long seen[BS_BUDDY_PCP_ORDERS] = {};
+	struct bs_buddy_census before, after;
 	unsigned int a;
 	int err, ret;
 
 	might_sleep();
 
-	ret = bs_buddy_pcp_census(buddy, listed, &before);
+	ret = bs_buddy_pcp_census(buddy, &before);
 	for (a = 0; a < buddy->nr_arenas; a++) {
 		struct bs_buddy_arena *arena = &buddy->arenas[a];
 
@@ -272,10 +288,11 @@ int bs_buddy_validate(struct bs_buddy *buddy)
 	}
 	if (ret)
 		return ret;
-	err = bs_buddy_pcp_census(buddy, listed, &after);
+	err = bs_buddy_pcp_census(buddy, &after);
 	if (err)
 		return err;
-	if (before == after && memcmp(listed, seen, sizeof(seen)))
+	if (before.changes == after.changes &&
+	    memcmp(after.cached, seen, sizeof(seen)))
 		return bs_buddy_corrupt("cpu", 0, 0, "cached blocks differ from the caches' lists: a block is lost");
 	return 0;
 }

@@ -2,11 +2,12 @@
 /*
  * buddyslab buddy statistics: what the buddy allocator tells of itself.
  *
- * Counters live where the events happen, in each arena and each per-CPU
- * cache under its own lock, so that counting costs no atomic operation;
- * only failures, counted where no lock is held, are atomic. A snapshot adds
- * them up one lock at a time: exact when nothing else runs, and never a
- * stop of the allocator. Beside the counters: the free blocks of an arena
+ * Counters live where the events happen, in each arena under its lock and
+ * in each per-CPU cache under its CPU's local lock, so that counting costs
+ * no atomic operation; only failures, counted where no lock is held, are
+ * atomic. A snapshot adds them up, the arenas' one lock at a time and the
+ * caches' without any lock (a local lock is its CPU's alone): exact when
+ * nothing else runs, and never a stop of the allocator. Beside the counters: the free blocks of an arena
  * per order (its buddyinfo line), what every page of an arena is (the
  * map), and the fragmentation indices of mm/vmstat.c, pure functions of
  * the free blocks per order.
@@ -68,7 +69,10 @@ void bs_buddy_arena_map(struct bs_buddy *buddy, unsigned int arena,
 	spin_unlock(&ar->lock);
 }
 
-/* Bytes of all metadata: per allocator, per arena, per page, per CPU. */
+/*
+ * Bytes of all metadata: per allocator, per arena, per page, per CPU, and
+ * the summary of free orders.
+ */
 static unsigned long bs_buddy_metadata_bytes(const struct bs_buddy *buddy)
 {
 	unsigned long pages = bs_buddy_total_pages(buddy);
@@ -76,7 +80,20 @@ static unsigned long bs_buddy_metadata_bytes(const struct bs_buddy *buddy)
 	return sizeof(*buddy) +
 	       buddy->nr_arenas * (sizeof(*buddy->arenas) + sizeof(*buddy->base)) +
 	       pages * (sizeof(*buddy->state) + sizeof(*buddy->links)) +
-	       num_possible_cpus() * sizeof(struct bs_buddy_pcp);
+	       num_possible_cpus() * sizeof(struct bs_buddy_pcp) +
+	       BS_BUDDY_NR_ORDERS * BITS_TO_LONGS(buddy->nr_arenas) *
+	       sizeof(*buddy->order_arenas);
+}
+
+/*
+ * A cache's counters change under its CPU's local lock, which no reader
+ * may take: they are read racily, each word whole. A sum of counters each
+ * right at some moment is all a statistic needs.
+ */
+static unsigned long bs_buddy_read_counter(const unsigned long *counter)
+{
+	/* Racing with the cache's CPU, as said above. */
+	return data_race(*counter);
 }
 
 static void bs_buddy_add_counters(struct bs_buddy_counters *sum,
@@ -86,9 +103,10 @@ static void bs_buddy_add_counters(struct bs_buddy_counters *sum,
 
 	for (c = 0; c < BS_BUDDY_NR_ORDER_COUNTERS; c++)
 		for (order = 0; order < BS_BUDDY_NR_ORDERS; order++)
-			sum->order[c][order] += counters->order[c][order];
+			sum->order[c][order] +=
+				bs_buddy_read_counter(&counters->order[c][order]);
 	for (c = 0; c < BS_BUDDY_NR_COUNTERS; c++)
-		sum->event[c] += counters->event[c];
+		sum->event[c] += bs_buddy_read_counter(&counters->event[c]);
 }
 
 /**
@@ -104,13 +122,9 @@ void bs_buddy_stats(struct bs_buddy *buddy, struct bs_buddy_stats *stats)
 	memset(stats, 0, sizeof(*stats));
 	for (c = 0; c < BS_BUDDY_NR_COUNTERS; c++)
 		stats->counters.event[c] = atomic_long_read(&buddy->failures[c]);
-	for_each_possible_cpu(cpu) {
-		struct bs_buddy_pcp *pcp = per_cpu_ptr(buddy->pcp, cpu);
-
-		spin_lock(&pcp->lock);
-		bs_buddy_add_counters(&stats->counters, &pcp->counters);
-		spin_unlock(&pcp->lock);
-	}
+	for_each_possible_cpu(cpu)
+		bs_buddy_add_counters(&stats->counters,
+				      &per_cpu_ptr(buddy->pcp, cpu)->counters);
 	for (a = 0; a < buddy->nr_arenas; a++) {
 		struct bs_buddy_arena *arena = &buddy->arenas[a];
 
