@@ -43,10 +43,13 @@
  * slab.h is the API; slab_internal.h is what the files share.
  *
  * Locking, in the order taken: caches_lock (mutex, the list of caches);
- * a CPU's magazine lock; the depot lock; the cache lock. Slabs are given
- * back to the buddy only after every spinlock is dropped, since the buddy
- * is for process context. The buddy may call the shrinker from
- * bs_buddy_alloc(), which the slab layer calls with no lock held.
+ * a CPU's magazine lock (a local_lock, only ever taken on its own CPU:
+ * what reaches every CPU's magazines runs on each through bs_cpu_each(),
+ * which sleeps, so never under a spinlock); the depot lock; the cache
+ * lock. Slabs are given back to the buddy only after every spinlock is
+ * dropped, since the buddy is for process context. The buddy may call the
+ * shrinker from bs_buddy_alloc(), which the slab layer calls with no lock
+ * held.
  *
  * Context: process context.
  */
@@ -69,6 +72,9 @@ const char *const bs_slab_counter_names[] = {
 	[BS_SLAB_POISON_ERRORS]		= "poison_errors",
 	[BS_SLAB_DOUBLE_FREES]		= "double_frees",
 	[BS_SLAB_INVALID_FREES]		= "invalid_frees",
+	[BS_SLAB_DEPOT_CONTENDED]	= "depot_contended",
+	[BS_SLAB_MAG_RESIZES]		= "magazine_resizes",
+	[BS_SLAB_MAG_TRIMMED]		= "magazines_trimmed",
 };
 static_assert(ARRAY_SIZE(bs_slab_counter_names) == BS_SLAB_NR_COUNTERS);
 
