@@ -84,7 +84,7 @@ static void bs_slab_census_cpu(void *arg, unsigned int cpu)
 	if (err)
 		census->ret = err;
 	census->objs += c->loaded->rounds + c->previous->rounds;
-	census->changes += c->changes;
+	census->changes += bs_slab_cpu_changes(c);
 	bs_slab_cpu_unlock(cache);
 }
 

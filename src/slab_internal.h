@@ -72,7 +72,11 @@ struct bs_slab_magazine {
  * @previous:	the one before, always full or empty, so that alternating
  *		allocations and frees never miss more than once per magazine
  * @changes:	how often objects entered or left @loaded and @previous
- * @counters:	what happened on the fast path; enum bs_slab_counter
+ *		other than by the allocations and frees @counters counts
+ * @counters:	what happened on the fast path: BS_SLAB_ALLOCS,
+ *		BS_SLAB_BYTES_REQUESTED and BS_SLAB_FREES only, the least
+ *		it can count (each allocation here is a magazine hit, and
+ *		grants the object size)
  */
 struct bs_slab_cpu {
 	local_lock_t lock;
@@ -260,6 +264,16 @@ static inline void bs_slab_cpu_unlock(struct bs_slab_cache *cache)
 	local_unlock(&cache->cpu->lock);
 }
 
+/*
+ * How often objects entered or left a CPU's magazines; under its lock. Two
+ * equal sums bracket a time in which they did not change.
+ */
+static inline unsigned long bs_slab_cpu_changes(const struct bs_slab_cpu *c)
+{
+	return c->changes + c->counters[BS_SLAB_ALLOCS] +
+	       c->counters[BS_SLAB_FREES];
+}
+
 /* Count a failure or an error, where no lock is held. */
 static inline void bs_slab_count_failure(struct bs_slab_cache *cache,
 					 enum bs_slab_counter counter)
@@ -282,8 +296,9 @@ static inline void bs_slab_count_alloc(struct bs_slab_cache *cache,
  * @obj:	any address
  * @idx:	out: the object's index in its slab
  *
- * Caller holds the RCU read lock, which keeps the descriptor found valid
- * memory, if stale, while its slab is being released.
+ * Caller holds the RCU read lock, or has preemption off (under a CPU's
+ * local lock: an RCU read side too), which keeps the descriptor found
+ * valid memory, if stale, while its slab is being released.
  *
  * Return: the slab's descriptor, or NULL if @obj is not the start of an
  * object in any slab. Inline: every free asks it.
@@ -298,7 +313,8 @@ bs_slab_lookup(struct bs_slab *slab, const void *obj, unsigned int *idx)
 
 	if (bs_buddy_pgoff_of(slab->buddy, obj, &pgoff))
 		return NULL;
-	sp = rcu_dereference(slab->page_slab[pgoff]);
+	sp = rcu_dereference_check(slab->page_slab[pgoff],
+				   rcu_read_lock_any_held());
 	if (!sp || obj < sp->base)
 		return NULL;
 	cache = sp->cache;

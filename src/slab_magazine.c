@@ -41,9 +41,9 @@
  * it leaves the magazine in the one that marks it allocated or free: no
  * magazine is ever emptied or filled outside its holder's lock. So "cached"
  * means "in a magazine" whenever the locks are taken, and each holder
- * counts its changes (struct bs_slab_cpu @changes, the cache's
- * @depot_changes) for validation to tell whether the magazines stood still
- * while it walked the slabs.
+ * counts its changes (bs_slab_cpu_changes(), the cache's @depot_changes)
+ * for validation to tell whether the magazines stood still while it walked
+ * the slabs.
  *
  * Context: process context (the local lock is not taken with interrupts
  * off).
@@ -222,9 +222,8 @@ static void *bs_slab_mag_alloc(struct bs_slab_cache *cache, size_t requested)
 		round = &mag->round[--mag->rounds];
 		obj = round->obj;
 		bs_slab_set_state(round->state, BS_SLAB_OBJ_USED);
-		cpu->changes++;
-		cpu->counters[BS_SLAB_MAG_HITS]++;
-		bs_slab_count_alloc(cache, cpu->counters, requested);
+		cpu->counters[BS_SLAB_ALLOCS]++;
+		cpu->counters[BS_SLAB_BYTES_REQUESTED] += requested;
 	}
 	local_unlock(&cache->cpu->lock);
 	return obj;
@@ -300,6 +299,41 @@ static int bs_slab_claim(struct bs_slab_cpu *cpu, struct bs_slab_page *sp,
 	return 0;
 }
 
+/*
+ * Free an allocated object of slab @sp, index @idx, into this CPU's
+ * magazines, or back into its slab if no magazine can be had; slabs
+ * emptied on the way go to @release. Caller holds the CPU's lock. 0, or
+ * -EINVAL if the object is not allocated (a double free, reported and
+ * counted; nothing changes).
+ */
+static int bs_slab_free_locked(struct bs_slab_cache *cache,
+			       struct bs_slab_cpu *cpu, struct bs_slab_page *sp,
+			       unsigned int idx, struct list_head *release)
+{
+	struct bs_slab_magazine *mag = cpu->loaded;
+	struct bs_slab_round *round;
+	int ret;
+
+	ret = bs_slab_claim(cpu, sp, idx);
+	if (unlikely(ret))
+		return ret;
+	if (unlikely(mag->rounds == mag->size)) {
+		if (!bs_slab_mag_make_room(cache, cpu, release)) {
+			spin_lock(&cache->lock);
+			bs_slab_put(cache, bs_slab_obj(sp, idx), release);
+			cache->counters[BS_SLAB_FREES]++;
+			spin_unlock(&cache->lock);
+			return 0;
+		}
+		mag = cpu->loaded;
+	}
+	round = &mag->round[mag->rounds++];
+	round->obj = bs_slab_obj(sp, idx);
+	round->state = &sp->state[idx];
+	cpu->counters[BS_SLAB_FREES]++;
+	return 0;
+}
+
 /**
  * bs_slab_free() - free an object found by bs_slab_lookup()
  * @cache:	its cache, @sp's
@@ -318,33 +352,11 @@ static int bs_slab_claim(struct bs_slab_cpu *cpu, struct bs_slab_page *sp,
 int bs_slab_free(struct bs_slab_cache *cache, struct bs_slab_page *sp,
 		 unsigned int idx, struct list_head *release)
 {
-	struct bs_slab_magazine *mag;
-	struct bs_slab_round *round;
-	struct bs_slab_cpu *cpu;
 	int ret;
 
 	local_lock(&cache->cpu->lock);
-	cpu = this_cpu_ptr(cache->cpu);
-	ret = bs_slab_claim(cpu, sp, idx);
-	if (unlikely(ret))
-		goto out;
-	mag = cpu->loaded;
-	if (unlikely(mag->rounds == mag->size)) {
-		if (!bs_slab_mag_make_room(cache, cpu, release)) {
-			spin_lock(&cache->lock);
-			bs_slab_put(cache, bs_slab_obj(sp, idx), release);
-			cache->counters[BS_SLAB_FREES]++;
-			spin_unlock(&cache->lock);
-			goto out;
-		}
-		mag = cpu->loaded;
-	}
-	round = &mag->round[mag->rounds++];
-	round->obj = bs_slab_obj(sp, idx);
-	round->state = &sp->state[idx];
-	cpu->changes++;
-	cpu->counters[BS_SLAB_FREES]++;
-out:
+	ret = bs_slab_free_locked(cache, this_cpu_ptr(cache->cpu), sp, idx,
+				  release);
 	local_unlock(&cache->cpu->lock);
 	return ret;
 }
@@ -406,7 +418,8 @@ void *bs_slab_cache_alloc(struct bs_slab_cache *cache)
 
 /*
  * Find @obj, which is to be an object of @cache. Caller holds the RCU read
- * lock. If it is none, it is reported and counted against @cache.
+ * lock, or a CPU's local lock. If it is none, it is reported and counted
+ * against @cache.
  */
 static int bs_slab_find(struct bs_slab_cache *cache, const void *obj,
 			struct bs_slab_page **spp, unsigned int *idx)
@@ -450,11 +463,13 @@ int bs_slab_cache_free(struct bs_slab_cache *cache, void *obj)
 
 	might_sleep();
 
-	rcu_read_lock();
+	/* Preemption is off under it: the lookup's RCU read side too. */
+	local_lock(&cache->cpu->lock);
 	ret = bs_slab_find(cache, obj, &sp, &idx);
 	if (likely(!ret))
-		ret = bs_slab_free(cache, sp, idx, &release);
-	rcu_read_unlock();
+		ret = bs_slab_free_locked(cache, this_cpu_ptr(cache->cpu), sp,
+					  idx, &release);
+	local_unlock(&cache->cpu->lock);
 	if (unlikely(!list_empty(&release)))
 		bs_slab_release(cache->slab, &release);
 	return ret;
@@ -570,6 +585,9 @@ static void bs_slab_mag_stats_cpu(void *arg, unsigned int cpu)
 
 	for (i = 0; i < BS_SLAB_NR_COUNTERS; i++)
 		call->stats->counters[i] += c->counters[i];
+	call->stats->counters[BS_SLAB_MAG_HITS] += c->counters[BS_SLAB_ALLOCS];
+	call->stats->counters[BS_SLAB_BYTES_GRANTED] +=
+		c->counters[BS_SLAB_ALLOCS] * call->cache->object_size;
 	call->stats->magazine_objs += c->loaded->rounds + c->previous->rounds;
 	bs_slab_cpu_unlock(call->cache);
 }
