@@ -641,6 +641,48 @@ static void bs_slab_test_kmalloc_classes(struct kunit *test)
 }
 
 /*
+ * The slab's table of arenas answers as the region does, for the first and
+ * last byte of every arena and the bytes just outside, and a stack, a
+ * kmalloc'd and a NULL pointer: in which page of the region, or none.
+ */
+static void bs_slab_test_arena_table(struct kunit *test)
+{
+	struct bs_buddy *buddy = &bs_test(test)->buddy;
+	struct bs_slab *slab = &bs_test(test)->slab;
+	unsigned long want, got, a, i, checked = 0;
+	void *foreign = kunit_kmalloc(test, 64, GFP_KERNEL);
+	const void *addrs[7];
+	bool found;
+	u8 *base;
+
+	KUNIT_ASSERT_NOT_NULL(test, foreign);
+	for (a = 0; a < bs_buddy_nr_arenas(buddy); a++) {
+		base = bs_buddy_addr(buddy, a * BS_ARENA_PAGES);
+		addrs[0] = base - 1;
+		addrs[1] = base;
+		addrs[2] = base + BS_ARENA_BYTES / 2 + 17;
+		addrs[3] = base + BS_ARENA_BYTES - 1;
+		addrs[4] = base + BS_ARENA_BYTES;
+		addrs[5] = foreign;
+		addrs[6] = &found;
+		for (i = 0; i < ARRAY_SIZE(addrs); i++) {
+			found = bs_slab_pgoff_of(slab, addrs[i], &got);
+			KUNIT_EXPECT_EQ_MSG(test, found,
+					    !bs_buddy_pgoff_of(buddy, addrs[i], &want),
+					    "arena %lu, address %lu", a, i);
+			if (found && !bs_buddy_pgoff_of(buddy, addrs[i], &want))
+				KUNIT_EXPECT_EQ_MSG(test, got, want,
+						    "arena %lu, address %lu", a, i);
+			checked++;
+		}
+		KUNIT_EXPECT_TRUE(test, bs_slab_pgoff_of(slab, base, &got));
+		KUNIT_EXPECT_EQ(test, got, a * BS_ARENA_PAGES);
+	}
+	KUNIT_EXPECT_FALSE(test, bs_slab_pgoff_of(slab, NULL, &got));
+	KUNIT_EXPECT_GT(test, checked, 0);
+}
+
+/*
  * The depot cases drive the reaps themselves: the allocator's own, every
  * BS_SLAB_REAP_INTERVAL, is stopped (the suite's exit tears it down). They
  * stay on one CPU, whose magazines they count on.
@@ -1037,6 +1079,7 @@ static struct kunit_case bs_slab_test_cases[] = {
 	KUNIT_CASE(bs_slab_test_invalid_free),
 	KUNIT_CASE(bs_slab_test_kmalloc),
 	KUNIT_CASE(bs_slab_test_kmalloc_classes),
+	KUNIT_CASE(bs_slab_test_arena_table),
 	KUNIT_CASE(bs_slab_test_magazines),
 	KUNIT_CASE(bs_slab_test_shrinker),
 	KUNIT_CASE(bs_slab_test_validate_detects_corruption),

@@ -61,6 +61,7 @@ enum bs_slab_counter {
 extern const char *const bs_slab_counter_names[BS_SLAB_NR_COUNTERS];
 
 struct bs_slab;
+struct bs_slab_arena;
 struct bs_slab_cache;
 struct bs_slab_page;
 
@@ -80,6 +81,10 @@ struct bs_slab_page;
  * @caches:		every cache
  * @shrinker:		gives empty slabs back when the buddy runs out
  * @reaper:		runs bs_slab_reap() every BS_SLAB_REAP_INTERVAL
+ * @arenas:		the buddy's arenas by address, for bs_slab_lookup(): an
+ *			open-addressed hash table of 2^@arena_bits slots, in
+ *			the allocation of @page_slab; immutable
+ * @arena_bits:		log2 of its slots; immutable
  */
 struct bs_slab {
 	struct bs_buddy *buddy;
@@ -90,6 +95,8 @@ struct bs_slab {
 	struct list_head caches;
 	struct bs_buddy_shrinker shrinker;
 	struct delayed_work reaper;
+	struct bs_slab_arena *arenas;
+	unsigned int arena_bits;
 };
 
 /**

@@ -406,11 +406,9 @@ int bs_slab_init(struct bs_slab *slab, struct bs_buddy *buddy,
 	slab->buddy = buddy;
 	mutex_init(&slab->caches_lock);
 	INIT_LIST_HEAD(&slab->caches);
-	slab->page_slab = bs_fault() ? NULL :
-			  kvcalloc(bs_buddy_total_pages(buddy),
-				   sizeof(*slab->page_slab), GFP_KERNEL);
-	if (!slab->page_slab)
-		return -ENOMEM;
+	ret = bs_slab_arenas_init(slab);
+	if (ret)
+		return ret;
 
 	ret = bs_slab_classes_init(slab, class_flags);
 	if (ret) {
