@@ -902,6 +902,28 @@ static void bs_conc_validator(struct bs_conc_thread *t)
 	} while (!bs_conc_leaders_done(c));
 }
 
+/*
+ * Reap the slab's depots, again: working sets trimmed and magazines grown
+ * under the workers' feet; a validation after each must find nothing.
+ */
+static void bs_conc_reaper(struct bs_conc_thread *t)
+{
+	struct bs_conc *c = t->c;
+	int ret;
+
+	do {
+		bs_slab_reap(&c->mem.slab);
+		ret = bs_slab_validate(&c->mem.slab);
+		if (ret) {
+			bs_conc_fail(t, "bs_slab_validate() after a reap returned %d on run %lu",
+				     ret, t->ops + 1);
+			return;
+		}
+		t->ops++;
+		cond_resched();
+	} while (!bs_conc_leaders_done(c));
+}
+
 /* ---- Cache create and destroy ------------------------------------------ */
 
 /* Wait until the racer has finished @rounds more rounds than @since. */
@@ -1556,6 +1578,21 @@ static void bs_conc_config_desc(const struct bs_conc_config *cfg, char *desc)
 
 KUNIT_ARRAY_PARAM(bs_conc_config, bs_conc_configs, bs_conc_config_desc);
 
+/* The configurations of bs_conc_configs that use the slab allocator. */
+static const void *bs_conc_slab_config_gen_params(const void *prev, char *desc)
+{
+	const struct bs_conc_config *cfg = prev ?
+		(const struct bs_conc_config *)prev + 1 : bs_conc_configs;
+
+	for (; cfg < bs_conc_configs + ARRAY_SIZE(bs_conc_configs); cfg++) {
+		if (cfg->allocator == BS_CONC_SLAB) {
+			bs_conc_config_desc(cfg, desc);
+			return cfg;
+		}
+	}
+	return NULL;
+}
+
 /* Workers whose caches share no object start with a transient cache's. */
 static const struct bs_conc_config bs_conc_destroy_config = {
 	.name = "slab caches aligned to 256 bytes",
@@ -1764,6 +1801,37 @@ static void bs_conc_test_validate(struct kunit *test)
 	};
 
 	bs_conc_case(test, roles, ARRAY_SIZE(roles));
+}
+
+/*
+ * Slab workers on every CPU with a reaper: the depots trim their working
+ * sets and the magazines grow as the CPUs contend, all while objects move.
+ */
+static void bs_conc_test_reap(struct kunit *test)
+{
+	static const struct bs_conc_role roles[] = {
+		BS_CONC_WORKERS,
+		{ "reaper", bs_conc_reaper, 0, 1, 0 },
+	};
+	struct bs_conc *c = bs_conc_setup(test, test->param_value);
+	struct bs_slab *slab = &c->mem.slab;
+	unsigned long contended = 0, resizes = 0, trimmed = 0;
+	struct bs_slab_cache_stats stats;
+	unsigned int i, largest = 0;
+
+	bs_conc_run(c, roles, ARRAY_SIZE(roles));
+	for (i = 0; i < BS_CONC_CACHES + BS_SLAB_NR_CLASSES; i++) {
+		bs_slab_cache_stats(i < BS_CONC_CACHES ? c->caches[i] :
+				    slab->classes[i - BS_CONC_CACHES], &stats);
+		contended += stats.counters[BS_SLAB_DEPOT_CONTENDED];
+		resizes += stats.counters[BS_SLAB_MAG_RESIZES];
+		trimmed += stats.counters[BS_SLAB_MAG_TRIMMED];
+		largest = max(largest, stats.magazine_size);
+	}
+	kunit_info(test, "%lu reaps: %lu depot contentions, %lu magazine resizes (largest magazines %u), %lu magazines trimmed\n",
+		   c->threads[c->nr_threads - 1].ops, contended, resizes,
+		   largest, trimmed);
+	bs_conc_finish(c);
 }
 
 /*
@@ -2016,6 +2084,7 @@ static struct kunit_case bs_conc_test_cases[] = {
 	KUNIT_CASE_PARAM(bs_conc_test_stress, bs_conc_config_gen_params),
 	KUNIT_CASE_PARAM(bs_conc_test_drain_shrink, bs_conc_config_gen_params),
 	KUNIT_CASE_PARAM(bs_conc_test_validate, bs_conc_config_gen_params),
+	KUNIT_CASE_PARAM(bs_conc_test_reap, bs_conc_slab_config_gen_params),
 	KUNIT_CASE(bs_conc_test_cache_create_destroy),
 	KUNIT_CASE(bs_conc_test_drain_retry),
 	KUNIT_CASE_PARAM(bs_conc_test_arena_churn, bs_conc_arena_config_gen_params),

@@ -813,14 +813,16 @@ struct bs_fault_free {
 	struct bs_slab_cache_stats before, after;
 };
 
-static bool bs_fault_magazines_full(struct bs_slab_cpu *cpu)
+/* The case runs pinned to the CPU of @cpu: its local lock is ours. */
+static bool bs_fault_magazines_full(struct bs_slab_cache *cache,
+				    struct bs_slab_cpu *cpu)
 {
 	bool full;
 
-	spin_lock(&cpu->lock);
-	full = cpu->loaded->rounds == BS_SLAB_MAG_ROUNDS &&
-	       cpu->previous->rounds == BS_SLAB_MAG_ROUNDS;
-	spin_unlock(&cpu->lock);
+	local_lock(&cache->cpu->lock);
+	full = cpu->loaded->rounds == cpu->loaded->size &&
+	       cpu->previous->rounds == cpu->previous->size;
+	local_unlock(&cache->cpu->lock);
 	return full;
 }
 
@@ -832,7 +834,7 @@ static void bs_fault_free_before(struct kunit *test, struct bs_fault_op *op)
 {
 	struct bs_fault_free *c = container_of(op, typeof(*c), op);
 
-	while (!bs_fault_magazines_full(c->cpu)) {
+	while (!bs_fault_magazines_full(c->cache, c->cpu)) {
 		KUNIT_ASSERT_LT(test, c->next, ARRAY_SIZE(c->objs));
 		KUNIT_ASSERT_EQ(test, bs_slab_cache_free(c->cache, c->objs[c->next++]), 0);
 	}

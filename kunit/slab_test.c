@@ -11,10 +11,13 @@
  * reported, and the allocator to carry on.
  */
 #include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
 #include <linux/poison.h>
 #include <linux/prandom.h>
 #include <linux/slab.h>
 
+#include "cpu.h"
 #include "harness.h"
 #include "slab_internal.h"
 
@@ -532,6 +535,32 @@ static void bs_slab_test_validate_changes_nothing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
 }
 
+/* What bs_test_hide_round() does on each CPU. */
+struct bs_test_hide {
+	struct bs_slab_cache *cache;
+	int delta;
+	int cpu;
+};
+
+/*
+ * Take one round off the loaded magazine of the CPU that holds exactly one
+ * (delta -1), or give it back (delta +1, on the CPU found before); run on
+ * each CPU by bs_cpu_each(), as the allocator reaches every CPU's.
+ */
+static void bs_test_hide_round(void *arg, unsigned int cpu)
+{
+	struct bs_test_hide *hide = arg;
+	struct bs_slab_cpu *c = bs_slab_cpu_lock(hide->cache, cpu);
+
+	if (hide->delta < 0 && hide->cpu < 0 && c->loaded->rounds == 1) {
+		c->loaded->rounds = 0;
+		hide->cpu = cpu;
+	} else if (hide->delta > 0 && hide->cpu == cpu) {
+		c->loaded->rounds = 1;
+	}
+	bs_slab_cpu_unlock(hide->cache);
+}
+
 /*
  * An object marked cached but in no magazine is lost for good: validation
  * must see it, when no magazine changes under it.
@@ -539,32 +568,433 @@ static void bs_slab_test_validate_changes_nothing(struct kunit *test)
 static void bs_slab_test_validate_sees_lost_object(struct kunit *test)
 {
 	struct bs_slab_cache *cache = bs_test_cache(test, 64, 0, 0);
-	struct bs_slab_cpu *c = NULL;
+	struct bs_test_hide hide = { .cache = cache, .delta = -1, .cpu = -1 };
 	void *obj = bs_slab_cache_alloc(cache);
-	int cpu;
 
 	KUNIT_ASSERT_NOT_NULL(test, obj);
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, obj), 0);
 	/* The magazine of whichever CPU the free ran on holds it. */
-	for_each_possible_cpu(cpu) {
-		c = per_cpu_ptr(cache->cpu, cpu);
-		spin_lock(&c->lock);
-		if (c->loaded->rounds == 1) {
-			c->loaded->rounds = 0;
-			spin_unlock(&c->lock);
-			break;
-		}
-		spin_unlock(&c->lock);
-		c = NULL;
-	}
-	KUNIT_ASSERT_NOT_NULL(test, c);
+	bs_cpu_each(bs_test_hide_round, &hide);
+	KUNIT_ASSERT_GE(test, hide.cpu, 0);
 
 	KUNIT_EXPECT_EQ(test, bs_slab_validate(&bs_test(test)->slab), -EUCLEAN);
 
-	spin_lock(&c->lock);
-	c->loaded->rounds = 1;
-	spin_unlock(&c->lock);
+	hide.delta = 1;
+	bs_cpu_each(bs_test_hide_round, &hide);
 	KUNIT_EXPECT_EQ(test, bs_slab_validate(&bs_test(test)->slab), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
+}
+
+/*
+ * The size classes are found in O(1) (a table up to 192 bytes, powers of
+ * two above): every size from 1 to one past the largest class gets what the
+ * definition says, the smallest class that holds it. Each class knows its
+ * index, and bs_slab_kfree() takes objects of the classes only.
+ */
+static void bs_slab_test_kmalloc_classes(struct kunit *test)
+{
+	struct bs_slab *slab = &bs_test(test)->slab;
+	struct bs_slab_cache *other = bs_test_cache(test, 64, 0, 0);
+	struct bs_slab_cache *class64;
+	size_t size, want, got, wrong = 0;
+	unsigned int i;
+	void *obj;
+
+	for (i = 0; i < BS_SLAB_NR_CLASSES; i++)
+		KUNIT_EXPECT_EQ(test, bs_slab_class_index(slab->classes[i]), i);
+	KUNIT_EXPECT_EQ(test, bs_slab_class_index(other), -ENOENT);
+
+	for (size = 1; size <= BS_SLAB_MAX_CLASS + 1; size++) {
+		want = bs_buddy_granted(size);
+		for (i = 0; i < BS_SLAB_NR_CLASSES; i++) {
+			if (slab->classes[i]->object_size >= size) {
+				want = slab->classes[i]->object_size;
+				break;
+			}
+		}
+		got = bs_slab_kmalloc_granted(slab, size);
+		if (got != want && !wrong++)
+			KUNIT_FAIL(test, "size %zu: granted %zu, the class holds %zu",
+				   size, got, want);
+	}
+	KUNIT_EXPECT_EQ(test, wrong, 0);
+
+	/* Freed into its class, once; a second free is counted there. */
+	class64 = slab->classes[3];
+	KUNIT_ASSERT_EQ(test, class64->object_size, 64);
+	obj = bs_slab_kmalloc(slab, 50, &got);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_EXPECT_EQ(test, got, 64);
+	KUNIT_EXPECT_EQ(test, bs_slab_kfree(slab, obj), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_kfree(slab, obj), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bs_test_counter(class64, BS_SLAB_FREES), 1);
+	KUNIT_EXPECT_EQ(test, bs_test_counter(class64, BS_SLAB_DOUBLE_FREES), 1);
+
+	/* An object of a cache of a class's size, but no class: refused. */
+	obj = bs_slab_cache_alloc(other);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_EXPECT_EQ(test, bs_slab_kfree(slab, obj), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bs_test_counter(other, BS_SLAB_FREES), 0);
+	KUNIT_EXPECT_EQ(test, bs_test_counter(class64, BS_SLAB_FREES), 1);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(other, obj), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(other), 0);
+}
+
+/*
+ * The slab's table of arenas answers as the region does, for the first and
+ * last byte of every arena and the bytes just outside, and a stack, a
+ * kmalloc'd and a NULL pointer: in which page of the region, or none.
+ */
+static void bs_slab_test_arena_table(struct kunit *test)
+{
+	struct bs_buddy *buddy = &bs_test(test)->buddy;
+	struct bs_slab *slab = &bs_test(test)->slab;
+	unsigned long want, got, a, i, checked = 0;
+	void *foreign = kunit_kmalloc(test, 64, GFP_KERNEL);
+	const void *addrs[7];
+	bool found;
+	u8 *base;
+
+	KUNIT_ASSERT_NOT_NULL(test, foreign);
+	for (a = 0; a < bs_buddy_nr_arenas(buddy); a++) {
+		base = bs_buddy_addr(buddy, a * BS_ARENA_PAGES);
+		addrs[0] = base - 1;
+		addrs[1] = base;
+		addrs[2] = base + BS_ARENA_BYTES / 2 + 17;
+		addrs[3] = base + BS_ARENA_BYTES - 1;
+		addrs[4] = base + BS_ARENA_BYTES;
+		addrs[5] = foreign;
+		addrs[6] = &found;
+		for (i = 0; i < ARRAY_SIZE(addrs); i++) {
+			found = bs_slab_pgoff_of(slab, addrs[i], &got);
+			KUNIT_EXPECT_EQ_MSG(test, found,
+					    !bs_buddy_pgoff_of(buddy, addrs[i], &want),
+					    "arena %lu, address %lu", a, i);
+			if (found && !bs_buddy_pgoff_of(buddy, addrs[i], &want))
+				KUNIT_EXPECT_EQ_MSG(test, got, want,
+						    "arena %lu, address %lu", a, i);
+			checked++;
+		}
+		KUNIT_EXPECT_TRUE(test, bs_slab_pgoff_of(slab, base, &got));
+		KUNIT_EXPECT_EQ(test, got, a * BS_ARENA_PAGES);
+	}
+	KUNIT_EXPECT_FALSE(test, bs_slab_pgoff_of(slab, NULL, &got));
+	KUNIT_EXPECT_GT(test, checked, 0);
+}
+
+/*
+ * The depot cases drive the reaps themselves: the allocator's own, every
+ * BS_SLAB_REAP_INTERVAL, is stopped (the suite's exit tears it down). They
+ * stay on one CPU, whose magazines they count on.
+ */
+static void bs_test_reaps_alone(struct kunit *test)
+{
+	cancel_delayed_work_sync(&bs_test(test)->slab.reaper);
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current,
+						   cpumask_of(raw_smp_processor_id())), 0);
+}
+
+/* Count @n contentions of the depot lock, as CPUs that found it taken do. */
+static void bs_test_contend(struct bs_slab_cache *cache, unsigned long n)
+{
+	spin_lock(&cache->depot_lock);
+	cache->depot_counters[BS_SLAB_DEPOT_CONTENDED] += n;
+	spin_unlock(&cache->depot_lock);
+}
+
+struct bs_test_depot {
+	unsigned int full, empty, magazine_size, loaded_size, previous_size;
+	unsigned long magazine_objs, trimmed, resizes, active_slabs;
+};
+
+/* The depot's lists, this CPU's magazines, and the cache's snapshot. */
+static void bs_test_depot(struct bs_slab_cache *cache, struct bs_test_depot *d)
+{
+	struct bs_slab_cache_stats stats;
+	struct bs_slab_cpu *c;
+
+	spin_lock(&cache->depot_lock);
+	d->full = cache->nr_full_magazines;
+	d->empty = cache->nr_empty_magazines;
+	spin_unlock(&cache->depot_lock);
+	local_lock(&cache->cpu->lock);
+	c = this_cpu_ptr(cache->cpu);
+	d->loaded_size = c->loaded->size;
+	d->previous_size = c->previous->size;
+	local_unlock(&cache->cpu->lock);
+	bs_slab_cache_stats(cache, &stats);
+	d->magazine_size = stats.magazine_size;
+	d->magazine_objs = stats.magazine_objs;
+	d->trimmed = stats.counters[BS_SLAB_MAG_TRIMMED];
+	d->resizes = stats.counters[BS_SLAB_MAG_RESIZES];
+	d->active_slabs = stats.active_slabs;
+}
+
+/* Allocate @n objects of @cache into @objs, then free them all. */
+static void bs_test_cycle(struct kunit *test, struct bs_slab_cache *cache,
+			  void **objs, unsigned int n, bool alloc, bool free)
+{
+	unsigned int i;
+
+	for (i = 0; alloc && i < n; i++) {
+		objs[i] = bs_slab_cache_alloc(cache);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	for (i = 0; free && i < n; i++)
+		KUNIT_ASSERT_EQ(test, bs_slab_cache_free(cache, objs[i]), 0);
+}
+
+/*
+ * Bonwick and Adams: a reap that finds the depot contended more than
+ * BS_SLAB_DEPOT_CONTENTION times since the last doubles the magazine size,
+ * up to the cache's maximum; at the threshold it does not. Magazines are
+ * then made at the new size, and those of the old size are freed as they
+ * come back empty. (A uniprocessor never contends: the contentions are
+ * counted here as CPUs would; bs_slab_test_contention_grows has real ones.)
+ */
+static void bs_slab_test_magazine_grows(struct kunit *test)
+{
+	struct bs_slab *slab = &bs_test(test)->slab;
+	const unsigned int n = 4 * BS_SLAB_MAG_ROUNDS;
+	struct bs_slab_cache *cache, *big;
+	struct bs_test_depot d;
+	unsigned int want;
+	void **objs;
+
+	bs_test_reaps_alone(test);
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	cache = bs_test_cache(test, 64, 0, 0);
+	KUNIT_ASSERT_EQ(test, cache->mag_max, BS_SLAB_MAG_MAX_ROUNDS);
+
+	/* Two magazines on the CPU, two full in the depot, all of 32. */
+	bs_test_cycle(test, cache, objs, n, true, true);
+	bs_test_contend(cache, BS_SLAB_DEPOT_CONTENTION);
+	bs_slab_reap(slab);
+	bs_test_depot(cache, &d);
+	KUNIT_EXPECT_EQ(test, d.magazine_size, BS_SLAB_MAG_ROUNDS);
+	KUNIT_EXPECT_EQ(test, d.resizes, 0);
+	KUNIT_EXPECT_EQ(test, d.full, 2);
+
+	/* All taken: the depot keeps the CPU's two empty ones... */
+	bs_test_cycle(test, cache, objs, n, true, false);
+	bs_test_depot(cache, &d);
+	KUNIT_EXPECT_EQ(test, d.full, 0);
+	KUNIT_EXPECT_EQ(test, d.empty, 2);
+	/* ... until the magazines grow: they are of the old size. */
+	bs_test_contend(cache, BS_SLAB_DEPOT_CONTENTION + 1);
+	bs_slab_reap(slab);
+	bs_test_depot(cache, &d);
+	KUNIT_EXPECT_EQ(test, d.magazine_size, 2 * BS_SLAB_MAG_ROUNDS);
+	KUNIT_EXPECT_EQ(test, d.resizes, 1);
+	KUNIT_EXPECT_EQ(test, d.empty, 0);
+
+	/* A free that needs a magazine gets one of the new size. */
+	bs_test_cycle(test, cache, objs, n, false, true);
+	bs_test_depot(cache, &d);
+	KUNIT_EXPECT_EQ(test, d.loaded_size, 2 * BS_SLAB_MAG_ROUNDS);
+	KUNIT_EXPECT_EQ(test, d.previous_size, BS_SLAB_MAG_ROUNDS);
+	KUNIT_EXPECT_EQ(test, d.full, 1);
+	KUNIT_EXPECT_EQ(test, d.magazine_objs, n);
+	/* Back empty, the new one is kept; the validator sees no old one. */
+	bs_test_cycle(test, cache, objs, n, true, true);
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(slab), 0);
+
+	/* Doubling up to the maximum, and no further. */
+	for (want = 4 * BS_SLAB_MAG_ROUNDS; want <= 2 * BS_SLAB_MAG_MAX_ROUNDS;
+	     want *= 2) {
+		bs_test_contend(cache, BS_SLAB_DEPOT_CONTENTION + 1);
+		bs_slab_reap(slab);
+		bs_test_depot(cache, &d);
+		KUNIT_EXPECT_EQ(test, d.magazine_size,
+				min(want, BS_SLAB_MAG_MAX_ROUNDS));
+	}
+	KUNIT_EXPECT_EQ(test, d.resizes, ilog2(BS_SLAB_MAG_MAX_ROUNDS / BS_SLAB_MAG_ROUNDS));
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(slab), 0);
+
+	/* Large objects: a magazine holds at most BS_SLAB_MAG_MAX_BYTES. */
+	big = bs_test_cache(test, BS_SLAB_MAX_CLASS, 0, 0);
+	KUNIT_EXPECT_EQ(test, big->mag_max, BS_SLAB_MAG_ROUNDS);
+	bs_test_contend(big, 100 * BS_SLAB_DEPOT_CONTENTION);
+	bs_slab_reap(slab);
+	bs_test_depot(big, &d);
+	KUNIT_EXPECT_EQ(test, d.magazine_size, BS_SLAB_MAG_ROUNDS);
+	KUNIT_EXPECT_EQ(test, d.resizes, 0);
+
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(big), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
+}
+
+static void bs_test_depot_info(struct kunit *test, const char *when,
+			       const struct bs_test_depot *d)
+{
+	kunit_info(test, "%-22s depot %u full %u empty, %3lu objects in magazines, %lu active slabs, %lu magazines trimmed\n",
+		   when, d->full, d->empty, d->magazine_objs, d->active_slabs,
+		   d->trimmed);
+}
+
+/*
+ * The depot's working set: a reap frees the magazines the depot held all
+ * through the interval since the last one, full ones emptied into the
+ * slabs; those taken out meanwhile stay. An idle depot is empty after two
+ * reaps; the CPU's own magazines are not the depot's to trim.
+ */
+static void bs_slab_test_depot_trim(struct kunit *test)
+{
+	struct bs_slab *slab = &bs_test(test)->slab;
+	const unsigned int n = 6 * BS_SLAB_MAG_ROUNDS;
+	struct bs_slab_cache *cache;
+	struct bs_test_depot d;
+	void **objs;
+
+	bs_test_reaps_alone(test);
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	cache = bs_test_cache(test, 64, 0, 0);
+
+	/* Two full magazines on the CPU, four in the depot. */
+	bs_test_cycle(test, cache, objs, n, true, true);
+	bs_test_depot(cache, &d);
+	bs_test_depot_info(test, "after use", &d);
+	KUNIT_EXPECT_EQ(test, d.full, 4);
+	KUNIT_EXPECT_EQ(test, d.magazine_objs, n);
+
+	/* The depot was empty when the cache was made: nothing to trim. */
+	bs_slab_reap(slab);
+	bs_test_depot(cache, &d);
+	bs_test_depot_info(test, "first reap", &d);
+	KUNIT_EXPECT_EQ(test, d.full, 4);
+	KUNIT_EXPECT_EQ(test, d.trimmed, 0);
+
+	/* Two of the four taken out and brought back: two are unused. */
+	bs_test_cycle(test, cache, objs, 4 * BS_SLAB_MAG_ROUNDS, true, true);
+	bs_test_depot(cache, &d);
+	KUNIT_EXPECT_EQ(test, d.full, 4);
+	bs_slab_reap(slab);
+	bs_test_depot(cache, &d);
+	bs_test_depot_info(test, "reap after use", &d);
+	KUNIT_EXPECT_EQ(test, d.full, 2);
+	KUNIT_EXPECT_EQ(test, d.trimmed, 2);
+	KUNIT_EXPECT_EQ(test, d.magazine_objs, n - 2 * BS_SLAB_MAG_ROUNDS);
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(slab), 0);
+
+	/* Idle: the rest goes, then nothing more. */
+	bs_slab_reap(slab);
+	bs_test_depot(cache, &d);
+	bs_test_depot_info(test, "idle reap", &d);
+	KUNIT_EXPECT_EQ(test, d.full, 0);
+	KUNIT_EXPECT_EQ(test, d.empty, 0);
+	KUNIT_EXPECT_EQ(test, d.magazine_objs, 2 * BS_SLAB_MAG_ROUNDS);
+	KUNIT_EXPECT_EQ(test, d.active_slabs, 1);
+	bs_slab_reap(slab);
+	bs_test_depot(cache, &d);
+	bs_test_depot_info(test, "second idle reap", &d);
+	KUNIT_EXPECT_EQ(test, d.trimmed, 2 + 2);
+	KUNIT_EXPECT_EQ(test, d.magazine_objs, 2 * BS_SLAB_MAG_ROUNDS);
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(slab), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
+}
+
+#define BS_TEST_HAMMER_BATCH	(8 * BS_SLAB_MAG_ROUNDS)
+#define BS_TEST_HAMMER_PERIODS	5
+#define BS_TEST_HAMMER_MS	300
+
+/* A thread that allocates and frees batches from one cache until told. */
+struct bs_test_hammer {
+	struct bs_slab_cache *cache;
+	struct completion done;
+	bool stop;
+	unsigned long pairs;
+	int ret;
+	void *objs[BS_TEST_HAMMER_BATCH];
+};
+
+static int bs_test_hammer_fn(void *data)
+{
+	struct bs_test_hammer *h = data;
+	unsigned int i, n;
+
+	while (!READ_ONCE(h->stop) && !h->ret) {
+		for (n = 0; n < BS_TEST_HAMMER_BATCH; n++) {
+			h->objs[n] = bs_slab_cache_alloc(h->cache);
+			if (!h->objs[n]) {
+				h->ret = -ENOMEM;
+				break;
+			}
+		}
+		for (i = 0; i < n; i++)
+			if (bs_slab_cache_free(h->cache, h->objs[i]))
+				h->ret = -EINVAL;
+		WRITE_ONCE(h->pairs, h->pairs + n);
+		cond_resched();
+	}
+	complete(&h->done);
+	return 0;
+}
+
+/*
+ * Two CPUs hammer one cache with batches of 256 objects, each batch past
+ * both of a CPU's magazines of 32, so that each CPU goes to the depot every
+ * 32 operations and they meet at its lock. After each period a reap sees
+ * the contentions and doubles the magazines: with 128 rounds a batch fits
+ * a CPU's two magazines and the depot goes quiet. Prints each period's
+ * figures; needs two CPUs.
+ */
+static void bs_slab_test_contention_grows(struct kunit *test)
+{
+	struct bs_slab *slab = &bs_test(test)->slab;
+	struct bs_test_hammer *h;
+	struct bs_slab_cache_stats stats;
+	struct bs_slab_cache *cache;
+	unsigned long contended = 0, pairs, last[2] = {};
+	unsigned int period, i;
+	struct task_struct *task;
+	u64 start, ns;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs, to contend");
+	cancel_delayed_work_sync(&slab->reaper);
+	h = kunit_kcalloc(test, 2, sizeof(*h), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	cache = bs_test_cache(test, 64, 0, 0);
+	for (i = 0; i < 2; i++) {
+		h[i].cache = cache;
+		init_completion(&h[i].done);
+		task = kthread_create(bs_test_hammer_fn, &h[i], "bs_hammer/%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+		kthread_bind(task, cpumask_nth(i, cpu_online_mask));
+		wake_up_process(task);
+	}
+
+	for (period = 0; period < BS_TEST_HAMMER_PERIODS; period++) {
+		start = ktime_get_ns();
+		msleep(BS_TEST_HAMMER_MS);
+		ns = ktime_get_ns() - start;
+		bs_slab_cache_stats(cache, &stats);
+		pairs = 0;
+		for (i = 0; i < 2; i++) {
+			pairs += READ_ONCE(h[i].pairs) - last[i];
+			last[i] = READ_ONCE(h[i].pairs);
+		}
+		kunit_info(test, "period %u: magazines of %3u, %8lu pairs (%5llu ns per pair per CPU), %6lu depot contentions\n",
+			   period, stats.magazine_size, pairs,
+			   pairs ? div64_ul(2 * ns, pairs) : 0,
+			   stats.counters[BS_SLAB_DEPOT_CONTENDED] - contended);
+		contended = stats.counters[BS_SLAB_DEPOT_CONTENDED];
+		bs_slab_reap(slab);
+	}
+	for (i = 0; i < 2; i++) {
+		WRITE_ONCE(h[i].stop, true);
+		wait_for_completion(&h[i].done);
+		KUNIT_EXPECT_EQ(test, h[i].ret, 0);
+	}
+
+	bs_slab_cache_stats(cache, &stats);
+	KUNIT_EXPECT_GT(test, stats.counters[BS_SLAB_DEPOT_CONTENDED],
+			BS_SLAB_DEPOT_CONTENTION);
+	KUNIT_EXPECT_GE(test, stats.counters[BS_SLAB_MAG_RESIZES], 1);
+	KUNIT_EXPECT_GT(test, stats.magazine_size, BS_SLAB_MAG_ROUNDS);
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(slab), 0);
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
 }
 
@@ -648,11 +1078,16 @@ static struct kunit_case bs_slab_test_cases[] = {
 	KUNIT_CASE(bs_slab_test_double_free),
 	KUNIT_CASE(bs_slab_test_invalid_free),
 	KUNIT_CASE(bs_slab_test_kmalloc),
+	KUNIT_CASE(bs_slab_test_kmalloc_classes),
+	KUNIT_CASE(bs_slab_test_arena_table),
 	KUNIT_CASE(bs_slab_test_magazines),
 	KUNIT_CASE(bs_slab_test_shrinker),
 	KUNIT_CASE(bs_slab_test_validate_detects_corruption),
 	KUNIT_CASE(bs_slab_test_validate_changes_nothing),
 	KUNIT_CASE(bs_slab_test_validate_sees_lost_object),
+	KUNIT_CASE(bs_slab_test_magazine_grows),
+	KUNIT_CASE(bs_slab_test_depot_trim),
+	KUNIT_CASE(bs_slab_test_contention_grows),
 	KUNIT_CASE_SLOW(bs_slab_test_random_stress),
 	{}
 };

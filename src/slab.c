@@ -17,8 +17,11 @@
  * Out-of-band metadata. A slab's descriptor (kmalloc'd, never in the slab)
  * holds a stack of its free objects' indices and one state byte per object:
  * free in the slab, cached in a magazine, or allocated. Each page of the
- * region points to the descriptor of the slab it is in. A free looks the
- * pointer up there: a pointer outside every slab, into the middle of an
+ * region points to the descriptor of the slab it is in, and a hash table
+ * of the buddy's arenas by address finds the page of a pointer with no
+ * call (asking the region checks the address against the kernel's memory
+ * model first, which cost a free as much as all the rest). A free looks
+ * the pointer up: a pointer outside every slab, into the middle of an
  * object, into another cache's slab, or to an object that is not allocated
  * is refused and reported, and nothing changes. The allocated -> cached
  * transition is a cmpxchg, so of two racing frees of one object one wins.
@@ -43,16 +46,22 @@
  * slab.h is the API; slab_internal.h is what the files share.
  *
  * Locking, in the order taken: caches_lock (mutex, the list of caches);
- * a CPU's magazine lock; the depot lock; the cache lock. Slabs are given
- * back to the buddy only after every spinlock is dropped, since the buddy
- * is for process context. The buddy may call the shrinker from
- * bs_buddy_alloc(), which the slab layer calls with no lock held.
+ * a CPU's magazine lock (a local_lock, only ever taken on its own CPU:
+ * what reaches every CPU's magazines runs on each through bs_cpu_each(),
+ * which sleeps, so never under a spinlock); the depot lock; the cache
+ * lock. Slabs are given back to the buddy only after every spinlock is
+ * dropped, since the buddy is for process context. The buddy may call the
+ * shrinker from bs_buddy_alloc(), which the slab layer calls with no lock
+ * held.
  *
  * Context: process context.
  */
+#include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 
+#include "fault.h"
 #include "slab_internal.h"
 
 const char *const bs_slab_counter_names[] = {
@@ -69,8 +78,56 @@ const char *const bs_slab_counter_names[] = {
 	[BS_SLAB_POISON_ERRORS]		= "poison_errors",
 	[BS_SLAB_DOUBLE_FREES]		= "double_frees",
 	[BS_SLAB_INVALID_FREES]		= "invalid_frees",
+	[BS_SLAB_DEPOT_CONTENDED]	= "depot_contended",
+	[BS_SLAB_MAG_RESIZES]		= "magazine_resizes",
+	[BS_SLAB_MAG_TRIMMED]		= "magazines_trimmed",
 };
 static_assert(ARRAY_SIZE(bs_slab_counter_names) == BS_SLAB_NR_COUNTERS);
+
+/**
+ * bs_slab_arenas_init() - the page table and the table of arenas
+ * @slab:	the allocator being set up, its buddy set
+ *
+ * One allocation: a descriptor pointer per page of the region, then the
+ * hash table of the buddy's arenas, twice as many slots as they can take.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int bs_slab_arenas_init(struct bs_slab *slab)
+{
+	const unsigned long pages = bs_buddy_total_pages(slab->buddy);
+	const unsigned int nr_arenas = bs_buddy_nr_arenas(slab->buddy);
+	unsigned int a, mask, h, k;
+	struct bs_slab_arena *arena;
+	unsigned long keys[2];
+	void *base;
+
+	slab->arena_bits = order_base_2(4 * nr_arenas);
+	slab->page_slab = bs_fault() ? NULL :
+			  kvcalloc(pages + (sizeof(*arena) << slab->arena_bits) /
+				   sizeof(*slab->page_slab),
+				   sizeof(*slab->page_slab), GFP_KERNEL);
+	if (!slab->page_slab)
+		return -ENOMEM;
+	slab->arenas = (struct bs_slab_arena *)(slab->page_slab + pages);
+	mask = (1U << slab->arena_bits) - 1;
+	for (a = 0; a < nr_arenas; a++) {
+		base = bs_buddy_addr(slab->buddy, (unsigned long)a * BS_ARENA_PAGES);
+		keys[0] = bs_slab_arena_key(base);
+		keys[1] = bs_slab_arena_key(base + BS_ARENA_BYTES - 1);
+		for (k = 0; k < 1 + (keys[1] != keys[0]); k++) {
+			h = hash_long(keys[k], slab->arena_bits);
+			while (slab->arenas[h].key)
+				h = (h + 1) & mask;
+			slab->arenas[h] = (struct bs_slab_arena){
+				.key = keys[k],
+				.base = base,
+				.pgoff = (unsigned long)a * BS_ARENA_PAGES,
+			};
+		}
+	}
+	return 0;
+}
 
 static void bs_slab_page_free_rcu(struct rcu_head *rcu)
 {

@@ -12,6 +12,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 #include "buddy.h"
 
@@ -25,10 +26,17 @@
 #define BS_SLAB_NAME_LEN	32
 #define BS_SLAB_MAX_SIZE	(BS_ARENA_BYTES / 8)
 #define BS_SLAB_MAX_ALIGN	PAGE_SIZE
-#define BS_SLAB_MAG_ROUNDS	32	/* objects per magazine */
+#define BS_SLAB_MAG_ROUNDS	32	/* objects per magazine, at first */
+#define BS_SLAB_MAG_MAX_ROUNDS	256	/* ... at most, as contention grows it */
+#define BS_SLAB_MAG_MAX_BYTES	(64 * 1024) /* ... nor more object bytes */
 #define BS_SLAB_DEPOT_MAX	16	/* full (and empty) magazines a depot keeps */
+/* Depot lock contentions in a reap interval that grow the magazines. */
+#define BS_SLAB_DEPOT_CONTENTION 3
+#define BS_SLAB_REAP_INTERVAL	(15 * HZ) /* between bs_slab_reap()s */
 #define BS_SLAB_NR_CLASSES	13	/* size classes: 8 to 8192 bytes */
 #define BS_SLAB_MAX_CLASS	8192
+/* Up to here the classes step by 8 bytes at most; above, powers of two. */
+#define BS_SLAB_SMALL_CLASS	192
 
 enum bs_slab_counter {
 	BS_SLAB_ALLOCS,		/* objects allocated */
@@ -44,12 +52,16 @@ enum bs_slab_counter {
 	BS_SLAB_POISON_ERRORS,	/* free objects found written to */
 	BS_SLAB_DOUBLE_FREES,	/* frees of objects already free */
 	BS_SLAB_INVALID_FREES,	/* frees of no object of the cache */
+	BS_SLAB_DEPOT_CONTENDED, /* depot lock found taken by another CPU */
+	BS_SLAB_MAG_RESIZES,	/* times the magazine size grew */
+	BS_SLAB_MAG_TRIMMED,	/* depot magazines freed, unused an interval */
 	BS_SLAB_NR_COUNTERS,
 };
 
 extern const char *const bs_slab_counter_names[BS_SLAB_NR_COUNTERS];
 
 struct bs_slab;
+struct bs_slab_arena;
 struct bs_slab_cache;
 struct bs_slab_page;
 
@@ -62,17 +74,29 @@ struct bs_slab_page;
  *			before it joins its cache, its releaser after it
  *			left it
  * @classes:		the size-class caches, smallest first; immutable
+ * @size_index:		for sizes up to BS_SLAB_SMALL_CLASS, by (size + 7) / 8,
+ *			the index in @classes of the smallest class that
+ *			holds them (kmalloc's size_index); immutable
  * @caches_lock:	protects @caches
  * @caches:		every cache
  * @shrinker:		gives empty slabs back when the buddy runs out
+ * @reaper:		runs bs_slab_reap() every BS_SLAB_REAP_INTERVAL
+ * @arenas:		the buddy's arenas by address, for bs_slab_lookup(): an
+ *			open-addressed hash table of 2^@arena_bits slots, in
+ *			the allocation of @page_slab; immutable
+ * @arena_bits:		log2 of its slots; immutable
  */
 struct bs_slab {
 	struct bs_buddy *buddy;
 	struct bs_slab_page __rcu **page_slab;
 	struct bs_slab_cache *classes[BS_SLAB_NR_CLASSES];
+	u8 size_index[BS_SLAB_SMALL_CLASS / 8 + 1];
 	struct mutex caches_lock;
 	struct list_head caches;
 	struct bs_buddy_shrinker shrinker;
+	struct delayed_work reaper;
+	struct bs_slab_arena *arenas;
+	unsigned int arena_bits;
 };
 
 /**
@@ -83,6 +107,7 @@ struct bs_slab {
  * @active_slabs:	slabs with at least one such object
  * @num_slabs:		all slabs
  * @magazine_objs:	free objects held in magazines and the depot
+ * @magazine_size:	rounds of the magazines the cache makes now
  */
 struct bs_slab_cache_stats {
 	unsigned long counters[BS_SLAB_NR_COUNTERS];
@@ -91,6 +116,7 @@ struct bs_slab_cache_stats {
 	unsigned long active_slabs;
 	unsigned long num_slabs;
 	unsigned long magazine_objs;
+	unsigned int magazine_size;
 };
 
 /**
@@ -123,6 +149,7 @@ void *bs_slab_kmalloc(struct bs_slab *slab, size_t size, size_t *granted);
 size_t bs_slab_kmalloc_granted(struct bs_slab *slab, size_t size);
 int bs_slab_kfree(struct bs_slab *slab, void *obj);
 unsigned long bs_slab_shrink(struct bs_slab *slab);
+unsigned long bs_slab_reap(struct bs_slab *slab);
 int bs_slab_validate(struct bs_slab *slab);
 int bs_slab_class_index(const struct bs_slab_cache *cache);
 

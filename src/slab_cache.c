@@ -11,8 +11,9 @@
  * A cache is created with its layout, depot and per-CPU magazines, and is
  * destroyed only when none of its objects is allocated; shrinking empties
  * its magazines into its slabs and gives every empty slab back. The
- * allocator creates the size classes, and shrinks every cache when the
- * buddy runs out of memory.
+ * allocator creates the size classes, shrinks every cache when the buddy
+ * runs out of memory, and reaps every depot every BS_SLAB_REAP_INTERVAL in
+ * a delayed work (bs_slab_reap()).
  *
  * Context: process context.
  */
@@ -23,6 +24,7 @@
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "fault.h"
 #include "slab_internal.h"
@@ -180,6 +182,7 @@ struct bs_slab_cache *bs_slab_cache_create(struct bs_slab *slab,
 	cache->align = max_t(unsigned int, align, BS_SLAB_MIN_ALIGN);
 	cache->flags = flags;
 	cache->ctor = ctor;
+	cache->class_index = -1;
 	ret = bs_slab_cache_layout(cache);
 	if (ret)
 		goto err_free_cache;
@@ -284,15 +287,51 @@ static unsigned long bs_slab_shrinker(struct bs_buddy_shrinker *shrinker)
 	return bs_slab_shrink(container_of(shrinker, struct bs_slab, shrinker));
 }
 
+/**
+ * bs_slab_reap() - the depots' work over time, in every cache
+ * @slab:	the slab allocator
+ *
+ * Each depot frees the magazines it did not need since the last reap, and
+ * grows its cache's magazines if CPUs contended for it (slab_magazine.c).
+ * Runs every BS_SLAB_REAP_INTERVAL by itself; callers may add their own.
+ *
+ * Context: process context.
+ * Return: the number of pages given back.
+ */
+unsigned long bs_slab_reap(struct bs_slab *slab)
+{
+	struct bs_slab_cache *cache;
+	unsigned long pages = 0;
+	LIST_HEAD(release);
+
+	mutex_lock(&slab->caches_lock);
+	list_for_each_entry(cache, &slab->caches, list) {
+		bs_slab_mag_reap(cache, &release);
+		/* While the cache surely lives: its slabs need its order. */
+		pages += bs_slab_release(slab, &release);
+	}
+	mutex_unlock(&slab->caches_lock);
+	return pages;
+}
+
+static void bs_slab_reaper(struct work_struct *work)
+{
+	struct bs_slab *slab = container_of(to_delayed_work(work),
+					    struct bs_slab, reaper);
+
+	bs_slab_reap(slab);
+	schedule_delayed_work(&slab->reaper, BS_SLAB_REAP_INTERVAL);
+}
+
 /* The size classes: the powers of two, and 96 and 192, as kmalloc's. */
 static const unsigned int bs_slab_class_sizes[BS_SLAB_NR_CLASSES] = {
 	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, BS_SLAB_MAX_CLASS,
 };
 
 /*
- * Create the size classes of an allocator being set up. Returns 0, or the
- * error of the first class that could not be made (the classes made before
- * it are destroyed).
+ * Create the size classes of an allocator being set up, and the table of
+ * the small ones (slab_kmalloc.c). Returns 0, or the error of the first
+ * class that could not be made (the classes made before it are destroyed).
  */
 static int bs_slab_classes_init(struct bs_slab *slab, unsigned int class_flags)
 {
@@ -313,7 +352,14 @@ static int bs_slab_classes_init(struct bs_slab *slab, unsigned int class_flags)
 				bs_slab_cache_destroy(slab->classes[i]);
 			return PTR_ERR(cache);
 		}
+		cache->class_index = i;
 		slab->classes[i] = cache;
+	}
+	/* Size 0 counts as the smallest, as kmalloc's (size - 1) / 8 does. */
+	for (i = 0, size = 0; size <= BS_SLAB_SMALL_CLASS; size += 8) {
+		while (bs_slab_class_sizes[i] < size)
+			i++;
+		slab->size_index[size / 8] = i;
 	}
 	return 0;
 }
@@ -329,6 +375,7 @@ void bs_slab_fini(struct bs_slab *slab)
 {
 	struct bs_slab_cache *cache, *next;
 
+	cancel_delayed_work_sync(&slab->reaper);
 	bs_buddy_unregister_shrinker(slab->buddy, &slab->shrinker);
 	list_for_each_entry_safe(cache, next, &slab->caches, list)
 		WARN(bs_slab_cache_destroy(cache), "cache %s destroyed with live objects\n",
@@ -359,11 +406,9 @@ int bs_slab_init(struct bs_slab *slab, struct bs_buddy *buddy,
 	slab->buddy = buddy;
 	mutex_init(&slab->caches_lock);
 	INIT_LIST_HEAD(&slab->caches);
-	slab->page_slab = bs_fault() ? NULL :
-			  kvcalloc(bs_buddy_total_pages(buddy),
-				   sizeof(*slab->page_slab), GFP_KERNEL);
-	if (!slab->page_slab)
-		return -ENOMEM;
+	ret = bs_slab_arenas_init(slab);
+	if (ret)
+		return ret;
 
 	ret = bs_slab_classes_init(slab, class_flags);
 	if (ret) {
@@ -372,5 +417,7 @@ int bs_slab_init(struct bs_slab *slab, struct bs_buddy *buddy,
 	}
 	slab->shrinker.shrink = bs_slab_shrinker;
 	bs_buddy_register_shrinker(buddy, &slab->shrinker);
+	INIT_DELAYED_WORK(&slab->reaper, bs_slab_reaper);
+	schedule_delayed_work(&slab->reaper, BS_SLAB_REAP_INTERVAL);
 	return 0;
 }

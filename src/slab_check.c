@@ -7,7 +7,8 @@
  * Validation changes nothing a user can see: it drains no magazine,
  * repairs and counts nothing, and reads objects' memory only where the
  * cache lock it holds keeps users out, in free objects. It takes each lock
- * in turn, never all at once, so it may run at any time, under any load.
+ * in turn, never all at once, so it may run at any time, under any load;
+ * each CPU's magazines it checks on that CPU, under its local lock.
  * That the objects marked cached are exactly those in magazines is a
  * property of all of them at once: it is checked when no magazine changed
  * while the slabs were walked, which the holders' change counts tell
@@ -22,6 +23,7 @@
 #include <linux/percpu.h>
 #include <linux/printk.h>
 
+#include "cpu.h"
 #include "fault.h"
 #include "slab_internal.h"
 
@@ -44,71 +46,90 @@ static int bs_slab_mag_validate(struct bs_slab_cache *cache,
 	unsigned int i, idx;
 	int ret = 0;
 
-	if (mag->rounds > BS_SLAB_MAG_ROUNDS)
+	if (mag->rounds > mag->size || mag->size > cache->mag_max)
 		return bs_slab_corrupt(cache, NULL, "magazine holds more than its rounds");
 	rcu_read_lock();
 	for (i = 0; i < mag->rounds && !ret; i++) {
-		sp = bs_slab_lookup(cache->slab, mag->obj[i], &idx);
-		if (!sp || sp->cache != cache || mag->state[i] != &sp->state[idx] ||
-		    bs_slab_obj_state(READ_ONCE(*mag->state[i])) != BS_SLAB_OBJ_CACHED)
+		sp = bs_slab_lookup(cache->slab, mag->round[i].obj, &idx);
+		if (!sp || sp->cache != cache ||
+		    mag->round[i].state != &sp->state[idx] ||
+		    bs_slab_obj_state(READ_ONCE(sp->state[idx])) != BS_SLAB_OBJ_CACHED)
 			ret = bs_slab_corrupt(cache, sp, "magazine holds an object that is not a cached object of its cache");
 	}
 	rcu_read_unlock();
 	return ret;
 }
 
+/* What bs_cpu_each() carries to each CPU for a census. */
+struct bs_slab_census {
+	struct bs_slab_cache *cache;
+	unsigned long objs;
+	unsigned long changes;
+	int ret;
+};
+
+/* Check one CPU's magazines and count them; run by bs_cpu_each(). */
+static void bs_slab_census_cpu(void *arg, unsigned int cpu)
+{
+	struct bs_slab_census *census = arg;
+	struct bs_slab_cache *cache = census->cache;
+	struct bs_slab_cpu *c = bs_slab_cpu_lock(cache, cpu);
+	int err;
+
+	err = bs_slab_mag_validate(cache, c->loaded) ?:
+	      bs_slab_mag_validate(cache, c->previous);
+	if (!err && c->previous->rounds &&
+	    c->previous->rounds != c->previous->size)
+		err = bs_slab_corrupt(cache, NULL, "previous magazine neither full nor empty");
+	if (err)
+		census->ret = err;
+	census->objs += c->loaded->rounds + c->previous->rounds;
+	census->changes += bs_slab_cpu_changes(c);
+	bs_slab_cpu_unlock(cache);
+}
+
 /*
- * Check every magazine of a cache, each under its holder's lock; count the
- * objects they hold in @objs and their holders' changes in @changes. Two
- * censuses with the same @changes bracket a time in which no magazine
- * changed.
+ * Check every magazine of a cache, each under its holder's lock (each
+ * CPU's on that CPU); count the objects they hold in @objs and their
+ * holders' changes in @changes. Two censuses with the same @changes
+ * bracket a time in which no magazine changed.
  */
 static int bs_slab_mag_census(struct bs_slab_cache *cache, unsigned long *objs,
 			      unsigned long *changes)
 {
+	struct bs_slab_census census = { .cache = cache };
 	struct bs_slab_magazine *mag;
 	unsigned int nr_full = 0, nr_empty = 0;
-	int cpu, err, ret = 0;
+	int err;
 
-	*objs = 0;
-	*changes = 0;
-	for_each_possible_cpu(cpu) {
-		struct bs_slab_cpu *c = per_cpu_ptr(cache->cpu, cpu);
-
-		spin_lock(&c->lock);
-		err = bs_slab_mag_validate(cache, c->loaded) ?:
-		      bs_slab_mag_validate(cache, c->previous);
-		if (!err && c->previous->rounds &&
-		    c->previous->rounds != BS_SLAB_MAG_ROUNDS)
-			err = bs_slab_corrupt(cache, NULL, "previous magazine neither full nor empty");
-		if (err)
-			ret = err;
-		*objs += c->loaded->rounds + c->previous->rounds;
-		*changes += c->changes;
-		spin_unlock(&c->lock);
-	}
+	bs_cpu_each(bs_slab_census_cpu, &census);
 
 	spin_lock(&cache->depot_lock);
 	list_for_each_entry(mag, &cache->full_magazines, list) {
 		err = bs_slab_mag_validate(cache, mag);
-		if (!err && mag->rounds != BS_SLAB_MAG_ROUNDS)
+		if (!err && mag->rounds != mag->size)
 			err = bs_slab_corrupt(cache, NULL, "depot holds a magazine that is not full among the full");
 		if (err)
-			ret = err;
-		*objs += mag->rounds;
+			census.ret = err;
+		census.objs += mag->rounds;
 		nr_full++;
 	}
 	list_for_each_entry(mag, &cache->empty_magazines, list) {
-		if (mag->rounds)
-			ret = bs_slab_corrupt(cache, NULL, "depot holds a magazine that is not empty among the empty");
+		if (mag->rounds || mag->size != cache->mag_size)
+			census.ret = bs_slab_corrupt(cache, NULL, "depot holds a magazine that is not empty, or of an old size, among the empty");
 		nr_empty++;
 	}
 	if (nr_full != cache->nr_full_magazines ||
-	    nr_empty != cache->nr_empty_magazines)
-		ret = bs_slab_corrupt(cache, NULL, "depot counts differ from its lists");
-	*changes += cache->depot_changes;
+	    nr_empty != cache->nr_empty_magazines ||
+	    cache->depot_min_full > nr_full || cache->depot_min_empty > nr_empty)
+		census.ret = bs_slab_corrupt(cache, NULL, "depot counts differ from its lists");
+	if (cache->mag_size < BS_SLAB_MAG_ROUNDS || cache->mag_size > cache->mag_max)
+		census.ret = bs_slab_corrupt(cache, NULL, "magazine size out of its range");
+	census.changes += cache->depot_changes;
 	spin_unlock(&cache->depot_lock);
-	return ret;
+	*objs = census.objs;
+	*changes = census.changes;
+	return census.ret;
 }
 
 /*
@@ -228,7 +249,7 @@ static int bs_slab_cache_validate(struct bs_slab_cache *cache)
  * Safe at any time, under any load: it drains no magazine, and changes no
  * object, list or counter.
  *
- * Context: process context.
+ * Context: process context; sleeps.
  * Return: 0 if all holds, -EUCLEAN otherwise, -ENOMEM if it could not run.
  */
 int bs_slab_validate(struct bs_slab *slab)

@@ -11,6 +11,9 @@
 
 #include <linux/atomic.h>
 #include <linux/gfp.h>
+#include <linux/hash.h>
+#include <linux/local_lock.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/reciprocal_div.h>
 #include <linux/spinlock.h>
@@ -31,36 +34,53 @@
 #define BS_SLAB_NO_BYTE		LONG_MIN
 
 /**
+ * struct bs_slab_round - one object in a magazine
+ * @obj:	the object
+ * @state:	its state byte in its slab descriptor, so that an allocation
+ *		marks it allocated without looking it up
+ */
+struct bs_slab_round {
+	void *obj;
+	u8 *state;
+};
+
+/**
  * struct bs_slab_magazine - a stack of free objects (Bonwick and Adams)
  * @list:	in the depot's full_magazines or empty_magazines; under the
  *		depot lock
  * @rounds:	how many objects it holds
- * @obj:	the objects
- * @state:	each object's state byte in its slab descriptor
+ * @size:	how many it can hold: its cache's magazine size when it was
+ *		made; immutable
+ * @round:	the objects
  *
- * A magazine belongs to one CPU (under its lock) or to the depot (under the
- * depot lock).
+ * A magazine belongs to one CPU (under its local lock) or to the depot
+ * (under the depot lock).
  */
 struct bs_slab_magazine {
 	struct list_head list;
 	unsigned int rounds;
-	void *obj[BS_SLAB_MAG_ROUNDS];
-	u8 *state[BS_SLAB_MAG_ROUNDS];
+	unsigned int size;
+	struct bs_slab_round round[];
 };
 
 /**
  * struct bs_slab_cpu - one CPU's magazines for a cache
  * @lock:	protects every field, and the states of the objects in the
- *		magazines; taken by its CPU on the fast path and by any CPU
- *		that drains or checks the magazines
+ *		magazines; a local_lock, taken by its own CPU only: by its
+ *		tasks on the fast path, and by bs_cpu_each() on that CPU to
+ *		drain, check or count the magazines
  * @loaded:	the magazine allocations pop from and frees push to
  * @previous:	the one before, always full or empty, so that alternating
  *		allocations and frees never miss more than once per magazine
  * @changes:	how often objects entered or left @loaded and @previous
- * @counters:	what happened on the fast path; enum bs_slab_counter
+ *		other than by the allocations and frees @counters counts
+ * @counters:	what happened on the fast path: BS_SLAB_ALLOCS,
+ *		BS_SLAB_BYTES_REQUESTED and BS_SLAB_FREES only, the least
+ *		it can count (each allocation here is a magazine hit, and
+ *		grants the object size)
  */
 struct bs_slab_cpu {
-	spinlock_t lock;
+	local_lock_t lock;
 	struct bs_slab_magazine *loaded;
 	struct bs_slab_magazine *previous;
 	unsigned long changes;
@@ -115,15 +135,25 @@ struct bs_slab_page {
  * @colours:		how many colour offsets the slab's unused tail allows
  * @colour_align:	step between colour offsets
  * @reciprocal_size:	for dividing by @size without a division
- * @cpu:		per-CPU magazines, each CPU's under its own lock
- * @depot_lock:		protects the depot: @full_magazines, @empty_magazines,
- *			their lengths and @depot_changes, and the states of
- *			the objects in @full_magazines
+ * @cpu:		per-CPU magazines, each CPU's under its own local lock
+ * @depot_lock:		protects the depot: every field from @full_magazines
+ *			to @depot_counters, and the states of the objects in
+ *			@full_magazines
  * @full_magazines:	the depot's full magazines
  * @empty_magazines:	the depot's empty magazines
  * @nr_full_magazines:	length of @full_magazines
  * @nr_empty_magazines:	length of @empty_magazines
  * @depot_changes:	how often magazines entered or left @full_magazines
+ * @depot_min_full:	fewest full magazines in the depot since the last reap
+ * @depot_min_empty:	fewest empty magazines in the depot since the last reap
+ * @mag_size:		rounds of the magazines made now: BS_SLAB_MAG_ROUNDS,
+ *			doubled by each reap that finds the depot contended
+ * @mag_max:		the most @mag_size may reach; immutable
+ * @contended_seen:	@depot_counters[BS_SLAB_DEPOT_CONTENDED] at the last
+ *			reap
+ * @depot_counters:	what happened in the depot; enum bs_slab_counter
+ * @class_index:	its index in the allocator's classes, or -1 if it is
+ *			no size class; immutable once the classes are made
  * @lock:		protects everything below, and every slab descriptor's
  *			lists, counts, free stack and free objects' states
  * @partial:		slabs with free and allocated objects
@@ -162,6 +192,13 @@ struct bs_slab_cache {
 	unsigned int nr_full_magazines;
 	unsigned int nr_empty_magazines;
 	unsigned long depot_changes;
+	unsigned int depot_min_full;
+	unsigned int depot_min_empty;
+	unsigned int mag_size;
+	unsigned int mag_max;
+	unsigned long contended_seen;
+	unsigned long depot_counters[BS_SLAB_NR_COUNTERS];
+	int class_index;
 
 	spinlock_t lock;
 	struct list_head partial;
@@ -210,6 +247,34 @@ static inline void *bs_slab_obj(const struct bs_slab_page *sp,
 	return sp->base + idx * cache->size + cache->offset;
 }
 
+/*
+ * Take the local lock of the CPU we run on and return @cpu's magazines:
+ * for a function bs_cpu_each() runs, which runs on @cpu if it is online,
+ * so that the lock is @cpu's own. For an offline CPU it runs on the caller,
+ * and the lock it takes guards nothing of @cpu's, which no task touches.
+ */
+static inline struct bs_slab_cpu *bs_slab_cpu_lock(struct bs_slab_cache *cache,
+						   unsigned int cpu)
+{
+	local_lock(&cache->cpu->lock);
+	return per_cpu_ptr(cache->cpu, cpu);
+}
+
+static inline void bs_slab_cpu_unlock(struct bs_slab_cache *cache)
+{
+	local_unlock(&cache->cpu->lock);
+}
+
+/*
+ * How often objects entered or left a CPU's magazines; under its lock. Two
+ * equal sums bracket a time in which they did not change.
+ */
+static inline unsigned long bs_slab_cpu_changes(const struct bs_slab_cpu *c)
+{
+	return c->changes + c->counters[BS_SLAB_ALLOCS] +
+	       c->counters[BS_SLAB_FREES];
+}
+
 /* Count a failure or an error, where no lock is held. */
 static inline void bs_slab_count_failure(struct bs_slab_cache *cache,
 					 enum bs_slab_counter counter)
@@ -226,14 +291,60 @@ static inline void bs_slab_count_alloc(struct bs_slab_cache *cache,
 	counters[BS_SLAB_BYTES_GRANTED] += cache->object_size;
 }
 
+/**
+ * struct bs_slab_arena - an arena of the buddy, in the slab's table of them
+ * @key:	one of the BS_ARENA_BYTES-wide ranges of addresses the arena
+ *		meets, by its number, plus one (0: an empty slot); an arena
+ *		not aligned to its size meets two, and has a slot for each
+ * @base:	the arena's first byte
+ * @pgoff:	its first page in the region
+ */
+struct bs_slab_arena {
+	unsigned long key;
+	void *base;
+	unsigned long pgoff;
+};
+
+static inline unsigned long bs_slab_arena_key(const void *addr)
+{
+	return ((unsigned long)addr >> (PAGE_SHIFT + BS_ARENA_ORDER)) + 1;
+}
+
+/*
+ * The page of the region @obj is in: true and @pgoff set, or false if it
+ * is in no arena. The table of arenas answers with arithmetic and a load
+ * or two, where asking the region (bs_buddy_pgoff_of()) checks the address
+ * with the kernel's memory model first: most of a free's time, measured.
+ */
+static inline bool bs_slab_pgoff_of(const struct bs_slab *slab,
+				    const void *obj, unsigned long *pgoff)
+{
+	const unsigned long key = bs_slab_arena_key(obj);
+	const unsigned int mask = (1U << slab->arena_bits) - 1;
+	const struct bs_slab_arena *arena;
+	unsigned int h;
+
+	for (h = hash_long(key, slab->arena_bits);; h = (h + 1) & mask) {
+		arena = &slab->arenas[h];
+		if (!arena->key)
+			return false;
+		if (arena->key == key && obj >= arena->base &&
+		    obj < arena->base + BS_ARENA_BYTES)
+			break;
+	}
+	*pgoff = arena->pgoff + ((obj - arena->base) >> PAGE_SHIFT);
+	return true;
+}
+
 /*
  * bs_slab_lookup() - the slab and index of an object, by its address
  * @slab:	the slab allocator
  * @obj:	any address
  * @idx:	out: the object's index in its slab
  *
- * Caller holds the RCU read lock, which keeps the descriptor found valid
- * memory, if stale, while its slab is being released.
+ * Caller holds the RCU read lock, or has preemption off (under a CPU's
+ * local lock: an RCU read side too), which keeps the descriptor found
+ * valid memory, if stale, while its slab is being released.
  *
  * Return: the slab's descriptor, or NULL if @obj is not the start of an
  * object in any slab. Inline: every free asks it.
@@ -246,9 +357,10 @@ bs_slab_lookup(struct bs_slab *slab, const void *obj, unsigned int *idx)
 	unsigned long pgoff, delta;
 	unsigned int i;
 
-	if (bs_buddy_pgoff_of(slab->buddy, obj, &pgoff))
+	if (!bs_slab_pgoff_of(slab, obj, &pgoff))
 		return NULL;
-	sp = rcu_dereference(slab->page_slab[pgoff]);
+	sp = rcu_dereference_check(slab->page_slab[pgoff],
+				   rcu_read_lock_any_held());
 	if (!sp || obj < sp->base)
 		return NULL;
 	cache = sp->cache;
@@ -261,6 +373,7 @@ bs_slab_lookup(struct bs_slab *slab, const void *obj, unsigned int *idx)
 }
 
 /* slab.c */
+int bs_slab_arenas_init(struct bs_slab *slab);
 unsigned long bs_slab_release(struct bs_slab *slab, struct list_head *slabs);
 void bs_slab_retire_empty(struct bs_slab_cache *cache,
 			  struct list_head *release);
@@ -281,8 +394,12 @@ bool bs_slab_report(struct bs_slab_page *sp, unsigned int idx,
 int bs_slab_mag_init(struct bs_slab_cache *cache);
 void bs_slab_mag_fini(struct bs_slab_cache *cache);
 void bs_slab_mag_drain(struct bs_slab_cache *cache, struct list_head *release);
-unsigned long bs_slab_mag_objs(struct bs_slab_cache *cache);
+void bs_slab_mag_reap(struct bs_slab_cache *cache, struct list_head *release);
+void bs_slab_mag_stats(struct bs_slab_cache *cache,
+		       struct bs_slab_cache_stats *stats);
 void *bs_slab_alloc(struct bs_slab_cache *cache, size_t requested);
+int bs_slab_free(struct bs_slab_cache *cache, struct bs_slab_page *sp,
+		 unsigned int idx, struct list_head *release);
 
 /* slab_cache.c */
 void *bs_slab_alloc_slow(struct bs_slab_cache *cache, size_t requested);

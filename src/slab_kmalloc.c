@@ -4,9 +4,10 @@
  *
  * Thirteen object caches, 8 to BS_SLAB_MAX_CLASS bytes: the powers of two,
  * naturally aligned, and 96 and 192, as the kernel's kmalloc caches. A
- * request takes the smallest class that holds it; one larger than every
- * class takes whole pages straight from the buddy, tagged
- * BS_BUDDY_TAG_LARGE so that a free can tell them from anything else. The
+ * request takes the smallest class that holds it, found without a search;
+ * one larger than every class takes whole pages straight from the buddy,
+ * tagged BS_BUDDY_TAG_LARGE so that a free can tell them from anything
+ * else. The
  * classes are ordinary caches, made with the allocator and destroyed with
  * it (slab_cache.c).
  *
@@ -15,21 +16,27 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/err.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
 
 #include "slab_internal.h"
 
-/* The smallest size class that holds @size bytes, or NULL. */
+/*
+ * The smallest size class that holds @size bytes, or NULL: in O(1), as
+ * kmalloc_slab() finds it. Up to BS_SLAB_SMALL_CLASS, a table by 8 bytes
+ * (bs_slab_classes_init() fills it); above, the classes are the powers of
+ * two up to the largest, one index apart.
+ */
 static struct bs_slab_cache *bs_slab_class_of(struct bs_slab *slab, size_t size)
 {
-	unsigned int i;
-
-	for (i = 0; i < BS_SLAB_NR_CLASSES; i++)
-		if (size <= slab->classes[i]->object_size)
-			return slab->classes[i];
-	return NULL;
+	if (size <= BS_SLAB_SMALL_CLASS)
+		return slab->classes[slab->size_index[(size + 7) / 8]];
+	if (size > BS_SLAB_MAX_CLASS)
+		return NULL;
+	return slab->classes[BS_SLAB_NR_CLASSES - 1 -
+			     (ilog2(BS_SLAB_MAX_CLASS) - order_base_2(size))];
 }
 
 /**
@@ -41,12 +48,7 @@ static struct bs_slab_cache *bs_slab_class_of(struct bs_slab *slab, size_t size)
  */
 int bs_slab_class_index(const struct bs_slab_cache *cache)
 {
-	unsigned int i;
-
-	for (i = 0; i < BS_SLAB_NR_CLASSES; i++)
-		if (cache->slab->classes[i] == cache)
-			return i;
-	return -ENOENT;
+	return cache->class_index < 0 ? -ENOENT : cache->class_index;
 }
 
 /**
@@ -112,19 +114,27 @@ int bs_slab_kfree(struct bs_slab *slab, void *obj)
 	struct bs_slab_cache *cache = NULL;
 	struct bs_slab_page *sp;
 	unsigned long pgoff;
+	LIST_HEAD(release);
 	unsigned int idx;
+	int ret;
 
 	/*
 	 * Only a size class outlives the RCU read side here: another cache
-	 * may be destroyed as soon as it is left.
+	 * may be destroyed as soon as it is left. So the object is freed
+	 * under the read lock that found it, with no second lookup.
 	 */
 	rcu_read_lock();
 	sp = bs_slab_lookup(slab, obj, &idx);
-	if (sp && bs_slab_class_of(slab, sp->cache->object_size) == sp->cache)
+	if (sp && sp->cache->class_index >= 0) {
 		cache = sp->cache;
+		ret = bs_slab_free(cache, sp, idx, &release);
+	}
 	rcu_read_unlock();
-	if (cache)
-		return bs_slab_cache_free(cache, obj);
+	if (cache) {
+		if (unlikely(!list_empty(&release)))
+			bs_slab_release(slab, &release);
+		return ret;
+	}
 
 	if (!bs_buddy_pgoff_of(slab->buddy, obj, &pgoff) &&
 	    !offset_in_page(obj) &&

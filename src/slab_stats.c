@@ -3,17 +3,17 @@
  * buddyslab slab statistics: what the slab allocator tells of itself.
  *
  * Counters live where the events happen: each CPU counts its magazine hits
- * and frees under its lock, each cache what reaches its slabs under the
- * cache lock, and failures, counted where no lock is held, are atomic. So
- * counting costs the fast path no atomic operation. A snapshot adds them
- * up, one lock at a time: exact when nothing else runs, and never a stop
- * of the allocator. Nothing here changes a cache.
+ * and frees under its local lock, the depot its contentions and trims
+ * under its lock, each cache what reaches its slabs under the cache lock,
+ * and failures, counted where no lock is held, are atomic. So counting
+ * costs the fast path no atomic operation. A snapshot adds them up, one
+ * lock at a time, each CPU's on that CPU (slab_magazine.c): exact when
+ * nothing else runs, and never a stop of the allocator. Nothing here
+ * changes a cache.
  *
  * Context: process context.
  */
-#include <linux/cpumask.h>
 #include <linux/mutex.h>
-#include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -48,25 +48,18 @@ unsigned long bs_slab_cache_pages(struct bs_slab_cache *cache,
  * bs_slab_cache_stats() - take a snapshot of a cache
  * @cache:	the cache
  * @stats:	out: the snapshot; consistent when nothing else runs
+ *
+ * Context: process context; sleeps (each CPU counts its own magazines).
  */
 void bs_slab_cache_stats(struct bs_slab_cache *cache,
 			 struct bs_slab_cache_stats *stats)
 {
 	unsigned int c;
-	int cpu;
 
 	memset(stats, 0, sizeof(*stats));
 	for (c = 0; c < BS_SLAB_NR_COUNTERS; c++)
 		stats->counters[c] = atomic_long_read(&cache->failures[c]);
-	for_each_possible_cpu(cpu) {
-		struct bs_slab_cpu *sc = per_cpu_ptr(cache->cpu, cpu);
-
-		spin_lock(&sc->lock);
-		for (c = 0; c < BS_SLAB_NR_COUNTERS; c++)
-			stats->counters[c] += sc->counters[c];
-		spin_unlock(&sc->lock);
-	}
-	stats->magazine_objs = bs_slab_mag_objs(cache);
+	bs_slab_mag_stats(cache, stats);
 
 	spin_lock(&cache->lock);
 	for (c = 0; c < BS_SLAB_NR_COUNTERS; c++)
