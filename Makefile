@@ -19,7 +19,8 @@
 #   make shell [SERIES=6.12|6.1|debug] [ARGS="region_mb=64 slab_debug=1"]
 #                          a shell on this terminal in a VM with the module
 #                          loaded (with ARGS), buddyslabctl and the selftests
-#   make bench             buddyslab against the kernel's allocators (UML, no debugging)
+#   make bench             buddyslab against the kernel's allocators: UML, x86_64
+#                          KUnit in QEMU with 2 CPUs, Debian's 6.12 VM (docs/benchmarks.md)
 #   make lab [OUT=dir] [SEED=n]
 #                          the allocator laboratory (docs/laboratory.md): records
 #                          real programs' allocations with glibc's mtrace and the
