@@ -19,34 +19,22 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 page=$BS_ROOT/docs/buddyslabctl.1
 
-check() {
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok: $what"
-		passed=$((passed + 1))
-	else
-		echo "not ok: $what"
-		failed=$((failed + 1))
-	fi
-}
-
 quiet() {
 	local out
 	out=$("$@" 2>&1 >/dev/null) || return 1
 	[ -z "$out" ] || { echo "$out"; return 1; }
 }
 
-check "mandoc -T lint -W all finds nothing in buddyslabctl.1" mandoc -T lint -W all "$page"
-check "man --warnings finds nothing in buddyslabctl.1" \
+bs_check "mandoc -T lint -W all finds nothing in buddyslabctl.1" mandoc -T lint -W all "$page"
+bs_check "man --warnings finds nothing in buddyslabctl.1" \
 	quiet env MANWIDTH=80 man --warnings -l "$page"
-check "buddyslabctl.1 is of version $(cat "$BS_ROOT/VERSION")" \
+bs_check "buddyslabctl.1 is of version $(cat "$BS_ROOT/VERSION")" \
 	grep -q "^\.TH BUDDYSLABCTL 1 [0-9-]* \"buddyslab $(cat "$BS_ROOT/VERSION")\"" "$page"
 
 make -s -C "$BS_ROOT/tools" install OUTPUT="$tmp/build/" DESTDIR="$tmp/root" PREFIX=/usr \
 	>"$tmp/install.log" 2>&1 || cat "$tmp/install.log"
 ctl=$tmp/root/usr/bin/buddyslabctl
-check "make -C tools install: client, page, completion" test -x "$ctl" -a \
+bs_check "make -C tools install: client, page, completion" test -x "$ctl" -a \
 	-f "$tmp/root/usr/share/man/man1/buddyslabctl.1" -a \
 	-f "$tmp/root/usr/share/bash-completion/completions/buddyslabctl"
 
@@ -65,17 +53,17 @@ offers() {
 	[ "$got" = "$want" ] || { echo "completing '$*': '$got', not '$want'"; return 1; }
 }
 
-check "completion: commands" offers "buddyinfo byte_buddyinfo" "b"
-check "completion: options" offers "--version" "--v"
-check "completion: strategies" offers "fit:first fit:next fit:best fit:worst" \
+bs_check "completion: commands" offers "buddyinfo byte_buddyinfo" "b"
+bs_check "completion: options" offers "--version" "--v"
+bs_check "completion: strategies" offers "fit:first fit:next fit:best fit:worst" \
 	replay t --allocator fit:
-check "completion: all strategies" offers "all" replay t --allocator al
-check "completion: trace actions" offers "convert generate info" trace ""
-check "completion: trace kinds" offers "example-buddy example-fit example-external example-internal" \
+bs_check "completion: all strategies" offers "all" replay t --allocator al
+bs_check "completion: trace actions" offers "convert generate info" trace ""
+bs_check "completion: trace kinds" offers "example-buddy example-fit example-external example-internal" \
 	trace generate example-
-check "completion: formats" offers "native mtrace ftrace" trace convert f --from ""
-check "completion: --json where a table is" offers "--json" -d /dev/x slabinfo ""
-check "completion: no --json for the map" offers "" map ""
+bs_check "completion: formats" offers "native mtrace ftrace" trace convert f --from ""
+bs_check "completion: --json where a table is" offers "--json" -d /dev/x slabinfo ""
+bs_check "completion: no --json for the map" offers "" map ""
 
 # Every relative link of the documents resolves in the repository.
 links_ok() {
@@ -91,8 +79,8 @@ links_ok() {
 	[ -z "$bad" ] || echo "links to nothing:$bad"
 	[ -z "$bad" ]
 }
-check "every link of README.md and docs/ names a file in the repository" links_ok
-check "no document mentions the developers' shared folder" \
+bs_check "every link of README.md and docs/ names a file in the repository" links_ok
+bs_check "no document mentions the developers' shared folder" \
 	bash -c "! grep -nE '\.\./shared' '$BS_ROOT'/README.md '$BS_ROOT'/docs/*.md"
 
 echo "docs: $passed passed, $failed failed"

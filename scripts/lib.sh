@@ -100,6 +100,20 @@ bs_check_config() {
 	fi
 }
 
+# bs_check WHAT COMMAND...: run a check of a test script, say "ok: WHAT" or
+# "not ok: WHAT", and count it in the caller's $passed or $failed.
+bs_check() {
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok: $what"
+		passed=$((passed + 1))
+	else
+		echo "not ok: $what"
+		failed=$((failed + 1))
+	fi
+}
+
 # Build and install the selftests the kselftest way, as in a kernel tree:
 # tools/selftests copied to the linux-source-6.12 tree's
 # tools/testing/selftests/buddyslab, then the kernel's selftests Makefile

@@ -17,18 +17,6 @@ passed=0 failed=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-check() {
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok: $what"
-		passed=$((passed + 1))
-	else
-		echo "not ok: $what"
-		failed=$((failed + 1))
-	fi
-}
-
 # Every parameter the sources declare has a description in modinfo.
 described() {
 	local ko=$1 param missing=
@@ -48,13 +36,13 @@ for series in 6.12 6.1; do
 		INSTALL_MOD_PATH="$root" >"$tmp/install.log" 2>&1 ||
 		cat "$tmp/install.log"
 	ko=$(find "$root/lib/modules/$kver" -name 'buddyslab.ko*' | head -n 1)
-	check "make install puts the module under $kver in INSTALL_MOD_PATH" test -n "$ko"
-	check "depmod for that root lists it" \
+	bs_check "make install puts the module under $kver in INSTALL_MOD_PATH" test -n "$ko"
+	bs_check "depmod for that root lists it" \
 		grep -qE '^(extra|updates)/buddyslab\.ko(\.xz)?:' "$root/lib/modules/$kver/modules.dep"
 	[ -n "$ko" ] || continue
-	check "modinfo shows version $version ($series)" \
+	bs_check "modinfo shows version $version ($series)" \
 		test "$(modinfo -F version "$ko")" = "$version"
-	check "modinfo describes every parameter ($series)" described "$ko"
+	bs_check "modinfo describes every parameter ($series)" described "$ko"
 done
 dkms_out=$("$BS_ROOT/scripts/dkms.sh" test 2>&1) || true
 echo "$dkms_out"

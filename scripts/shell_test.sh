@@ -13,18 +13,6 @@ screen=$BS_CACHE/shell-test.screen
 passed=0 failed=0
 mkdir -p "$BS_CACHE"
 
-check() {
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok: $what"
-		passed=$((passed + 1))
-	else
-		echo "not ok: $what"
-		failed=$((failed + 1))
-	fi
-}
-
 capture() {
 	tmux capture-pane -p -J -S -200 -t "$session" > "$screen" 2>/dev/null || true
 }
@@ -54,23 +42,23 @@ trap 'tmux kill-session -t "$session" 2>/dev/null || true' EXIT
 tmux new-session -d -s "$session" -x 150 -y 50 \
 	"make -s -C '$BS_ROOT' shell ARGS='region_mb=24'; echo \"make exited \$?\"; sleep 600"
 
-check "the banner names the parameters" wait_for "modprobe buddyslab region_mb=24" 300
-check "a prompt" wait_for "buddyslab-vm #" 60
+bs_check "the banner names the parameters" wait_for "modprobe buddyslab region_mb=24" 300
+bs_check "a prompt" wait_for "buddyslab-vm #" 60
 type_line "buddyslabctl info"
-check "buddyslabctl info shows the 24 MiB region" wait_for "region        24576 KiB" 30
+bs_check "buddyslabctl info shows the 24 MiB region" wait_for "region        24576 KiB" 30
 type_line "buddyslabctl shell"
-check "the client's shell prompts" wait_for "buddyslab> " 30
+bs_check "the client's shell prompts" wait_for "buddyslab> " 30
 type_line "alloc buddy 5000"
 # The offset is the start of the arena this CPU's cache refills from.
-check "the client's shell allocates" wait_for "5000 bytes asked, 8192 granted" 30
+bs_check "the client's shell allocates" wait_for "5000 bytes asked, 8192 granted" 30
 type_line "quit"
 sleep 1
 type_line 'head -n 1 $D/buddyinfo'
-check "debugfs is at \$D" wait_for "Arena    0 " 30
+bs_check "debugfs is at \$D" wait_for "Arena    0 " 30
 type_line "modinfo -F description buddyslab"
-check "modinfo finds the module" wait_for "Buddy, slab, sequential-fit" 30
+bs_check "modinfo finds the module" wait_for "Buddy, slab, sequential-fit" 30
 type_line "exit"
-check "exit powers the VM off and make returns 0" wait_for "make exited 0" 60
+bs_check "exit powers the VM off and make returns 0" wait_for "make exited 0" 60
 capture
 echo "--- the screen"
 grep -v '^$' "$screen" | tail -n 40

@@ -23,24 +23,10 @@
 
 #include <linux/magic.h>
 
+#include "lab/replay.h"
 #include "view.h"
 
 #define VIEW_MAX_BYTES	(1 << 22)	/* the largest view read: map of 16 GiB */
-
-/* Print the JSON string @s, escaped. */
-static void view_json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(out, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(out, "\\u%04x", *s);
-		else
-			fputc(*s, out);
-	}
-	fputc('"', out);
-}
 
 /* Print the numbers of @line after @skip words as a JSON array. */
 static int view_json_numbers(FILE *out, char *line, unsigned int skip)
@@ -123,7 +109,7 @@ static int view_json_slabinfo(FILE *out, char **lines, unsigned int n)
 			   &avail) != 12)
 			return -1;
 		fprintf(out, "%s{\"name\": ", i > 2 ? ", " : "");
-		view_json_string(out, name);
+		lab_json_string(out, name);
 		fprintf(out, ", \"active_objs\": %lu, \"num_objs\": %lu, \"objsize\": %lu, \"objperslab\": %lu, \"pagesperslab\": %lu, \"limit\": %lu, \"batchcount\": %lu, \"sharedfactor\": %lu, \"active_slabs\": %lu, \"num_slabs\": %lu, \"sharedavail\": %lu}",
 		       active, num, objsize, perslab, pages, limit, batch,
 		       shared, active_slabs, slabs, avail);
@@ -145,7 +131,7 @@ static int view_json_pairs(FILE *out, char **lines, unsigned int n)
 		save = NULL;
 		key = strtok_r(lines[i], " ", &save);
 		fprintf(out, "%s", keys++ ? ", " : "");
-		view_json_string(out, key);
+		lab_json_string(out, key);
 		fprintf(out, ": ");
 		if (!strchr(save ?: "", ':')) {
 			value = strtok_r(NULL, " ", &save);
@@ -153,7 +139,7 @@ static int view_json_pairs(FILE *out, char **lines, unsigned int n)
 				return -1;
 			strtod(value, &end);
 			if (*end)
-				view_json_string(out, value);
+				lab_json_string(out, value);
 			else
 				fprintf(out, "%s", value);
 			continue;
@@ -169,7 +155,7 @@ static int view_json_pairs(FILE *out, char **lines, unsigned int n)
 			if (*end || end == colon + 1)
 				return -1;
 			fprintf(out, "%s", pairs++ ? ", " : "");
-			view_json_string(out, value);
+			lab_json_string(out, value);
 			fprintf(out, ": %s", colon + 1);
 		}
 		fprintf(out, "}");

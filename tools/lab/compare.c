@@ -116,8 +116,12 @@ void lab_results_table(FILE *out, const struct lab_device *dev,
 			run->skipped[i]->name, dev->info.abi_version);
 }
 
-/* @s as a JSON string. */
-static void lab_json_string(FILE *out, const char *s)
+/**
+ * lab_json_string() - print a string as a JSON string, escaped
+ * @out:	where
+ * @s:		the string
+ */
+void lab_json_string(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (; *s; s++) {

@@ -148,6 +148,7 @@ const struct lab_strategy *lab_strategy_find(const char *name);
 int lab_strategy_parse(const char *cmd, const char *name,
 		       const struct lab_strategy **s);
 void lab_print_strategies(FILE *out);
+void lab_json_string(FILE *out, const char *s);
 uint64_t lab_now(void);
 int lab_device_init(struct lab_device *dev, int fd, const char *path);
 bool lab_failed(const struct lab_device *dev,
