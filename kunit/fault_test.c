@@ -92,7 +92,6 @@
  *                                                          struct buddyslab
  */
 #include <kunit/test.h>
-#include <linux/cpumask.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -890,8 +889,7 @@ static void bs_fault_free_succeeded(struct kunit *test, struct bs_fault_op *op,
 static void bs_fault_test_free_takes_magazine(struct kunit *test)
 {
 	struct bs_fault_free *c;
-	unsigned int i;
-	int this_cpu;
+	unsigned int i, this_cpu;
 
 	bs_fault_require(test);
 	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
@@ -906,8 +904,7 @@ static void bs_fault_test_free_takes_magazine(struct kunit *test)
 		.succeeded = bs_fault_free_succeeded,
 	};
 	/* Magazines are per CPU: stay on the one whose magazines we fill. */
-	this_cpu = raw_smp_processor_id();
-	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(this_cpu)), 0);
+	this_cpu = bs_test_stay_on_cpu(test);
 	c->cache = bs_slab_cache_create(&bs_test(test)->slab, "fault", 64, 0, 0,
 					NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c->cache));
@@ -921,7 +918,6 @@ static void bs_fault_test_free_takes_magazine(struct kunit *test)
 	for (i = c->next; i < ARRAY_SIZE(c->objs); i++)
 		KUNIT_EXPECT_EQ(test, bs_slab_cache_free(c->cache, c->objs[i]), 0);
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(c->cache), 0);
-	set_cpus_allowed_ptr(current, cpu_possible_mask);
 }
 
 struct bs_fault_kmalloc {

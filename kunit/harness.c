@@ -10,6 +10,7 @@
 #include <kunit/test.h>
 #include <linux/moduleparam.h>
 #include <linux/prandom.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -215,6 +216,23 @@ u32 bs_test_seed(struct kunit *test, u32 own)
 
 	kunit_info(test, "seed %u\n", seed);
 	return seed;
+}
+
+/**
+ * bs_test_stay_on_cpu() - keep the running case on the CPU it is on
+ * @test:	the case
+ *
+ * For a case that counts on one CPU's magazines, cache or slab. Nothing to
+ * undo: the case's thread ends with it.
+ *
+ * Return: the CPU.
+ */
+unsigned int bs_test_stay_on_cpu(struct kunit *test)
+{
+	unsigned int cpu = raw_smp_processor_id();
+
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(cpu)), 0);
+	return cpu;
 }
 
 /* The word of a stamp after the one at @off: @size after the last. */

@@ -84,6 +84,7 @@ static inline struct bs_test_memory *bs_test(struct kunit *test)
 }
 
 u32 bs_test_seed(struct kunit *test, u32 own);
+unsigned int bs_test_stay_on_cpu(struct kunit *test);
 
 void bs_test_stamp(void *mem, size_t size, u64 tag);
 bool bs_test_stamp_intact(struct kunit *test, const void *mem, size_t size,

@@ -16,6 +16,7 @@
 #include <linux/poison.h>
 #include <linux/prandom.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "cpu.h"
 #include "harness.h"
@@ -44,6 +45,21 @@ static unsigned long bs_test_counter(struct bs_slab_cache *cache,
 
 	bs_slab_cache_stats(cache, &stats);
 	return stats.counters[counter];
+}
+
+/* The descriptor of the slab an object is in. */
+static struct bs_slab_page *bs_test_slab_of(struct kunit *test,
+					    struct bs_slab_cache *cache,
+					    void *obj)
+{
+	struct bs_slab_page *sp;
+	unsigned int idx;
+
+	rcu_read_lock();
+	sp = bs_slab_lookup(cache->slab, obj, &idx);
+	rcu_read_unlock();
+	KUNIT_ASSERT_NOT_NULL(test, sp);
+	return sp;
 }
 
 /* The start of the slab an object is in. */
@@ -108,6 +124,8 @@ static void bs_slab_test_fill_and_empty(struct kunit *test)
 			slab_bytes);
 	KUNIT_EXPECT_GE(test, cache->size, g->size);
 
+	/* The slabs counted below are one CPU's. */
+	bs_test_stay_on_cpu(test);
 	n = 3 * cache->objects;
 	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, objs);
@@ -483,6 +501,8 @@ static void bs_slab_test_validate_detects_corruption(struct kunit *test)
 {
 	struct bs_slab_cache *cache = bs_test_cache(test, 64, 0, 0);
 	void *obj = bs_slab_cache_alloc(cache);
+	struct bs_slab_page *sp;
+	int owner;
 
 	KUNIT_ASSERT_NOT_NULL(test, obj);
 	spin_lock(&cache->lock);
@@ -493,7 +513,123 @@ static void bs_slab_test_validate_detects_corruption(struct kunit *test)
 	cache->nr_active--;
 	spin_unlock(&cache->lock);
 	KUNIT_EXPECT_EQ(test, bs_slab_validate(&bs_test(test)->slab), 0);
+
+	/* A CPU's slab that does not name it as its owner. */
+	sp = bs_test_slab_of(test, cache, obj);
+	spin_lock(&cache->lock);
+	owner = sp->owner;
+	sp->owner = -1;
+	spin_unlock(&cache->lock);
+	KUNIT_EXPECT_GE(test, owner, 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(&bs_test(test)->slab), -EUCLEAN);
+	spin_lock(&cache->lock);
+	sp->owner = owner;
+	spin_unlock(&cache->lock);
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(&bs_test(test)->slab), 0);
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, obj), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
+}
+
+/* What bs_test_alloc_on_fn() allocates, on the CPU work_on_cpu() runs it. */
+struct bs_test_alloc_on {
+	struct bs_slab_cache *cache;
+	void *obj;
+};
+
+static long bs_test_alloc_on_fn(void *arg)
+{
+	struct bs_test_alloc_on *on = arg;
+
+	on->obj = bs_slab_cache_alloc(on->cache);
+	return raw_smp_processor_id();
+}
+
+/* An object of @cache allocated on @cpu. */
+static void *bs_test_alloc_on(struct kunit *test, struct bs_slab_cache *cache,
+			      int cpu)
+{
+	struct bs_test_alloc_on on = { .cache = cache };
+
+	KUNIT_EXPECT_EQ(test, work_on_cpu(cpu, bs_test_alloc_on_fn, &on), cpu);
+	KUNIT_ASSERT_NOT_NULL(test, on.obj);
+	return on.obj;
+}
+
+/*
+ * Objects that miss the magazines on different CPUs come from different
+ * slabs, each owned by its CPU, so that the state bytes their allocations
+ * and frees write are not in one cache line; slabs that go leave no owner
+ * behind.
+ */
+static void bs_slab_test_cpu_slabs(struct kunit *test)
+{
+	struct bs_slab_cache *cache = bs_test_cache(test, 64, 0, 0);
+	struct bs_slab_cache_stats stats;
+	struct bs_slab_page *sp;
+	void **objs;
+	int cpu;
+
+	objs = kunit_kcalloc(test, nr_cpu_ids, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for_each_online_cpu(cpu)
+		objs[cpu] = bs_test_alloc_on(test, cache, cpu);
+	for_each_online_cpu(cpu) {
+		sp = bs_test_slab_of(test, cache, objs[cpu]);
+		KUNIT_EXPECT_EQ(test, sp->owner, cpu);
+		KUNIT_EXPECT_PTR_EQ(test, per_cpu_ptr(cache->cpu, cpu)->slab, sp);
+	}
+	bs_slab_cache_stats(cache, &stats);
+	KUNIT_EXPECT_EQ(test, stats.num_slabs, num_online_cpus());
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(&bs_test(test)->slab), 0);
+
+	for_each_online_cpu(cpu)
+		KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, objs[cpu]), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_shrink(cache),
+			num_online_cpus() << cache->order);
+	for_each_possible_cpu(cpu)
+		KUNIT_EXPECT_NULL(test, per_cpu_ptr(cache->cpu, cpu)->slab);
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(&bs_test(test)->slab), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
+}
+
+/*
+ * A CPU takes from another CPU's slab rather than fail when the cache
+ * cannot grow: no free object is out of reach.
+ */
+static void bs_slab_test_cpu_slab_shared_when_full(struct kunit *test)
+{
+	struct bs_buddy *buddy = &bs_test(test)->buddy;
+	unsigned long *pgoffs, n = 0, total = bs_buddy_total_pages(buddy);
+	struct bs_slab_cache *cache;
+	struct bs_slab_page *sp;
+	void *mine, *theirs;
+	int first, second;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 CPUs, this kernel has %u",
+			   num_online_cpus());
+	first = cpumask_first(cpu_online_mask);
+	second = cpumask_next(first, cpu_online_mask);
+	cache = bs_test_cache(test, 64, 0, 0);
+	mine = bs_test_alloc_on(test, cache, first);
+	sp = bs_test_slab_of(test, cache, mine);
+
+	pgoffs = kunit_kcalloc(test, total, sizeof(*pgoffs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pgoffs);
+	while (n < total &&
+	       !bs_buddy_alloc(buddy, 0, BS_BUDDY_TAG_DIRECT, &pgoffs[n]))
+		n++;
+	KUNIT_EXPECT_EQ(test, bs_buddy_free_pages(buddy), 0);
+	theirs = bs_test_alloc_on(test, cache, second);
+	KUNIT_EXPECT_PTR_EQ(test, bs_test_slab_of(test, cache, theirs), sp);
+	KUNIT_EXPECT_EQ(test, sp->owner, first);
+	KUNIT_EXPECT_NULL(test, per_cpu_ptr(cache->cpu, second)->slab);
+	KUNIT_EXPECT_EQ(test, bs_slab_validate(&bs_test(test)->slab), 0);
+
+	while (n)
+		KUNIT_EXPECT_EQ(test, bs_buddy_free(buddy, pgoffs[--n]), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, mine), 0);
+	KUNIT_EXPECT_EQ(test, bs_slab_cache_free(cache, theirs), 0);
 	KUNIT_EXPECT_EQ(test, bs_slab_cache_destroy(cache), 0);
 }
 
@@ -1082,6 +1218,8 @@ static struct kunit_case bs_slab_test_cases[] = {
 	KUNIT_CASE(bs_slab_test_arena_table),
 	KUNIT_CASE(bs_slab_test_magazines),
 	KUNIT_CASE(bs_slab_test_shrinker),
+	KUNIT_CASE(bs_slab_test_cpu_slabs),
+	KUNIT_CASE(bs_slab_test_cpu_slab_shared_when_full),
 	KUNIT_CASE(bs_slab_test_validate_detects_corruption),
 	KUNIT_CASE(bs_slab_test_validate_changes_nothing),
 	KUNIT_CASE(bs_slab_test_validate_sees_lost_object),

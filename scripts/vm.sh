@@ -434,8 +434,9 @@ echo "# buddyslabctl info"
 buddyslabctl info
 echo "# cat $D/buddyinfo      (free blocks of order 0 1 2 ... 10, per arena)"
 cat $D/buddyinfo
-echo "# buddyslabctl shell"
-buddyslabctl shell <<'SHELL'
+echo "# taskset 1 buddyslabctl shell      (on CPU 0: each CPU's cache of pages starts"
+echo "#   in an arena of its own, CPU 0's in arena 0)"
+taskset 1 buddyslabctl shell <<'SHELL'
 # 40000 bytes round up to 16 pages (order 4): order 10 splits down to 4
 alloc buddy 40000
 write 1 hello

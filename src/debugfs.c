@@ -145,8 +145,8 @@ static void bs_debugfs_slabinfo_line(struct bs_slab_walker *walker,
 		   bs_slab_cache_stride(cache),
 		   bs_slab_cache_objects_per_slab(cache),
 		   bs_slab_cache_slab_pages(cache));
-	seq_printf(m, " : tunables %4u %4u %4u", BS_SLAB_MAG_ROUNDS,
-		   BS_SLAB_MAG_ROUNDS, BS_SLAB_DEPOT_MAX);
+	seq_printf(m, " : tunables %4u %4u %4u", stats->magazine_size,
+		   stats->magazine_size, BS_SLAB_DEPOT_MAX);
 	seq_printf(m, " : slabdata %6lu %6lu %6lu\n", stats->active_slabs,
 		   stats->num_slabs, stats->magazine_objs);
 }

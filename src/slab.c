@@ -14,6 +14,16 @@
  * once; shrinking gives back all of them. A constructor runs once per
  * object, when its slab is made: a freed object stays constructed.
  *
+ * Slabs of a CPU. An allocation that misses the magazines takes from the
+ * slab its CPU owns, else adopts a partial or empty slab no CPU owns, else
+ * the cache grows by a slab; only when that fails does it take from
+ * another CPU's slab. So the objects two CPUs cycle through come from
+ * different slabs, and their state bytes (below) are in different cache
+ * lines: otherwise each allocation and free, which writes its object's
+ * state, would take the line from the other CPU (SLUB gives each CPU a
+ * slab of its own for the same reason). It costs at most one partial slab
+ * per CPU.
+ *
  * Out-of-band metadata. A slab's descriptor (kmalloc'd, never in the slab)
  * holds a stack of its free objects' indices and one state byte per object:
  * free in the slab, cached in a magazine, or allocated. Each page of the
@@ -163,11 +173,23 @@ unsigned long bs_slab_release(struct bs_slab *slab, struct list_head *slabs)
 }
 
 /* Take an empty slab off its list for release. Caller holds the cache lock. */
+/* The CPU that owns @sp, if any, owns it no longer. */
+static void bs_slab_disown(struct bs_slab_cache *cache, struct bs_slab_page *sp)
+{
+	lockdep_assert_held(&cache->lock);
+
+	if (sp->owner < 0)
+		return;
+	per_cpu_ptr(cache->cpu, sp->owner)->slab = NULL;
+	sp->owner = -1;
+}
+
 static void bs_slab_retire(struct bs_slab_cache *cache,
 			   struct bs_slab_page *sp, struct list_head *release)
 {
 	lockdep_assert_held(&cache->lock);
 
+	bs_slab_disown(cache, sp);
 	list_move(&sp->list, release);
 	cache->nr_slabs--;
 	cache->nr_empty_slabs--;
@@ -190,27 +212,72 @@ void bs_slab_retire_empty(struct bs_slab_cache *cache,
 		bs_slab_retire(cache, sp, release);
 }
 
+/* The first slab of @list that no CPU owns, or NULL. */
+static struct bs_slab_page *bs_slab_first_unowned(struct list_head *list)
+{
+	struct bs_slab_page *sp;
+
+	/* Each CPU owns one slab at most: this skips as many. */
+	list_for_each_entry(sp, list, list)
+		if (sp->owner < 0)
+			return sp;
+	return NULL;
+}
+
+/*
+ * The slab with a free object that this CPU takes from: the one it owns,
+ * else a partial then an empty one no CPU owns, which it adopts; else, if
+ * @share, any partial slab. NULL if there is none.
+ */
+static struct bs_slab_page *bs_slab_cpu_slab(struct bs_slab_cache *cache,
+					     bool share)
+{
+	/* Which CPU is a placement hint: any is correct under the lock. */
+	const int cpu = raw_smp_processor_id();
+	struct bs_slab_cpu *c = per_cpu_ptr(cache->cpu, cpu);
+	struct bs_slab_page *sp = c->slab;
+
+	lockdep_assert_held(&cache->lock);
+
+	if (sp && sp->nr_free)
+		return sp;
+	if (sp)
+		bs_slab_disown(cache, sp);
+	sp = bs_slab_first_unowned(&cache->partial) ?:
+	     bs_slab_first_unowned(&cache->empty_slabs);
+	if (sp) {
+		sp->owner = cpu;
+		c->slab = sp;
+		return sp;
+	}
+	return share ? list_first_entry_or_null(&cache->partial,
+						struct bs_slab_page, list) :
+		       NULL;
+}
+
 /**
  * bs_slab_take() - take a free object out of a cache's slabs
  * @cache:	the cache; caller holds its lock
+ * @share:	whether to take from another CPU's slab if no other has one
  *
- * A partial slab is used first, then an empty one.
+ * From the slab this CPU owns, else from a partial then an empty slab that
+ * no CPU owns, which this CPU then owns; else, if @share, from another
+ * CPU's.
  *
- * Return: the object, marked allocated, or NULL if no slab has a free one.
+ * Return: the object, marked allocated, or NULL if no such slab has a free
+ * one.
  */
-void *bs_slab_take(struct bs_slab_cache *cache)
+void *bs_slab_take(struct bs_slab_cache *cache, bool share)
 {
 	struct bs_slab_page *sp;
 	unsigned int idx;
 
 	lockdep_assert_held(&cache->lock);
 
-	sp = list_first_entry_or_null(&cache->partial, struct bs_slab_page, list);
-	if (!sp) {
-		sp = list_first_entry_or_null(&cache->empty_slabs,
-					      struct bs_slab_page, list);
-		if (!sp)
-			return NULL;
+	sp = bs_slab_cpu_slab(cache, share);
+	if (!sp)
+		return NULL;
+	if (!sp->inuse) {
 		cache->nr_empty_slabs--;
 		list_move(&sp->list, &cache->partial);
 	}

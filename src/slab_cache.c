@@ -48,6 +48,7 @@ static void bs_slab_page_init(struct bs_slab_cache *cache,
 	sp->base = start + sp->colour;
 	sp->inuse = 0;
 	sp->nr_free = cache->objects;
+	sp->owner = -1;
 	sp->state = (u8 *)&sp->free_stack[cache->objects];
 	for (i = 0; i < cache->objects; i++) {
 		u8 *obj = bs_slab_obj(sp, i);
@@ -73,9 +74,14 @@ static int bs_slab_grow(struct bs_slab_cache *cache)
 
 	might_sleep();
 
+	/*
+	 * Whole cache lines, so that kmalloc() aligns it to one: the state
+	 * bytes of two CPUs' slabs must not share a line.
+	 */
 	sp = bs_fault() ? NULL :
-	     kmalloc(struct_size(sp, free_stack, cache->objects) +
-		     cache->objects * sizeof(*sp->state),
+	     kmalloc(ALIGN(struct_size(sp, free_stack, cache->objects) +
+			   cache->objects * sizeof(*sp->state),
+			   SMP_CACHE_BYTES),
 		     bs_slab_gfp(cache->flags, GFP_KERNEL));
 	if (!sp)
 		return -ENOMEM;
@@ -110,7 +116,8 @@ static int bs_slab_grow(struct bs_slab_cache *cache)
  * @cache:	the cache, whose magazines and depot hold none
  * @requested:	bytes the caller asked for, for the counters
  *
- * Grows the cache by a slab if none has a free object.
+ * From this CPU's slab, or one no CPU owns (bs_slab_take()); else the cache
+ * grows by a slab, and if it cannot, another CPU's slab is used.
  *
  * Context: process context.
  * Return: the object, marked allocated, or NULL if no memory can be had.
@@ -122,15 +129,15 @@ void *bs_slab_alloc_slow(struct bs_slab_cache *cache, size_t requested)
 
 	for (;;) {
 		spin_lock(&cache->lock);
-		obj = bs_slab_take(cache);
+		obj = bs_slab_take(cache, failed);
 		if (obj) {
 			cache->counters[BS_SLAB_MAG_MISSES]++;
 			bs_slab_count_alloc(cache, cache->counters, requested);
 		}
 		spin_unlock(&cache->lock);
 		/*
-		 * After a failed grow, one more look: the buddy's reclaim may
-		 * have emptied the magazines into this cache's slabs.
+		 * After a failed grow, one more look, at every slab: the
+		 * buddy's reclaim may have emptied the magazines into them.
 		 */
 		if (obj || failed)
 			return obj;

@@ -192,9 +192,9 @@ static int bs_slab_cache_validate(struct bs_slab_cache *cache)
 	};
 	unsigned long nr_slabs = 0, nr_empty = 0, nr_active = 0, cached = 0;
 	unsigned long in_magazines, before, after, *seen;
+	unsigned int l, owned = 0, cpu_slabs = 0;
 	struct bs_slab_page *sp;
-	unsigned int l;
-	int err, ret;
+	int err, ret, cpu;
 
 	seen = bs_fault() ? NULL : bitmap_zalloc(cache->objects, GFP_KERNEL);
 	if (!seen)
@@ -212,8 +212,13 @@ static int bs_slab_cache_validate(struct bs_slab_cache *cache)
 				err = bs_slab_corrupt(cache, sp, "slab with free objects on the full list");
 			if (!err && lists[l] == &cache->empty_slabs && sp->inuse)
 				err = bs_slab_corrupt(cache, sp, "slab with objects on the empty list");
+			if (!err && sp->owner >= 0 &&
+			    (sp->owner >= nr_cpu_ids || !cpu_possible(sp->owner) ||
+			     per_cpu_ptr(cache->cpu, sp->owner)->slab != sp))
+				err = bs_slab_corrupt(cache, sp, "slab owned by a CPU that does not own it");
 			if (err)
 				ret = err;
+			owned += sp->owner >= 0;
 			nr_slabs++;
 			nr_empty += lists[l] == &cache->empty_slabs;
 			nr_active += sp->inuse;
@@ -223,6 +228,10 @@ static int bs_slab_cache_validate(struct bs_slab_cache *cache)
 		     nr_empty != cache->nr_empty_slabs ||
 		     nr_active != cache->nr_active))
 		ret = bs_slab_corrupt(cache, NULL, "cache counts differ from its slabs");
+	for_each_possible_cpu(cpu)
+		cpu_slabs += !!per_cpu_ptr(cache->cpu, cpu)->slab;
+	if (!ret && cpu_slabs != owned)
+		ret = bs_slab_corrupt(cache, NULL, "a CPU owns a slab that is not on the cache's lists");
 	spin_unlock(&cache->lock);
 	bitmap_free(seen);
 
@@ -240,8 +249,9 @@ static int bs_slab_cache_validate(struct bs_slab_cache *cache)
  * Checks each cache's magazines (every round is a cached object of the
  * cache, the depot's counts agree with its lists) and each slab: its buddy
  * block, its pages' descriptor, colour, counts, free stack and object
- * states, and its list. Free objects' red zones and poison are checked and
- * damage reported as an allocation would report it. If no magazine changed
+ * states, its list, and the CPU that owns it (which owns no other). Free
+ * objects' red zones and poison are checked and damage reported as an
+ * allocation would report it. If no magazine changed
  * meanwhile, the objects marked cached must be exactly those in magazines,
  * so that an object lost from a magazine is seen. The first inconsistency
  * in each cache is reported with pr_err().

@@ -78,6 +78,10 @@ struct bs_slab_magazine {
  *		BS_SLAB_BYTES_REQUESTED and BS_SLAB_FREES only, the least
  *		it can count (each allocation here is a magazine hit, and
  *		grants the object size)
+ * @slab:	the slab this CPU's allocations from the slabs take from
+ *		first (it is the slab's &bs_slab_page.owner), or NULL;
+ *		under the cache lock,
+ *		not @lock (any CPU may give it up, when the slab goes)
  */
 struct bs_slab_cpu {
 	local_lock_t lock;
@@ -85,6 +89,7 @@ struct bs_slab_cpu {
 	struct bs_slab_magazine *previous;
 	unsigned long changes;
 	unsigned long counters[BS_SLAB_NR_COUNTERS];
+	struct bs_slab_page *slab;
 };
 
 /**
@@ -96,6 +101,7 @@ struct bs_slab_cpu {
  * @colour:	bytes between the slab's start and @base; immutable
  * @inuse:	objects not free in the slab; cache lock
  * @nr_free:	depth of @free_stack; cache lock
+ * @owner:	the CPU whose &bs_slab_cpu.slab it is, or -1; cache lock
  * @rcu:	for freeing after lookups are done
  * @state:	one byte per object, BS_SLAB_OBJ_*, right after @free_stack; a
  *		free object's under the cache lock, a cached one's under its
@@ -111,6 +117,7 @@ struct bs_slab_page {
 	unsigned int colour;
 	unsigned int inuse;
 	unsigned int nr_free;
+	int owner;
 	struct rcu_head rcu;
 	u8 *state;
 	u16 free_stack[];
@@ -377,7 +384,7 @@ int bs_slab_arenas_init(struct bs_slab *slab);
 unsigned long bs_slab_release(struct bs_slab *slab, struct list_head *slabs);
 void bs_slab_retire_empty(struct bs_slab_cache *cache,
 			  struct list_head *release);
-void *bs_slab_take(struct bs_slab_cache *cache);
+void *bs_slab_take(struct bs_slab_cache *cache, bool share);
 void bs_slab_put(struct bs_slab_cache *cache, void *obj,
 		 struct list_head *release);
 int bs_slab_cache_layout(struct bs_slab_cache *cache);
