@@ -75,6 +75,10 @@
 /* Turns of the ceiling's loop: about as long as the throughput runs. */
 #define BS_BENCH_SPIN_TURNS	2000000
 #define BS_BENCH_MAX_CPUS	2
+/* Objects a thread holds at once in the magazine part: 8 first magazines. */
+#define BS_BENCH_MAG_BATCH	256
+#define BS_BENCH_MAG_CYCLES	100
+#define BS_BENCH_MAG_STEPS	6
 
 /*
  * Before 6.5 there is no SLAB_NO_MERGE, but SLUB merges no cache that has
@@ -403,6 +407,23 @@ static int bs_bench_pairs_work(struct bs_bench_worker *worker)
 		if (!block)
 			return -ENOMEM;
 		s->ops->free(s->ctx, block, s->arg);
+	}
+	return 0;
+}
+
+/* @n times: BS_BENCH_MAG_BATCH objects allocated, then all freed. */
+static int bs_bench_cycles_work(struct bs_bench_worker *worker)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < worker->n; i++) {
+		ret = bs_bench_fill(worker->subject, worker->blocks,
+				    BS_BENCH_MAG_BATCH);
+		if (ret)
+			return ret;
+		bs_bench_drain(worker->subject, worker->blocks,
+			       BS_BENCH_MAG_BATCH);
 	}
 	return 0;
 }
@@ -869,6 +890,123 @@ err_blocks:
 	return ret;
 }
 
+/*
+ * Threads on both @cpus cycling batches through @s at once, each with its
+ * share of @blocks: tenths of ns per pair on each CPU, best of the rounds;
+ * 0 on failure.
+ */
+static u64 bs_bench_cycles(const struct bs_bench_subject *s, void **blocks,
+			   const unsigned int *cpus)
+{
+	struct bs_bench_worker workers[BS_BENCH_MAX_CPUS] = {};
+	u64 best = U64_MAX, span;
+	unsigned int round, i;
+
+	for (i = 0; i < BS_BENCH_MAX_CPUS; i++) {
+		workers[i].fn = bs_bench_cycles_work;
+		workers[i].subject = s;
+		workers[i].blocks = blocks + i * BS_BENCH_MAG_BATCH;
+		workers[i].n = BS_BENCH_MAG_CYCLES;
+	}
+	for (round = 0; round < BS_BENCH_ROUNDS; round++) {
+		span = bs_bench_on_cpus(workers, cpus, BS_BENCH_MAX_CPUS);
+		if (!span)
+			return 0;
+		best = min(best, span);
+	}
+	return bs_bench_tenths(best, (u64)BS_BENCH_MAG_CYCLES * BS_BENCH_MAG_BATCH);
+}
+
+/*
+ * Magazines that grow and a depot that trims (Bonwick and Adams): two CPUs
+ * cycle batches of BS_BENCH_MAG_BATCH objects through one cache, which
+ * sends them to the depot once per magazine's worth, each CPU taking its
+ * lock in turn; after each step a reap grows the magazines if the CPUs
+ * waited for it, until they grow no more. Then, the CPUs idle, a reap
+ * trims the depot of what the interval did not need.
+ */
+static int bs_bench_magazines(void)
+{
+	struct bs_bench_subject s = {
+		.ops = &bs_bench_cache_ops, .arg = 64, .pairs = BS_BENCH_PAIRS,
+	};
+	unsigned int cpus[BS_BENCH_MAX_CPUS], step, size;
+	struct bs_slab_cache_stats *stats;
+	unsigned long waits, held, trimmed;
+	struct bs_slab_cache *cache;
+	struct bs_bench_world world;
+	struct bs_slab slab;
+	void **blocks;
+	u64 tenths;
+	int ret;
+
+	if (!bs_bench_two_cpus(cpus)) {
+		pr_info("magazines under depot contention: not run: needs 2 CPUs, this kernel has 1\n");
+		return 0;
+	}
+	stats = kzalloc(sizeof(*stats), GFP_KERNEL);
+	blocks = kvmalloc_array(BS_BENCH_MAX_CPUS * BS_BENCH_MAG_BATCH,
+				sizeof(*blocks), GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!stats || !blocks)
+		goto out;
+	ret = bs_bench_world_init(&world,
+				  (u64)BS_BENCH_SLAB_ARENAS * BS_ARENA_BYTES);
+	if (ret)
+		goto out;
+	ret = bs_slab_init(&slab, &world.buddy, 0);
+	if (ret)
+		goto err_world;
+	cache = bs_slab_cache_create(&slab, "bench", s.arg, 0, 0, NULL);
+	if (IS_ERR(cache)) {
+		ret = PTR_ERR(cache);
+		goto err_slab;
+	}
+	s.ctx = cache;
+
+	pr_info("magazines under depot contention: threads on CPUs %u and %u each allocate %u objects of %u B, then free them, over and over; a reap after each step\n",
+		cpus[0], cpus[1], BS_BENCH_MAG_BATCH, s.arg);
+	pr_info("%4s %9s %12s %12s\n", "step", "magazine", "ns per pair",
+		"depot waits");
+	for (step = 0; step < BS_BENCH_MAG_STEPS; step++) {
+		bs_slab_cache_stats(cache, stats);
+		size = stats->magazine_size;
+		waits = stats->counters[BS_SLAB_DEPOT_CONTENDED];
+		tenths = bs_bench_cycles(&s, blocks, cpus);
+		if (!tenths) {
+			ret = -ENOMEM;
+			break;
+		}
+		bs_slab_cache_stats(cache, stats);
+		pr_info("%4u %9u %10llu.%llu %12lu\n", step, size, tenths / 10,
+			tenths % 10,
+			stats->counters[BS_SLAB_DEPOT_CONTENDED] - waits);
+		bs_slab_reap(&slab);
+		bs_slab_cache_stats(cache, stats);
+		if (stats->magazine_size == size)
+			break;
+	}
+
+	if (!ret) {
+		held = stats->magazine_objs;
+		trimmed = stats->counters[BS_SLAB_MAG_TRIMMED];
+		bs_slab_reap(&slab);
+		bs_slab_cache_stats(cache, stats);
+		pr_info("depot trim, the CPUs idle since the last reap: %lu free objects in magazines before the next reap, %lu after (the CPUs' own, which stay); %lu magazines trimmed\n",
+			held, stats->magazine_objs,
+			stats->counters[BS_SLAB_MAG_TRIMMED] - trimmed);
+	}
+	ret = bs_slab_cache_destroy(cache) ?: ret;
+err_slab:
+	bs_slab_fini(&slab);
+err_world:
+	bs_bench_world_fini(&world);
+out:
+	kvfree(blocks);
+	kfree(stats);
+	return ret;
+}
+
 /* One row of the throughput table: rates per second, in thousands. */
 static int bs_bench_print_rates(const char *name, const u64 rate[2],
 				u64 ceiling)
@@ -1169,6 +1307,7 @@ const struct bs_bench_part bs_bench_parts[] = {
 	{ "buddy", bs_bench_buddy },
 	{ "slab", bs_bench_slab },
 	{ "throughput", bs_bench_throughput },
+	{ "magazines", bs_bench_magazines },
 	{ "regions", bs_bench_regions },
 	{ "fit", bs_bench_fit },
 };
