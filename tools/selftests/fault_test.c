@@ -1089,11 +1089,23 @@ FIXTURE_TEARDOWN(load)
 	inject_teardown(_metadata, &self->saved);
 }
 
-/* MemFree back to @base, once what the kernel holds for a while is back. */
+/*
+ * MemFree back to @base, once what the kernel holds for a while is back:
+ * caches dropped, and up to 3 s for frees it defers (RCU callbacks, work
+ * items), which a debug kernel under emulation may take that long to run.
+ */
 static bool mem_back(uint64_t base)
 {
-	return bs_mem_free() + LOAD_SLACK >= base ||
-	       bs_mem_free_settled() + LOAD_SLACK >= base;
+	const struct timespec pause = { .tv_nsec = 100 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; i < 30; i++) {
+		if (bs_mem_free() + LOAD_SLACK >= base ||
+		    bs_mem_free_settled() + LOAD_SLACK >= base)
+			return true;
+		nanosleep(&pause, NULL);
+	}
+	return false;
 }
 
 static void load_pass(struct __test_metadata *_metadata, int nth,
