@@ -415,7 +415,8 @@ else
 	record sort "GNU sort, 1 MiB buffer (-S 1M), 40,000 lines of seeded random words" \
 		sort -S 1M -T "$out/raw" "$out/raw/words.txt"
 	record cc1 "gcc 12 (cc1) compiling tools/buddyslabctl.c, -O2" \
-		gcc -O2 -I"$BS_ROOT/include" -c -o /dev/null "$BS_ROOT/tools/buddyslabctl.c"
+		gcc -O2 -I"$BS_ROOT/include" -DBUDDYSLAB_VERSION="\"$(cat "$BS_ROOT/VERSION")\"" \
+		-c -o /dev/null "$BS_ROOT/tools/buddyslabctl.c"
 	record perl "perl counting the words of /usr/share/common-licenses" \
 		perl -ne '$c{$_}++ for split; END { print scalar(keys %c), "\n" }' \
 		/usr/share/common-licenses/*
