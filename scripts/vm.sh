@@ -321,7 +321,10 @@ rm -f /tmp/kernel.ftrace
 # a CSV and the page map at the peak per strategy; then the same table as
 # JSON.
 # One file may hold the whole region: a strategy runs out of the region,
-# not of a quota (the per-user limits do not bind root).
+# not of a quota (the per-user limits do not bind root). The client runs on
+# CPU 0 (taskset 1): each CPU's cache of pages starts in an arena of its
+# own, so a client the scheduler moved between CPUs would spread its blocks
+# over the region as it went, and no two strategies would be placed alike.
 insmod /lib/buddyslab.ko region_mb=$REGION_MB \
 	max_bytes_per_file=$((REGION_MB * 1048576)) || echo "@@@ failed: insmod"
 buddyslabctl info > $O/logs/info.txt
@@ -331,14 +334,16 @@ for t in /lab/in/traces/*.trace; do
 	ops=$(grep -c '^[af]' $t)
 	every=$((ops / SAMPLES + 1))
 	echo "@@@ lab trace $n: $ops operations, a sample every $every"
-	run replay $n $O/tables/$n.txt buddyslabctl replay $t --allocator all \
-		--every $every --csv $O/csv/$n --map $O/maps/$n
-	run compare $n $O/tables/$n.json buddyslabctl compare $t --json --every $every
+	run replay $n $O/tables/$n.txt taskset 1 buddyslabctl replay $t \
+		--allocator all --every $every --csv $O/csv/$n --map $O/maps/$n
+	run compare $n $O/tables/$n.json taskset 1 buddyslabctl compare $t \
+		--json --every $every
 done
 
 # 3. The adversary on every strategy.
 run adversary all $O/tables/adversary.txt \
-	buddyslabctl adversary --allocator all --csv $O/adversary $ADVERSARY_ARGS
+	taskset 1 buddyslabctl adversary --allocator all --csv $O/adversary \
+	$ADVERSARY_ARGS
 echo 1 > /sys/kernel/debug/buddyslab/validate
 cat /sys/kernel/debug/buddyslab/validate > $O/logs/validate.txt
 rmmod buddyslab || echo "@@@ failed: rmmod"
