@@ -482,6 +482,22 @@ static u64 bs_bench_remote(const struct bs_bench_subject *s, void **blocks,
 	return bs_bench_tenths(best, (u64)repeats * BS_BENCH_BATCH);
 }
 
+/* The shortest span of @workers on @cpus over the rounds; 0 on failure. */
+static u64 bs_bench_best_span(struct bs_bench_worker *workers,
+			      const unsigned int *cpus, unsigned int nr)
+{
+	u64 best = U64_MAX, span;
+	unsigned int round;
+
+	for (round = 0; round < BS_BENCH_ROUNDS; round++) {
+		span = bs_bench_on_cpus(workers, cpus, nr);
+		if (!span)
+			return 0;
+		best = min(best, span);
+	}
+	return best;
+}
+
 /*
  * @fn run @n times over by a thread on each of the first @nr of @cpus at
  * once: runs per second of them all together, best of the rounds; 0 on
@@ -492,21 +508,16 @@ static u64 bs_bench_rate(int (*fn)(struct bs_bench_worker *worker),
 			 const unsigned int *cpus, unsigned int nr)
 {
 	struct bs_bench_worker workers[BS_BENCH_MAX_CPUS] = {};
-	u64 best = U64_MAX, span;
-	unsigned int round, i;
+	unsigned int i;
+	u64 best;
 
 	for (i = 0; i < nr; i++) {
 		workers[i].fn = fn;
 		workers[i].subject = s;
 		workers[i].n = n;
 	}
-	for (round = 0; round < BS_BENCH_ROUNDS; round++) {
-		span = bs_bench_on_cpus(workers, cpus, nr);
-		if (!span)
-			return 0;
-		best = min(best, span);
-	}
-	return div64_u64((u64)nr * n * NSEC_PER_SEC, best);
+	best = bs_bench_best_span(workers, cpus, nr);
+	return best ? div64_u64((u64)nr * n * NSEC_PER_SEC, best) : 0;
 }
 
 /* The first two online CPUs; false if there is only one. */
@@ -899,8 +910,8 @@ static u64 bs_bench_cycles(const struct bs_bench_subject *s, void **blocks,
 			   const unsigned int *cpus)
 {
 	struct bs_bench_worker workers[BS_BENCH_MAX_CPUS] = {};
-	u64 best = U64_MAX, span;
-	unsigned int round, i;
+	unsigned int i;
+	u64 best;
 
 	for (i = 0; i < BS_BENCH_MAX_CPUS; i++) {
 		workers[i].fn = bs_bench_cycles_work;
@@ -908,13 +919,9 @@ static u64 bs_bench_cycles(const struct bs_bench_subject *s, void **blocks,
 		workers[i].blocks = blocks + i * BS_BENCH_MAG_BATCH;
 		workers[i].n = BS_BENCH_MAG_CYCLES;
 	}
-	for (round = 0; round < BS_BENCH_ROUNDS; round++) {
-		span = bs_bench_on_cpus(workers, cpus, BS_BENCH_MAX_CPUS);
-		if (!span)
-			return 0;
-		best = min(best, span);
-	}
-	return bs_bench_tenths(best, (u64)BS_BENCH_MAG_CYCLES * BS_BENCH_MAG_BATCH);
+	best = bs_bench_best_span(workers, cpus, BS_BENCH_MAX_CPUS);
+	return best ? bs_bench_tenths(best, (u64)BS_BENCH_MAG_CYCLES *
+				      BS_BENCH_MAG_BATCH) : 0;
 }
 
 /*

@@ -341,6 +341,19 @@ static inline uint64_t bs_mem_free(void)
 }
 
 /*
+ * Keep the calling thread on CPU 0: each CPU has its own cache of pages and
+ * its own slab in each cache, so what a test counts (slabs, charges, where
+ * blocks land) would otherwise depend on where the scheduler runs it.
+ */
+static inline int bs_stay_on_cpu0(void)
+{
+	unsigned long mask = 1;
+
+	return syscall(__NR_sched_setaffinity, 0, sizeof(mask), &mask) ?
+	       -errno : 0;
+}
+
+/*
  * MemFree once what the kernel keeps of freed memory for a while has gone
  * back: reclaimable caches dropped, and every slab cache shrunk, which also
  * empties a KASAN kernel's quarantine of freed objects.

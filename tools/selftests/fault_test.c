@@ -21,7 +21,6 @@
  * decrements; the table of what each operation reached is printed last.
  */
 #define _GNU_SOURCE
-#include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -235,16 +234,6 @@ static inline unsigned int disarm(int nth)
 	if (left && pwrite(nth, "0", 1, 0) != 1)
 		abort();
 	return left;
-}
-
-/* The only thread, on one CPU: per-CPU caches do not change under it. */
-static void pin(void)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	sched_setaffinity(0, sizeof(set), &set);
 }
 
 /* ---- The state an injected failure must leave as it was ---- */
@@ -909,7 +898,8 @@ static void inject_setup(struct __test_metadata *_metadata,
 	if (!can_inject())
 		SKIP(return, "no fault injection in this kernel (%s)", FAIL_NTH);
 	ASSERT_FALSE(bs_loaded());
-	pin();
+	/* The only thread, on one CPU: per-CPU caches do not change under it. */
+	ASSERT_EQ(0, bs_stay_on_cpu0());
 	*attrs_set = true;
 	ASSERT_EQ(0, kernel_attrs_set(saved));
 }
