@@ -172,7 +172,6 @@ unsigned long bs_slab_release(struct bs_slab *slab, struct list_head *slabs)
 	return pages;
 }
 
-/* Take an empty slab off its list for release. Caller holds the cache lock. */
 /* The CPU that owns @sp, if any, owns it no longer. */
 static void bs_slab_disown(struct bs_slab_cache *cache, struct bs_slab_page *sp)
 {
@@ -184,6 +183,7 @@ static void bs_slab_disown(struct bs_slab_cache *cache, struct bs_slab_page *sp)
 	sp->owner = -1;
 }
 
+/* Take an empty slab off its list for release. Caller holds the cache lock. */
 static void bs_slab_retire(struct bs_slab_cache *cache,
 			   struct bs_slab_page *sp, struct list_head *release)
 {
